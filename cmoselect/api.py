@@ -1,0 +1,17 @@
+"""Shared REST API plumbing.
+
+DRF authenticates API requests itself (token or session) and answers 401/403; its views are
+exempt from LoginRequiredMiddleware's redirect to the login page.
+"""
+
+from rest_framework import mixins, viewsets
+
+
+class ApiViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, retrieve, create and update; regulated records are never deleted via the API."""

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from vendors import api as vendors_api
+from vendors import views as vendors_views
+
+router = DefaultRouter()
+router.register("cmos", vendors_api.CmoViewSet, basename="cmo")
+router.register("sites", vendors_api.SiteViewSet, basename="site")
+router.register("contacts", vendors_api.ContactViewSet, basename="contact")
+
+urlpatterns = [
+    path("", vendors_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", vendors_views.notifications, name="notifications"),
+    path("cmos/", include("vendors.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+]

@@ -1,0 +1,15 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("htmx:responseError", (event) => {
+  const target = document.getElementById("htmx-error");
+  if (target) {
+    target.textContent = "The server could not complete that request (" + event.detail.xhr.status + "). Please retry.";
+    target.hidden = false;
+  }
+});
+document.addEventListener("htmx:sendError", () => {
+  const target = document.getElementById("htmx-error");
+  if (target) {
+    target.textContent = "No connection to the server. Your last change was not sent.";
+    target.hidden = false;
+  }
+});

@@ -1,0 +1,81 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import CmoFactory, SiteFactory
+from vendors.models import Cmo, QualificationStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def directory():
+    basel = CmoFactory(
+        legal_name="Basel Biologics AG",
+        headquarters_country="CH",
+        qualification_status=QualificationStatus.APPROVED,
+    )
+    SiteFactory(cmo=basel, name="Visp", types=["biologics", "sterile"])
+    cork = CmoFactory(legal_name="Cork Sterile Ltd", headquarters_country="IE")
+    SiteFactory(cmo=cork, name="Ringaskiddy", country="IE", types=["sterile"])
+    CmoFactory(legal_name="Hyderabad Fine Chemicals", headquarters_country="IN")
+    return {"basel": basel, "cork": cork}
+
+
+def test_sourcing_filters_opens_and_edits_a_cmo(live_server, login, sourcing, directory):
+    page = login(sourcing)
+    page.get_by_role("link", name="CMOs", exact=True).click()
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(3)
+
+    page.get_by_label("Search").fill("sterile")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=sterile"))
+    page.get_by_label("Search").fill("")
+    expect(rows).to_have_count(3)
+    page.get_by_label("Country").select_option("IN")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Hyderabad Fine Chemicals")
+    expect(page).to_have_url(re.compile(r"country=IN"))
+
+    page.goto(f"{live_server.url}/cmos/?site_type=sterile")
+    expect(rows).to_have_count(2)
+    page.get_by_role("link", name=re.compile("Legal name")).click()  # sorted by name: reverse it
+    expect(rows.first).to_contain_text("Cork Sterile Ltd")
+    expect(page).to_have_url(re.compile(r"ordering=-name"))
+
+    rows.first.get_by_role("link", name="Cork Sterile Ltd").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cork Sterile Ltd")
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_label("Website").fill("https://cork-sterile.example.com")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#field-change_reason .errorlist")).to_contain_text("required")
+
+    page.get_by_label("Reason for change").fill("Website confirmed by their BD team")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Changes saved.")).to_be_visible()
+    expect(page.get_by_role("link", name="https://cork-sterile.example.com")).to_be_visible()
+    history = page.locator("#history")
+    expect(history).to_contain_text("Website confirmed by their BD team")
+    expect(history).to_contain_text("https://cork-sterile.example.com")
+    expect(history).to_contain_text(sourcing.username)
+    assert Cmo.objects.get(pk=directory["cork"].pk).website == "https://cork-sterile.example.com"
+
+
+def test_qa_sees_no_edit_controls_and_a_direct_post_is_refused(live_server, login, qa, directory):
+    page = login(qa)
+    cork = directory["cork"]
+    page.goto(f"{live_server.url}{cork.get_absolute_url()}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cork Sterile Ltd")
+    expect(page.get_by_text("Edit", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Add a site")).to_have_count(0)
+
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    response = page.request.post(
+        f"{live_server.url}/cmos/{cork.pk}/edit/",
+        form={"legal_name": "Hijacked", "headquarters_country": "IE", "change_reason": "x"},
+        headers={"X-CSRFToken": csrf, "Referer": live_server.url},
+    )
+    assert response.status == 403
+    assert Cmo.objects.get(pk=cork.pk).legal_name == "Cork Sterile Ltd"

@@ -1,0 +1,115 @@
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop
+
+import pytest
+
+from cmoselect.celery import app as celery_app
+from cmoselect.roles import ADMIN, MANAGER, QA, SOURCING
+from tests.factories import UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_eagerly():
+    """Ordinary tests run Celery tasks in-process; the broker round trip has its own test."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # A fast hasher: the suite creates thousands of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sourcing(db):
+    return UserFactory(username="sourcing-sam", roles=[SOURCING])
+
+
+@pytest.fixture
+def qa(db):
+    return UserFactory(username="qa-quinn", roles=[QA])
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager-max", roles=[MANAGER])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin-ada", roles=[ADMIN])
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but with no role: sees nothing."""
+    return UserFactory(username="outsider-olly")
+
+
+@pytest.fixture
+def personas(sourcing, qa, manager, admin_user, outsider):
+    return {
+        "sourcing": sourcing,
+        "qa": qa,
+        "manager": manager,
+        "admin": admin_user,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for():
+    from rest_framework.test import APIClient
+
+    def make(user):
+        api = APIClient()
+        if user is not None:
+            api.force_authenticate(user)
+        return api
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if os.path.exists(chromium):
+        return
+    if os.environ.get("CMOSELECT_REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"Browser tests required but {chromium} is missing.")
+    skip = pytest.mark.skip(reason=f"Chromium not found at {chromium} (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,25 @@
+from django.core.management import call_command
+
+from tests.factories import CmoFactory
+from vendors.models import Cmo, Contact, Site
+
+
+def test_seed_demo_is_plausible_idempotent_and_leaves_other_data_alone(db):
+    mine = CmoFactory(legal_name="Our Own Supplier GmbH", website="https://own.example.com")
+    call_command("seed_demo", "--with-users")
+    counts = (Cmo.objects.count(), Site.objects.count(), Contact.objects.count())
+    assert counts[0] == 41
+    assert 95 <= counts[1] <= 130
+    assert Site.objects.values("country").distinct().count() >= 12
+    assert counts[2] >= 40
+    call_command("seed_demo", "--with-users")
+    assert (Cmo.objects.count(), Site.objects.count(), Contact.objects.count()) == counts
+    mine.refresh_from_db()
+    assert mine.website == "https://own.example.com"
+    assert not mine.sites.exists()
+
+
+def test_seed_demo_creates_one_login_per_role(db, client):
+    call_command("seed_demo", "--with-users")
+    for role in ("sourcing", "qa", "manager", "admin"):
+        assert client.login(username=role, password=f"{role}-demo-2026"), role

@@ -1,0 +1,67 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from vendors.models import Cmo, Contact, Notification, Site, SiteType, StatusChange
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    fields = ["name", "city", "country", "fei_number", "qualification_status"]
+    readonly_fields = ["qualification_status"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Cmo)
+class CmoAdmin(SimpleHistoryAdmin):
+    list_display = ["legal_name", "headquarters_country", "qualification_status", "updated_at"]
+    list_filter = ["qualification_status", "headquarters_country"]
+    search_fields = ["legal_name", "aliases", "sites__fei_number"]
+    readonly_fields = ["qualification_status"]
+    inlines = [SiteInline]
+
+
+@admin.register(Site)
+class SiteAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "cmo", "country", "fei_number", "qualification_status"]
+    list_filter = ["qualification_status", "country", "site_types"]
+    search_fields = ["name", "fei_number", "cmo__legal_name"]
+    list_select_related = ["cmo"]
+    readonly_fields = ["qualification_status"]
+    autocomplete_fields = ["cmo"]
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "role", "cmo", "email", "is_primary"]
+    search_fields = ["name", "email", "cmo__legal_name"]
+    list_select_related = ["cmo"]
+    autocomplete_fields = ["cmo", "site"]
+
+
+@admin.register(SiteType)
+class SiteTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """Status changes are a record of decisions: read-only here."""
+
+    list_display = ["cmo", "site", "from_status", "to_status", "changed_by", "changed_at"]
+    list_select_related = ["cmo", "site", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["subject", "recipient", "created_at", "read_at"]
+    list_select_related = ["recipient"]

@@ -1,0 +1,271 @@
+"""Fictional but plausible demo directory: 40 CMOs, about 100 sites in 14 countries."""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from cmoselect.roles import ADMIN, MANAGER, QA, ROLES, SOURCING
+from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType
+
+DEMO_USERS = {
+    SOURCING: ("sourcing", "Sofia", "Ramirez"),
+    QA: ("qa", "Quentin", "Adeyemi"),
+    MANAGER: ("manager", "Mei", "Tanaka"),
+    ADMIN: ("admin", "Ada", "Lindqvist"),
+}
+DEMO_PASSWORD_SUFFIX = "-demo-2026"
+
+# (country, cities with postal codes)
+GEOGRAPHY = [
+    (
+        "US",
+        [
+            ("Raleigh", "27601"),
+            ("Boston", "02110"),
+            ("San Diego", "92121"),
+            ("Indianapolis", "46204"),
+        ],
+    ),
+    ("DE", [("Frankfurt am Main", "60311"), ("Berlin", "10115"), ("Ludwigshafen", "67059")]),
+    ("CH", [("Basel", "4051"), ("Visp", "3930"), ("Lausanne", "1003")]),
+    ("IE", [("Cork", "T12 X8N2"), ("Dublin", "D02 X285"), ("Limerick", "V94 T9PX")]),
+    ("IT", [("Milan", "20121"), ("Bologna", "40121"), ("Latina", "04100")]),
+    ("FR", [("Lyon", "69002"), ("Strasbourg", "67000"), ("Tours", "37000")]),
+    ("GB", [("Cambridge", "CB2 1TN"), ("Edinburgh", "EH1 1YZ"), ("Macclesfield", "SK10 1AA")]),
+    ("IN", [("Hyderabad", "500081"), ("Ahmedabad", "380015"), ("Bengaluru", "560100")]),
+    ("CN", [("Shanghai", "201203"), ("Suzhou", "215123"), ("Wuxi", "214000")]),
+    ("KR", [("Incheon", "21984"), ("Songdo", "22006")]),
+    ("JP", [("Osaka", "541-0045"), ("Tokyo", "103-0023")]),
+    ("SG", [("Singapore", "138667"), ("Tuas", "637141")]),
+    ("ES", [("Barcelona", "08028"), ("Madrid", "28050")]),
+    ("BE", [("Ghent", "9052"), ("Wavre", "1300")]),
+    ("CA", [("Toronto", "M5G 1L7"), ("Montreal", "H4R 2P1")]),
+]
+PREFIXES = [
+    "Alder",
+    "Bright",
+    "Cobalt",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Helix",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Northwind",
+    "Orchid",
+    "Pinnacle",
+    "Quarry",
+    "Riverbend",
+    "Solstice",
+    "Tidewater",
+    "Umbra",
+    "Vantage",
+    "Willow",
+    "Xylem",
+    "Yarrow",
+    "Zephyr",
+    "Aster",
+    "Beacon",
+    "Cedar",
+    "Dune",
+    "Equinox",
+    "Falcon",
+    "Glacier",
+    "Harbor",
+    "Indigo",
+    "Jasper",
+    "Keystone",
+    "Lattice",
+    "Monarch",
+    "Nimbus",
+]
+SUFFIXES = [
+    ("Pharma Services", ["drug-product", "packaging", "laboratory"]),
+    ("Biologics", ["biologics", "sterile", "laboratory"]),
+    ("Fine Chemicals", ["api", "laboratory", "warehouse"]),
+    ("Sterile Solutions", ["sterile", "drug-product", "packaging"]),
+    ("Contract Manufacturing", ["drug-product", "api", "packaging", "warehouse"]),
+    ("BioPharma CDMO", ["biologics", "sterile", "api", "laboratory"]),
+    ("Laboratories", ["laboratory", "drug-product"]),
+    ("Life Sciences", ["api", "drug-product", "biologics"]),
+]
+LEGAL_FORMS = {
+    "US": "Inc.",
+    "DE": "GmbH",
+    "CH": "AG",
+    "IE": "Ltd",
+    "IT": "S.p.A.",
+    "FR": "SAS",
+    "GB": "Ltd",
+    "IN": "Pvt. Ltd.",
+    "CN": "Co., Ltd.",
+    "KR": "Co., Ltd.",
+    "JP": "K.K.",
+    "SG": "Pte. Ltd.",
+    "ES": "S.L.",
+    "BE": "NV",
+    "CA": "Inc.",
+}
+STREETS = [
+    "Industriestrasse",
+    "Science Park Road",
+    "Innovation Drive",
+    "Via dell'Industria",
+    "Rue de la Chimie",
+    "Harbour Road",
+    "Technology Avenue",
+    "Biotech Boulevard",
+]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kavya",
+    "Lars",
+    "Maya",
+    "Nikhil",
+    "Olga",
+    "Paolo",
+    "Rin",
+    "Sara",
+    "Tomás",
+    "Yuki",
+]
+LAST = [
+    "Keller",
+    "Moreau",
+    "Rossi",
+    "Patel",
+    "Chen",
+    "Kim",
+    "Sato",
+    "O'Brien",
+    "Novak",
+    "García",
+    "Müller",
+    "Lefèvre",
+    "Tan",
+    "Singh",
+    "Larsen",
+    "Costa",
+]
+CONTACT_ROLES = [
+    "Head of Quality",
+    "Business Development Director",
+    "Site Head",
+    "QA Manager",
+    "Project Manager",
+]
+STATUSES = (
+    [QualificationStatus.PROSPECT] * 10
+    + [QualificationStatus.UNDER_EVALUATION] * 12
+    + [QualificationStatus.APPROVED] * 10
+    + [QualificationStatus.CONDITIONALLY_APPROVED] * 4
+    + [
+        QualificationStatus.SUSPENDED,
+        QualificationStatus.DISQUALIFIED,
+        QualificationStatus.INACTIVE,
+        QualificationStatus.APPROVED,
+    ]
+)
+
+
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """One user per role; existing users keep their passwords."""
+    User = get_user_model()
+    logins = []
+    for role in ROLES:
+        username, first, last = DEMO_USERS[role]
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@cmoselect.example",
+            },
+        )
+        password = f"{username}{DEMO_PASSWORD_SUFFIX}"
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        logins.append((role, username, password if created else "(unchanged)"))
+    return logins
+
+
+@transaction.atomic
+def seed_directory(*, seed: int = 2026) -> dict[str, int]:
+    """Create the demo CMOs, sites and contacts that are missing; touch nothing else."""
+    rng = random.Random(seed)
+    site_types = {t.code: t for t in SiteType.objects.all()}
+    created = {"cmos": 0, "sites": 0, "contacts": 0}
+    fei_counter = 3_010_000_000
+    for index, prefix in enumerate(PREFIXES):
+        suffix, types = SUFFIXES[index % len(SUFFIXES)]
+        country, cities = GEOGRAPHY[index % len(GEOGRAPHY)]
+        legal_name = f"{prefix} {suffix} {LEGAL_FORMS[country]}"
+        cmo, was_created = Cmo.objects.get_or_create(
+            legal_name=legal_name,
+            defaults={
+                "aliases": f"{prefix} {suffix.split()[0]}\n{prefix.upper()[:3]}",
+                "headquarters_country": country,
+                "website": f"https://www.{prefix.lower()}-{suffix.split()[0].lower()}.example",
+                "ownership_type": rng.choice(Cmo.Ownership.values),
+                "employee_range": rng.choice(Cmo.EmployeeRange.values),
+                "duns_number": f"{rng.randrange(10**8, 10**9):09d}",
+                "description": f"{prefix} {suffix} is a contract development and manufacturing "
+                f"organization headquartered in {cities[0][0]}.",
+                "qualification_status": STATUSES[index % len(STATUSES)],
+            },
+        )
+        if not was_created:
+            continue
+        created["cmos"] += 1
+        n_sites = 1 + (index % 4) if index % 5 else 3
+        for number in range(n_sites):
+            site_country, site_cities = (
+                (country, cities)
+                if number == 0
+                else GEOGRAPHY[(index + number * 3) % len(GEOGRAPHY)]
+            )
+            city, postal = site_cities[number % len(site_cities)]
+            fei_counter += 1 + index * 7 + number
+            site = Site.objects.create(
+                cmo=cmo,
+                name=f"{prefix} {city}",
+                address_line1=f"{rng.randrange(1, 300)} {rng.choice(STREETS)}",
+                city=city,
+                postal_code=postal,
+                country=site_country,
+                fei_number=str(fei_counter) if rng.random() > 0.1 else "",
+                duns_number=f"{rng.randrange(10**8, 10**9):09d}",
+                headcount=rng.randrange(40, 2500),
+                qualification_status=cmo.qualification_status,
+            )
+            site.site_types.set([site_types[c] for c in rng.sample(types, k=min(2, len(types)))])
+            created["sites"] += 1
+        for number in range(2):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            Contact.objects.create(
+                cmo=cmo,
+                name=f"{first} {last}",
+                role=CONTACT_ROLES[(index + number) % len(CONTACT_ROLES)],
+                email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@{prefix.lower()}.example",
+                phone=f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}",
+                is_primary=number == 0,
+            )
+            created["contacts"] += 1
+    return created

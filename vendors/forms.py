@@ -1,0 +1,92 @@
+from django import forms
+
+from vendors.models import Cmo, Contact, QualificationStatus, Site, normalize_fei
+
+
+class ChangeReasonMixin(forms.Form):
+    """Edits to a regulated record say why; the reason is kept in its history."""
+
+    change_reason = forms.CharField(
+        label="Reason for change",
+        max_length=250,
+        help_text="Kept in the record's history.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["change_reason"]
+
+
+class CmoForm(ChangeReasonMixin, forms.ModelForm):
+    class Meta:
+        model = Cmo
+        fields = [
+            "legal_name",
+            "aliases",
+            "headquarters_country",
+            "website",
+            "ownership_type",
+            "parent_company",
+            "employee_range",
+            "duns_number",
+            "description",
+        ]
+        widgets = {
+            "aliases": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class SiteForm(ChangeReasonMixin, forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "fei_number",
+            "duns_number",
+            "site_types",
+            "headcount",
+            "notes",
+        ]
+        widgets = {
+            "site_types": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_fei_number(self) -> str:
+        fei = normalize_fei(self.cleaned_data["fei_number"])
+        if Site.objects.fei_in_use(fei, exclude_pk=self.instance.pk):
+            raise forms.ValidationError("Another site already has this FEI number.")
+        return fei
+
+
+class ContactForm(ChangeReasonMixin, forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "phone", "site", "is_primary"]
+
+    def __init__(self, *args, cmo: Cmo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = cmo.sites.all()
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Required. Recorded with your name and the time.",
+    )
+
+    def __init__(self, *args, allowed: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (value, QualificationStatus(value).label) for value in allowed
+        ]

@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+duns_validator = RegexValidator(r"^\d{9}$", "A DUNS number has exactly 9 digits.")
+fei_validator = RegexValidator(r"^\d{1,10}$", "An FEI number has up to 10 digits.")
+
+
+def normalize_fei(raw) -> str:
+    """FEI numbers as the FDA exports them ('0000000405', 3002807864.0) → '405'; '' if none."""
+    if raw is None:
+        return ""
+    text = str(raw).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    text = text.lstrip("0")
+    return text
+
+
+class QualificationStatus(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"
+    UNDER_EVALUATION = "under_evaluation", "Under evaluation"
+    APPROVED = "approved", "Approved"
+    CONDITIONALLY_APPROVED = "conditionally_approved", "Conditionally approved"
+    SUSPENDED = "suspended", "Suspended"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    INACTIVE = "inactive", "Inactive"
+
+
+S = QualificationStatus
+# The qualification lifecycle: which status may follow which.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PROSPECT: frozenset({S.UNDER_EVALUATION, S.INACTIVE}),
+    S.UNDER_EVALUATION: frozenset(
+        {S.APPROVED, S.CONDITIONALLY_APPROVED, S.DISQUALIFIED, S.PROSPECT, S.INACTIVE}
+    ),
+    S.APPROVED: frozenset({S.CONDITIONALLY_APPROVED, S.SUSPENDED, S.DISQUALIFIED, S.INACTIVE}),
+    S.CONDITIONALLY_APPROVED: frozenset({S.APPROVED, S.SUSPENDED, S.DISQUALIFIED, S.INACTIVE}),
+    S.SUSPENDED: frozenset(
+        {S.UNDER_EVALUATION, S.APPROVED, S.CONDITIONALLY_APPROVED, S.DISQUALIFIED, S.INACTIVE}
+    ),
+    S.DISQUALIFIED: frozenset({S.UNDER_EVALUATION, S.INACTIVE}),
+    S.INACTIVE: frozenset({S.PROSPECT, S.UNDER_EVALUATION}),
+}
+# Moving into one of these is a quality decision (the "qualify" permission).
+QUALIFYING_STATUSES = frozenset({S.APPROVED, S.CONDITIONALLY_APPROVED, S.SUSPENDED, S.DISQUALIFIED})
+
+
+class CmoQuerySet(models.QuerySet):
+    def with_site_counts(self):
+        return self.annotate(site_count=Count("sites", distinct=True))
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        fei = normalize_fei(text) if text.isdigit() else None
+        condition = (
+            Q(legal_name__icontains=text)
+            | Q(aliases__icontains=text)
+            | Q(sites__name__icontains=text)
+        )
+        if fei:
+            condition |= Q(sites__fei_number=fei)
+        return self.filter(pk__in=Cmo.objects.filter(condition).values("pk"))
+
+    def approved(self):
+        return self.filter(qualification_status__in=[S.APPROVED, S.CONDITIONALLY_APPROVED])
+
+
+class Cmo(models.Model):
+    class Ownership(models.TextChoices):
+        PUBLIC = "public", "Publicly listed"
+        PRIVATE = "private", "Privately held"
+        PRIVATE_EQUITY = "private_equity", "Private-equity backed"
+        SUBSIDIARY = "subsidiary", "Subsidiary of a group"
+        STATE = "state", "State-owned"
+        OTHER = "other", "Other"
+
+    class EmployeeRange(models.TextChoices):
+        R1 = "1-49", "1–49"
+        R2 = "50-249", "50–249"
+        R3 = "250-999", "250–999"
+        R4 = "1000-4999", "1,000–4,999"
+        R5 = "5000+", "5,000 or more"
+
+    legal_name = models.CharField(max_length=200, unique=True)
+    aliases = models.TextField(
+        "other names", blank=True, help_text="Trade names and former names, one per line."
+    )
+    headquarters_country = CountryField()
+    website = models.URLField(blank=True)
+    ownership_type = models.CharField(max_length=20, choices=Ownership, blank=True)
+    parent_company = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    employee_range = models.CharField(max_length=10, choices=EmployeeRange, blank=True)
+    duns_number = models.CharField(
+        "DUNS number", max_length=9, blank=True, validators=[duns_validator]
+    )
+    qualification_status = models.CharField(
+        max_length=30,
+        choices=QualificationStatus,
+        default=QualificationStatus.PROSPECT,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CmoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "CMO"
+        verbose_name_plural = "CMOs"
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:cmo_detail", args=[self.pk])
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def allowed_statuses(self) -> list[str]:
+        return sorted(TRANSITIONS[self.qualification_status])
+
+
+class SiteType(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteQuerySet(models.QuerySet):
+    def fei_in_use(self, fei: str, *, exclude_pk: int | None = None) -> bool:
+        fei = normalize_fei(fei)
+        return bool(fei) and self.filter(fei_number=fei).exclude(pk=exclude_pk).exists()
+
+
+class Site(models.Model):
+    cmo = models.ForeignKey(Cmo, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    fei_number = models.CharField(
+        "FEI number",
+        max_length=10,
+        blank=True,
+        validators=[fei_validator],
+        help_text="FDA Establishment Identifier. Leading zeros are dropped.",
+    )
+    duns_number = models.CharField(
+        "DUNS number", max_length=9, blank=True, validators=[duns_validator]
+    )
+    site_types = models.ManyToManyField(SiteType, blank=True, related_name="sites")
+    headcount = models.PositiveIntegerField(null=True, blank=True)
+    qualification_status = models.CharField(
+        max_length=30,
+        choices=QualificationStatus,
+        default=QualificationStatus.PROSPECT,
+        db_index=True,
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[site_types])
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cmo__legal_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fei_number"],
+                condition=~Q(fei_number=""),
+                name="site_fei_unique",
+                violation_error_message="Another site already has this FEI number.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cmo.legal_name})"
+
+    def save(self, *args, **kwargs):
+        # Stored normalised, so '0003002807' and '3002807' are the same site.
+        self.fei_number = normalize_fei(self.fei_number)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:site_detail", args=[self.pk])
+
+    def allowed_statuses(self) -> list[str]:
+        return sorted(TRANSITIONS[self.qualification_status])
+
+    @property
+    def address(self) -> str:
+        parts = [self.address_line1, self.address_line2, self.city, self.state, self.postal_code]
+        return ", ".join(p for p in parts if p)
+
+
+class Contact(models.Model):
+    cmo = models.ForeignKey(Cmo, on_delete=models.CASCADE, related_name="contacts")
+    site = models.ForeignKey(
+        Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=150, blank=True, help_text="e.g. Head of Quality")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_primary = models.BooleanField("primary contact", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusChange(models.Model):
+    """One move along the qualification lifecycle: who, when, from what, to what, and why."""
+
+    cmo = models.ForeignKey(Cmo, on_delete=models.CASCADE, related_name="status_changes")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=30, choices=QualificationStatus)
+    to_status = models.CharField(max_length=30, choices=QualificationStatus)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        subject = self.site or self.cmo
+        return f"{subject}: {self.from_status} → {self.to_status}"
+
+    @property
+    def subject(self):
+        return self.site or self.cmo
+
+
+class Notification(models.Model):
+    """An in-app notice for one user. It lives in the base app so every app can post one."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Identifies the event, so the same notice is never sent twice.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

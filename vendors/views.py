@@ -1,0 +1,266 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cmoselect.history import history_rows
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, check_perm, role_required
+from vendors.filters import CmoFilter
+from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
+from vendors.models import Cmo, Contact, QualificationStatus, Site, StatusChange
+from vendors.services import cmo_change_status, record_save, site_change_status
+
+PAGE_SIZE = 25
+
+
+def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
+    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
+    return get_object_or_404(Cmo, pk=pk)
+
+
+def get_site_for(user, pk: int, *, write: bool = False) -> Site:
+    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
+    return get_object_or_404(Site.objects.select_related("cmo"), pk=pk)
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    for field_name, errors in error.message_dict.items():
+        form.add_error(field_name if field_name in form.fields else None, errors)
+
+
+@role_required(Perm.VIEW)
+def home(request):
+    counts = dict.fromkeys(QualificationStatus.values, 0)
+    rows = Cmo.objects.order_by().values_list("qualification_status").annotate(n=Count("pk"))
+    counts.update(dict(rows))
+    return render(
+        request,
+        "vendors/home.html",
+        {
+            "status_counts": [(QualificationStatus(k), v) for k, v in counts.items()],
+            "recent_changes": StatusChange.objects.select_related("cmo", "site", "changed_by")[:10],
+            "notifications": request.user.notifications.filter(read_at__isnull=True)[:10],
+        },
+    )
+
+
+@role_required(Perm.VIEW)
+def cmo_list(request):
+    queryset = Cmo.objects.with_site_counts()
+    cmo_filter = CmoFilter(request.GET, queryset=queryset)
+    queryset = cmo_filter.qs if cmo_filter.is_valid() else queryset.none()
+    if not request.GET.get("ordering"):
+        queryset = queryset.order_by("legal_name")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("ordering", None)
+    context = {
+        "filter": cmo_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "ordering": request.GET.get("ordering", "name"),
+    }
+    template = "vendors/cmo_list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(Perm.VIEW)
+def cmo_detail(request, cmo_id: int):
+    cmo = get_cmo_for(request.user, cmo_id)
+    sites = cmo.sites.prefetch_related("site_types").order_by("name")
+    contacts = cmo.contacts.select_related("site")
+    changes = cmo.status_changes.select_related("site", "changed_by")
+    return render(
+        request,
+        "vendors/cmo_detail.html",
+        {
+            "cmo": cmo,
+            "sites": sites,
+            "contacts": contacts,
+            "status_changes": changes,
+            "history": history_rows(cmo.history.all()),
+            "status_form": StatusChangeForm(allowed=cmo.allowed_statuses()),
+        },
+    )
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def cmo_create(request):
+    form = CmoForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cmo = record_save(instance=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{cmo} was added to the directory.")
+            return redirect(cmo)
+    return render(request, "vendors/cmo_form.html", {"form": form})
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def cmo_edit(request, cmo_id: int):
+    cmo = get_cmo_for(request.user, cmo_id, write=True)
+    form = CmoForm(request.POST or None, instance=cmo)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_save(
+                instance=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(cmo)
+    return render(request, "vendors/cmo_form.html", {"form": form, "cmo": cmo})
+
+
+def _change_status(request, subject, change):
+    form = StatusChangeForm(request.POST, allowed=subject.allowed_statuses())
+    if form.is_valid():
+        try:
+            change(
+                status=form.cleaned_data["status"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for errors in error.message_dict.values():
+                for message in errors:
+                    messages.error(request, message)
+        else:
+            messages.success(request, "Qualification status changed.")
+    else:
+        for field_name, errors in form.errors.items():
+            for message in errors:
+                messages.error(request, f"{form[field_name].label}: {message}")
+    return redirect(subject)
+
+
+@require_POST
+@role_required(Perm.CHANGE_STATUS)
+def cmo_status(request, cmo_id: int):
+    cmo = get_cmo_for(request.user, cmo_id)
+    return _change_status(request, cmo, lambda **kw: cmo_change_status(cmo=cmo, **kw))
+
+
+@role_required(Perm.VIEW)
+def site_detail(request, site_id: int):
+    site = get_site_for(request.user, site_id)
+    return render(
+        request,
+        "vendors/site_detail.html",
+        {
+            "site": site,
+            "cmo": site.cmo,
+            "site_types": site.site_types.all(),
+            "contacts": site.contacts.all(),
+            "status_changes": site.status_changes.select_related("changed_by"),
+            "history": history_rows(site.history.all()),
+            "status_form": StatusChangeForm(allowed=site.allowed_statuses()),
+        },
+    )
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def site_create(request, cmo_id: int):
+    cmo = get_cmo_for(request.user, cmo_id, write=True)
+    form = SiteForm(request.POST or None, initial={"country": cmo.headquarters_country})
+    if request.method == "POST" and form.is_valid():
+        site = form.save(commit=False)
+        site.cmo = cmo
+        try:
+            record_save(instance=site, user=request.user, save_m2m=form.save_m2m)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Site {site.name} added.")
+            return redirect(site)
+    return render(request, "vendors/site_form.html", {"form": form, "cmo": cmo})
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def site_edit(request, site_id: int):
+    site = get_site_for(request.user, site_id, write=True)
+    form = SiteForm(request.POST or None, instance=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_save(
+                instance=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+                save_m2m=form.save_m2m,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(site)
+    return render(request, "vendors/site_form.html", {"form": form, "cmo": site.cmo, "site": site})
+
+
+@require_POST
+@role_required(Perm.CHANGE_STATUS)
+def site_status(request, site_id: int):
+    site = get_site_for(request.user, site_id)
+    return _change_status(request, site, lambda **kw: site_change_status(site=site, **kw))
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def contact_create(request, cmo_id: int):
+    cmo = get_cmo_for(request.user, cmo_id, write=True)
+    form = ContactForm(request.POST or None, cmo=cmo)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.cmo = cmo
+        try:
+            record_save(instance=contact, user=request.user)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Contact {contact.name} added.")
+            return redirect(cmo)
+    return render(request, "vendors/contact_form.html", {"form": form, "cmo": cmo})
+
+
+@role_required(Perm.EDIT_DIRECTORY)
+def contact_edit(request, contact_id: int):
+    contact = get_object_or_404(Contact.objects.select_related("cmo"), pk=contact_id)
+    form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_save(
+                instance=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Contact saved.")
+            return redirect(contact.cmo)
+    return render(
+        request, "vendors/contact_form.html", {"form": form, "cmo": contact.cmo, "contact": contact}
+    )
+
+
+@role_required(Perm.VIEW)
+def notifications(request):
+    notices = request.user.notifications.all()
+    if request.method == "POST":
+        notices.filter(read_at__isnull=True).update(read_at=timezone.now())
+        messages.success(request, "All notifications marked as read.")
+        return redirect("notifications")
+    page = Paginator(notices, 50).get_page(request.GET.get("page"))
+    return render(request, "vendors/notifications.html", {"page": page})
