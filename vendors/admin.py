@@ -1,7 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from vendors.models import Cmo, Contact, Notification, Site, SiteType, StatusChange
+from vendors.models import (
+    Capability,
+    Cmo,
+    Contact,
+    Notification,
+    Site,
+    SiteCapability,
+    SiteType,
+    StatusChange,
+)
 
 
 class SiteInline(admin.TabularInline):
@@ -65,3 +74,19 @@ class StatusChangeAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["subject", "recipient", "created_at", "read_at"]
     list_select_related = ["recipient"]
+
+
+@admin.register(Capability)
+class CapabilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "code", "position"]
+    list_filter = ["category"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(SiteCapability)
+class SiteCapabilityAdmin(SimpleHistoryAdmin):
+    list_display = ["site", "capability", "level", "source", "last_verified"]
+    list_filter = ["level", "source", "capability__category"]
+    list_select_related = ["site", "capability"]
+    autocomplete_fields = ["site"]
+    search_fields = ["site__name", "capability__name"]
