@@ -23,13 +23,15 @@ TAXONOMY = {
     ],
     "scale": ["Preclinical", "Phase I–II", "Phase III", "Commercial"],
 }
+# Where slugify would make two names collide ("Phase I–II" and "Phase III").
+CODES = {"Phase I–II": "scale-phase-1-2", "Phase III": "scale-phase-3"}
 
 
 def forwards(apps, schema_editor):
     Capability = apps.get_model("vendors", "Capability")
     for category, names in TAXONOMY.items():
         for position, name in enumerate(names):
-            code = f"{category.replace('_', '-')}-{slugify(name)}"[:60]
+            code = CODES.get(name) or f"{category.replace('_', '-')}-{slugify(name)}"[:60]
             Capability.objects.get_or_create(
                 code=code, defaults={"category": category, "name": name, "position": position}
             )
