@@ -48,7 +48,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python bench/run.py
+	cd bench && ../$(BIN)/python bench_directory.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/media var/staticfiles

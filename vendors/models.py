@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -52,7 +53,18 @@ QUALIFYING_STATUSES = frozenset({S.APPROVED, S.CONDITIONALLY_APPROVED, S.SUSPEND
 
 class CmoQuerySet(models.QuerySet):
     def with_site_counts(self):
-        return self.annotate(site_count=Count("sites", distinct=True))
+        # A correlated subquery, not a JOIN + GROUP BY: filters on sites stay cheap semi-joins.
+        sites = (
+            Site.objects.filter(cmo=OuterRef("pk"))
+            .order_by()
+            .values("cmo")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(site_count=Coalesce(Subquery(sites), 0))
+
+    def with_site_type(self, codes):
+        return self.filter(pk__in=Site.objects.filter(site_types__code__in=codes).values("cmo_id"))
 
     def search(self, text: str):
         text = text.strip()

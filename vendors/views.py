@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -14,7 +15,15 @@ from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
 from vendors.models import Cmo, Contact, QualificationStatus, Site, StatusChange
 from vendors.services import cmo_change_status, record_save, site_change_status
 
-PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
+
+
+def page_size(request) -> int:
+    try:
+        size = int(request.GET.get("per_page", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
 def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
@@ -55,17 +64,27 @@ def cmo_list(request):
     queryset = cmo_filter.qs if cmo_filter.is_valid() else queryset.none()
     if not request.GET.get("ordering"):
         queryset = queryset.order_by("legal_name")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    per_page = page_size(request)
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("ordering", None)
+    selected = set(request.GET.getlist("country"))
+    present = set(Cmo.objects.order_by().values_list("headquarters_country", flat=True).distinct())
+    country_options = sorted(
+        ((code, countries.name(code), code in selected) for code in present | selected if code),
+        key=lambda option: option[1],
+    )
     context = {
         "filter": cmo_filter,
+        "country_options": country_options,
         "page": page,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "ordering": request.GET.get("ordering", "name"),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
     }
     template = "vendors/cmo_list.html"
     if is_htmx(request):

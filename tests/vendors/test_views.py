@@ -92,6 +92,13 @@ class TestCmoList:
         assert len(response.context["page"].object_list) == 5
         assert "?country=FR&page=1" in response.content.decode()
 
+    def test_it_shows_50_rows_when_asked_and_ignores_odd_sizes(self, client_for, qa, db):
+        CmoFactory.create_batch(60)
+        client = client_for(qa)
+        assert len(client.get(self.url, {"per_page": 50}).context["page"].object_list) == 50
+        assert len(client.get(self.url, {"per_page": 7}).context["page"].object_list) == 25
+        assert len(client.get(self.url, {"per_page": "x"}).context["page"].object_list) == 25
+
     def test_the_empty_state_offers_a_way_out(self, client_for, sourcing, db):
         body = client_for(sourcing).get(self.url, {"q": "nothing"}).content.decode()
         assert "No CMOs match these filters" in body
@@ -106,8 +113,9 @@ class TestCmoList:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(self.url, {"site_type": "api", "ordering": "-sites"})
         assert response.status_code == 200
-        # session, user, roles, site-type filter check, count, page, site-type widget choices
-        assert len(queries) == 7, [q["sql"] for q in queries]
+        # session, user, roles, site-type filter check, countries present, count, page,
+        # site-type widget choices
+        assert len(queries) == 8, [q["sql"] for q in queries]
 
 
 class TestCmoDetail:
