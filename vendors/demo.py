@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from cmoselect.roles import ADMIN, MANAGER, QA, ROLES, SOURCING
-from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType
+from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType, StatusChange
 
 DEMO_USERS = {
     SOURCING: ("sourcing", "Sofia", "Ramirez"),
@@ -234,6 +234,7 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
         if not was_created:
             continue
         created["cmos"] += 1
+        _record_demo_status_history(cmo)
         n_sites = 1 + (index % 4) if index % 5 else 3
         for number in range(n_sites):
             site_country, site_cities = (
@@ -269,3 +270,55 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
             )
             created["contacts"] += 1
     return created
+
+
+# How each demo status was reached, for the status history shown on the CMO page.
+_PATHS = {
+    QualificationStatus.UNDER_EVALUATION: [QualificationStatus.UNDER_EVALUATION],
+    QualificationStatus.APPROVED: [
+        QualificationStatus.UNDER_EVALUATION,
+        QualificationStatus.APPROVED,
+    ],
+    QualificationStatus.CONDITIONALLY_APPROVED: [
+        QualificationStatus.UNDER_EVALUATION,
+        QualificationStatus.CONDITIONALLY_APPROVED,
+    ],
+    QualificationStatus.SUSPENDED: [
+        QualificationStatus.UNDER_EVALUATION,
+        QualificationStatus.APPROVED,
+        QualificationStatus.SUSPENDED,
+    ],
+    QualificationStatus.DISQUALIFIED: [
+        QualificationStatus.UNDER_EVALUATION,
+        QualificationStatus.DISQUALIFIED,
+    ],
+    QualificationStatus.INACTIVE: [QualificationStatus.INACTIVE],
+}
+_REASONS = {
+    QualificationStatus.UNDER_EVALUATION: "Shortlisted for a sourcing evaluation",
+    QualificationStatus.APPROVED: "Qualification audit passed; quality agreement signed",
+    QualificationStatus.CONDITIONALLY_APPROVED: "Approved with open major findings under CAPA",
+    QualificationStatus.SUSPENDED: "Class I recall under investigation",
+    QualificationStatus.DISQUALIFIED: "Critical data-integrity findings at the qualification audit",
+    QualificationStatus.INACTIVE: "No longer pursued",
+}
+
+
+def _record_demo_status_history(cmo: Cmo) -> None:
+    """Give a seeded CMO the status changes that led to its status, when demo users exist."""
+    User = get_user_model()
+    qa = User.objects.filter(username=DEMO_USERS[QA][0]).first()
+    sourcing = User.objects.filter(username=DEMO_USERS[SOURCING][0]).first()
+    if qa is None or sourcing is None:
+        return
+    previous = QualificationStatus.PROSPECT
+    for status in _PATHS.get(cmo.qualification_status, []):
+        by = (
+            sourcing
+            if status in (QualificationStatus.UNDER_EVALUATION, QualificationStatus.INACTIVE)
+            else qa
+        )
+        StatusChange.objects.create(
+            cmo=cmo, from_status=previous, to_status=status, reason=_REASONS[status], changed_by=by
+        )
+        previous = status

@@ -61,6 +61,7 @@ def home(request):
 def cmo_list(request):
     queryset = Cmo.objects.with_site_counts()
     cmo_filter = CmoFilter(request.GET, queryset=queryset)
+    cmo_filter.form.label_suffix = ""
     queryset = cmo_filter.qs if cmo_filter.is_valid() else queryset.none()
     if not request.GET.get("ordering"):
         queryset = queryset.order_by("legal_name")

@@ -14,6 +14,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, with_users: bool = False, **options):
+        logins = ensure_demo_users() if with_users else []
         created = seed_directory()
         self.stdout.write(
             "Demo directory: {cmos} CMOs, {sites} sites, {contacts} contacts created.".format(
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         )
         if with_users:
             self.stdout.write("\nDemo logins (role: username / password):")
-            for role, username, password in ensure_demo_users():
+            for role, username, password in logins:
                 self.stdout.write(f"  {role:<9} {username:<9} / {password}")
