@@ -1,11 +1,11 @@
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.conf import settings
 from django.core.files import File
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -158,7 +158,9 @@ def site_capability_set(
                 setattr(cell, name, value)
             if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
                 cell.last_verified = timezone.localdate()
-            record_save(instance=cell, user=user, reason=reason or ("" if not cell.pk else "Edited"))
+            record_save(
+                instance=cell, user=user, reason=reason or ("" if not cell.pk else "Edited")
+            )
         scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
     return cell
 

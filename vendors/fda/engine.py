@@ -192,7 +192,9 @@ def _find_sites(chunk: list, ctx: Context, tally: Tally) -> dict[str, Site]:
 
 def _create_site(fei: str, hint: SiteHint, ctx: Context, tally: Tally) -> Site:
     name = hint.legal_name or f"FEI {fei}"
-    cmo = ctx.pending_cmos.get(name.casefold()) or Cmo.objects.filter(legal_name__iexact=name).first()
+    cmo = (
+        ctx.pending_cmos.get(name.casefold()) or Cmo.objects.filter(legal_name__iexact=name).first()
+    )
     if cmo is None:
         cmo = Cmo(legal_name=name, headquarters_country=hint.country)
         if ctx.commit:
@@ -485,7 +487,9 @@ def apply_registrations(chunk: list, ctx: Context, tally: Tally) -> None:
         now = timezone.now()
         for site in updated_sites.values():
             site.updated_at = now
-        bulk_update_with_history(list(updated_sites.values()), Site, fields=sorted(fields), **history)
+        bulk_update_with_history(
+            list(updated_sites.values()), Site, fields=sorted(fields), **history
+        )
 
 
 APPLIERS = {

@@ -230,7 +230,9 @@ class Inspections(Format):
             event_date=date(row["Inspection End Date"], "Inspection End Date"),
             project_area=text(row["Project Area"], 120),
             fields={
-                "classification": choice(row["Classification"], "Classification", INSPECTION_CLASSES),
+                "classification": choice(
+                    row["Classification"], "Classification", INSPECTION_CLASSES
+                ),
                 "product_type": text(row["Product Type"], 60),
                 "citations_posted": choice(row["Posted Citations"], "Posted Citations", YES_NO),
                 "description": text(row["Additional Details"]),
@@ -485,7 +487,15 @@ FORMATS = (
     Published483s(
         "published_483s",
         "Published 483s",
-        ("Record Date", "FEI Number", "Legal Name", "Record Type", "Publish Date", "Download", "Record ID"),
+        (
+            "Record Date",
+            "FEI Number",
+            "Legal Name",
+            "Record Type",
+            "Publish Date",
+            "Download",
+            "Record ID",
+        ),
         alternatives={"Publish Date": ("Date Posted",)},
     ),
     Recalls(

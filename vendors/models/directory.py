@@ -183,9 +183,7 @@ class Site(models.Model):
         blank=True,
         help_text="As listed in the FDA establishment registration, e.g. 'ANALYSIS; PACK'.",
     )
-    fda_registration_expires = models.DateField(
-        "FDA registration expires", null=True, blank=True
-    )
+    fda_registration_expires = models.DateField("FDA registration expires", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[site_types])
