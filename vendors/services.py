@@ -159,7 +159,7 @@ def site_capability_set(
             if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
                 cell.last_verified = timezone.localdate()
             record_save(
-                instance=cell, user=user, reason=reason or ("" if not cell.pk else "Edited")
+                instance=cell, user=user, reason=reason
             )
         scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
     return cell
