@@ -40,11 +40,29 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None) -> NeedsResult:
     cells = SiteCapability.objects.filter(condition)
     if cmos is not None:
         cells = cells.filter(site__cmo__in=cmos)
-    rows = list(cells.values_list("site_id", "site__cmo_id", "capability_id", "level"))
-    sites = Site.objects.select_related("cmo").in_bulk({row[0] for row in rows})
+    rows = cells.values_list(
+        "site_id",
+        "site__name",
+        "site__cmo_id",
+        "site__cmo__legal_name",
+        "site__cmo__qualification_status",
+        "capability_id",
+        "level",
+    )
+    # One query; sites and CMOs are built from its columns rather than fetched again.
+    sites: dict[int, Site] = {}
+    found: dict[int, Cmo] = {}
     by_cmo: dict[int, dict[int, list[tuple[Site, int]]]] = defaultdict(lambda: defaultdict(list))
-    for site_id, cmo_id, capability_id, level in rows:
-        by_cmo[cmo_id][capability_id].append((sites[site_id], level))
+    for site_id, site_name, cmo_id, cmo_name, cmo_status, capability_id, level in rows:
+        site = sites.get(site_id)
+        if site is None:
+            cmo = found.get(cmo_id)
+            if cmo is None:
+                cmo = found[cmo_id] = Cmo(
+                    pk=cmo_id, legal_name=cmo_name, qualification_status=cmo_status
+                )
+            site = sites[site_id] = Site(pk=site_id, name=site_name, cmo=cmo)
+        by_cmo[cmo_id][capability_id].append((site, level))
     matches = []
     for covered in by_cmo.values():
         for entries in covered.values():

@@ -158,9 +158,7 @@ def site_capability_set(
                 setattr(cell, name, value)
             if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
                 cell.last_verified = timezone.localdate()
-            record_save(
-                instance=cell, user=user, reason=reason
-            )
+            record_save(instance=cell, user=user, reason=reason)
         scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
     return cell
 

@@ -38,7 +38,7 @@ def test_cmos_covering_every_need_across_their_sites_come_first(caps, django_ass
         (caps["lyo"].pk, L.DEMONSTRATED),
         (caps["mab"].pk, L.DEMONSTRATED),
     ]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         result = needs_search(needs)
     assert [m.cmo for m in result.full] == [full]
     match = result.full[0]
