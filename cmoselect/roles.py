@@ -24,6 +24,9 @@ class Perm(StrEnum):
     CHANGE_STATUS = "change_status"
     QUALIFY = "qualify"
     ADMINISTER = "administer"
+    EDIT_CAPABILITIES = "edit_capabilities"
+    EDIT_REGULATORY = "edit_regulatory"
+    IMPORT_DATA = "import_data"
 
 
 # What each permission allows, and who holds it.
@@ -47,6 +50,18 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.ADMINISTER: (
         "Django admin: users, roles and reference data",
         frozenset({ADMIN}),
+    ),
+    Perm.EDIT_CAPABILITIES: (
+        "Edit the cells of the capability matrix (what a site can do, at which level)",
+        frozenset({SOURCING, QA, ADMIN}),
+    ),
+    Perm.EDIT_REGULATORY: (
+        "Add and correct regulatory events (inspections, 483s, recalls, alerts, certificates)",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.IMPORT_DATA: (
+        "Upload and commit imports of the FDA's public exports",
+        frozenset({QA, MANAGER, ADMIN}),
     ),
 }
 

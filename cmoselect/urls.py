@@ -11,6 +11,11 @@ router = DefaultRouter()
 router.register("cmos", vendors_api.CmoViewSet, basename="cmo")
 router.register("sites", vendors_api.SiteViewSet, basename="site")
 router.register("contacts", vendors_api.ContactViewSet, basename="contact")
+router.register("capabilities", vendors_api.CapabilityViewSet, basename="capability")
+router.register("site-capabilities", vendors_api.SiteCapabilityViewSet, basename="sitecapability")
+router.register("needs", vendors_api.NeedsViewSet, basename="needs")
+router.register("regulatory-events", vendors_api.RegulatoryEventViewSet, basename="regulatoryevent")
+router.register("imports", vendors_api.ImportRunViewSet, basename="importrun")
 
 urlpatterns = [
     path("", vendors_views.home, name="home"),

@@ -1,8 +1,24 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from vendors.models import Cmo, Contact, Site, SiteType
+from vendors.models import (
+    Agency,
+    Capability,
+    CapabilityLevel,
+    Citation,
+    Classification,
+    Cmo,
+    Contact,
+    EventKind,
+    ImportRun,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+    SiteType,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -60,3 +76,44 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     role = "Head of Quality"
     email = factory.Faker("email")
+
+
+class SiteCapabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteCapability
+
+    site = factory.SubFactory(SiteFactory)
+    capability = factory.LazyFunction(lambda: Capability.objects.order_by("pk").first())
+    level = CapabilityLevel.DEMONSTRATED
+
+
+class RegulatoryEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegulatoryEvent
+
+    site = factory.SubFactory(SiteFactory)
+    kind = EventKind.INSPECTION
+    agency = Agency.FDA
+    event_date = datetime.date(2024, 3, 1)
+    reference = factory.Sequence(lambda n: str(1_200_000 + n))
+    classification = Classification.NAI
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    inspection = factory.SubFactory(RegulatoryEventFactory)
+    act_cfr_number = "21 CFR 211.22(d)"
+    short_description = "Procedures not  in writing, fully followed"
+    key = factory.Sequence(lambda n: f"{n:040d}")
+
+
+class ImportRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRun
+
+    original_name = "inspections.csv"
+    file = factory.django.FileField(filename="inspections.csv", data=b"FEI Number\n")
+    format = ImportRun.Format.INSPECTIONS
+    status = ImportRun.Status.DONE

@@ -12,7 +12,14 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cmoselect.roles import MATRIX, Perm
-from tests.factories import ContactFactory, SiteFactory
+from tests.factories import (
+    CitationFactory,
+    ContactFactory,
+    ImportRunFactory,
+    RegulatoryEventFactory,
+    SiteCapabilityFactory,
+    SiteFactory,
+)
 
 PUBLIC = {"login", "logout"}
 SKIP_PREFIXES = ("admin:",)
@@ -99,6 +106,9 @@ def world(db):
     """One sample of every object a URL can name."""
     site = SiteFactory()
     ContactFactory(cmo=site.cmo, site=site)
+    SiteCapabilityFactory(site=site)
+    CitationFactory(inspection=RegulatoryEventFactory(site=site))
+    ImportRunFactory()
     return site
 
 

@@ -3,9 +3,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from vendors.models import (
     Capability,
+    Citation,
     Cmo,
     Contact,
+    ImportRun,
     Notification,
+    RegulatoryEvent,
     Site,
     SiteCapability,
     SiteType,
@@ -90,3 +93,32 @@ class SiteCapabilityAdmin(SimpleHistoryAdmin):
     list_select_related = ["site", "capability"]
     autocomplete_fields = ["site"]
     search_fields = ["site__name", "capability__name"]
+
+
+@admin.register(RegulatoryEvent)
+class RegulatoryEventAdmin(SimpleHistoryAdmin):
+    list_display = ["site", "kind", "agency", "event_date", "classification", "reference", "source"]
+    list_filter = ["kind", "agency", "classification", "source"]
+    list_select_related = ["site"]
+    autocomplete_fields = ["site"]
+    search_fields = ["site__name", "site__fei_number", "reference"]
+    date_hierarchy = "event_date"
+    raw_id_fields = ["import_run"]
+
+
+@admin.register(Citation)
+class CitationAdmin(SimpleHistoryAdmin):
+    list_display = ["inspection", "act_cfr_number", "short_description"]
+    list_select_related = ["inspection", "inspection__site"]
+    raw_id_fields = ["inspection", "import_run"]
+    search_fields = ["act_cfr_number", "short_description"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "format", "status", "uploaded_by", "created_at"]
+    list_filter = ["format", "status", "via"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

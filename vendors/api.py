@@ -1,14 +1,44 @@
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cmoselect.api import ApiViewSet
 from cmoselect.roles import Perm
-from vendors.filters import CmoFilter, ContactFilter, SiteFilter
-from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType, normalize_fei
-from vendors.services import cmo_change_status, record_save, site_change_status
+from vendors.capabilities import needs_search
+from vendors.filters import (
+    CmoFilter,
+    ContactFilter,
+    ImportRunFilter,
+    RegulatoryEventFilter,
+    SiteCapabilityFilter,
+    SiteFilter,
+)
+from vendors.models import (
+    Capability,
+    CapabilityLevel,
+    Citation,
+    Cmo,
+    Contact,
+    ImportRun,
+    QualificationStatus,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+    SiteType,
+    normalize_fei,
+)
+from vendors.services import (
+    cmo_change_status,
+    import_run_commit,
+    import_run_create,
+    record_save,
+    regulatory_event_save,
+    site_capability_set,
+    site_change_status,
+)
 
 
 class ChangeReasonField(serializers.CharField):
@@ -196,3 +226,263 @@ class ContactViewSet(ApiViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     write_perm = Perm.EDIT_DIRECTORY
+
+
+# ---------------------------------------------------------------- capabilities
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Capability
+        fields = ["id", "category", "code", "name", "description", "position"]
+
+
+class CapabilityViewSet(ApiViewSet):
+    """The capability taxonomy (the matrix's columns). Admins may add entries."""
+
+    queryset = Capability.objects.all()
+    serializer_class = CapabilitySerializer
+    write_perm = Perm.ADMINISTER
+    pagination_class = None
+
+
+class SiteCapabilitySerializer(serializers.ModelSerializer):
+    change_reason = ChangeReasonField()
+
+    class Meta:
+        model = SiteCapability
+        fields = [
+            "id",
+            "site",
+            "capability",
+            "level",
+            "max_batch_size",
+            "batch_size_unit",
+            "annual_capacity",
+            "annual_capacity_unit",
+            "available_from",
+            "notes",
+            "source",
+            "last_verified",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["source", "updated_at"]
+        validators = []  # one cell per site and capability: setting it again updates it
+
+    def _save(self, validated_data, instance=None):
+        data = dict(validated_data)
+        site = data.pop("site", getattr(instance, "site", None))
+        capability = data.pop("capability", getattr(instance, "capability", None))
+        level = data.pop("level", getattr(instance, "level", None))
+        reason = data.pop("change_reason", "")
+        return site_capability_set(
+            site=site,
+            capability=capability,
+            level=level,
+            user=self.context["request"].user,
+            reason=reason,
+            **data,
+        )
+
+    def create(self, validated_data):
+        return self._save(validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(validated_data, instance)
+
+
+class SiteCapabilityViewSet(ApiViewSet):
+    """Cells of the capability matrix: filter by site, CMO, capability and (minimum) level."""
+
+    queryset = SiteCapability.objects.select_related("capability").order_by("pk")
+    serializer_class = SiteCapabilitySerializer
+    filterset_class = SiteCapabilityFilter
+    write_perm = Perm.EDIT_CAPABILITIES
+
+
+class NeedSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    site_name = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class NeedsMatchSerializer(serializers.Serializer):
+    cmo = serializers.IntegerField(source="cmo.pk")
+    cmo_name = serializers.CharField(source="cmo.legal_name")
+    coverage = serializers.FloatField()
+    covered = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField()
+
+    def get_covered(self, match) -> dict[str, list[dict]]:
+        return {
+            str(capability_id): [
+                {"site": site.pk, "site_name": site.name, "level": level} for site, level in entries
+            ]
+            for capability_id, entries in match.covered.items()
+        }
+
+    def get_missing(self, match) -> list[int]:
+        return [capability.pk for capability in match.missing]
+
+
+class NeedsResultSerializer(serializers.Serializer):
+    full = NeedsMatchSerializer(many=True)
+    partial = NeedsMatchSerializer(many=True)
+
+
+class NeedsViewSet(viewsets.ViewSet):
+    """The needs search: `?need=<capability id>:<minimum level>`, repeated for each need."""
+
+    queryset = Capability.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "need", str, many=True, description="capability id and minimum level, e.g. 12:2"
+            )
+        ],
+        responses=NeedsResultSerializer,
+    )
+    def list(self, request):
+        needs = []
+        for raw in request.query_params.getlist("need"):
+            capability, _, level = raw.partition(":")
+            if not capability.isdigit() or (level and not level.isdigit()):
+                raise serializers.ValidationError({"need": f"'{raw}' is not <id>:<level>."})
+            needs.append((int(capability), int(level or CapabilityLevel.CLAIMED)))
+        return Response(NeedsResultSerializer(needs_search(needs)).data)
+
+
+# ---------------------------------------------------------------- regulatory history
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Citation
+        fields = ["id", "act_cfr_number", "short_description", "long_description", "program_area"]
+
+
+class RegulatoryEventSerializer(RecordSerializer):
+    citations = CitationSerializer(many=True, read_only=True)
+    source_row = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RegulatoryEvent
+        fields = [
+            "id",
+            "site",
+            "kind",
+            "agency",
+            "event_date",
+            "reference",
+            "classification",
+            "project_area",
+            "product_type",
+            "product_id",
+            "citations_posted",
+            "description",
+            "reason",
+            "status",
+            "url",
+            "closed_on",
+            "notes",
+            "source",
+            "import_run",
+            "source_row",
+            "citations",
+            "created_at",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["source", "import_run", "created_at", "updated_at"]
+
+    def _save(self, instance, validated_data):
+        reason = validated_data.pop("change_reason", "")
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return regulatory_event_save(
+            event=instance, user=self.context["request"].user, reason=reason
+        )
+
+
+class RegulatoryEventViewSet(ApiViewSet):
+    """A site's regulatory history: filter by site, CMO, kind, agency, date and classification."""
+
+    queryset = (
+        RegulatoryEvent.objects.select_related("site")
+        .prefetch_related("citations")
+        .order_by("-event_date", "-pk")
+    )
+    serializer_class = RegulatoryEventSerializer
+    filterset_class = RegulatoryEventFilter
+    write_perm = Perm.EDIT_REGULATORY
+
+
+# ---------------------------------------------------------------- imports
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "file",
+            "original_name",
+            "format",
+            "status",
+            "via",
+            "create_missing",
+            "uploaded_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "total_rows",
+            "processed_rows",
+            "percent",
+            "preview",
+            "created",
+            "updated",
+            "unchanged",
+            "skipped",
+            "error_count",
+            "errors",
+            "message",
+        ]
+        read_only_fields = [f for f in fields if f not in ("file", "create_missing")]
+
+    def create(self, validated_data):
+        upload = validated_data["file"]
+        return import_run_create(
+            file=upload,
+            name=upload.name,
+            user=self.context["request"].user,
+            via=ImportRun.Via.API,
+            create_missing=validated_data.get("create_missing", False),
+        )
+
+
+class ImportRunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Imports of FDA exports: upload (a preview runs), poll the status, read the report, commit."""
+
+    queryset = ImportRun.objects.order_by("-created_at", "-pk")
+    serializer_class = ImportRunSerializer
+    filterset_class = ImportRunFilter
+    parser_classes = [MultiPartParser, FormParser]
+    write_perm = Perm.IMPORT_DATA
+    action_perms = {"commit": Perm.IMPORT_DATA}
+
+    @extend_schema(request=None, responses=ImportRunSerializer)
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        run = import_run_commit(run=self.get_object(), user=request.user)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data)

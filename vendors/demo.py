@@ -322,3 +322,131 @@ def _record_demo_status_history(cmo: Cmo) -> None:
             cmo=cmo, from_status=previous, to_status=status, reason=_REASONS[status], changed_by=by
         )
         previous = status
+# Which capabilities a demo site plausibly has, by its site types.
+CAPABILITIES_BY_TYPE = {
+    "sterile": [
+        "dosage-forms-sterile-liquid-vials",
+        "dosage-forms-prefilled-syringes",
+        "dosage-forms-lyophilized-products",
+        "technologies-isolator-aseptic-filling",
+        "services-sterilization",
+    ],
+    "biologics": [
+        "modalities-monoclonal-antibodies-and-recombinant-proteins",
+        "technologies-single-use-bioreactors",
+        "modalities-vaccines",
+        "modalities-cell-and-gene-therapy",
+        "modalities-antibody-drug-conjugates",
+    ],
+    "api": [
+        "modalities-small-molecule-api",
+        "modalities-highly-potent-api",
+        "modalities-peptides",
+        "technologies-high-containment-oeb-5",
+        "technologies-continuous-manufacturing",
+    ],
+    "drug-product": [
+        "dosage-forms-tablets",
+        "dosage-forms-capsules",
+        "dosage-forms-oral-liquids",
+        "technologies-hot-melt-extrusion",
+        "technologies-spray-drying",
+        "services-formulation-development",
+    ],
+    "packaging": ["services-packaging", "services-labeling", "services-serialization"],
+    "laboratory": ["services-analytical-development-and-qc-testing", "services-stability-studies"],
+    "warehouse": ["services-packaging"],
+}
+SCALES = ["scale-preclinical", "scale-phase-1-2", "scale-phase-3", "scale-commercial"]
+
+
+def demo_cmo_names() -> list[str]:
+    names = []
+    for index, prefix in enumerate(PREFIXES):
+        suffix, _types = SUFFIXES[index % len(SUFFIXES)]
+        country, _cities = GEOGRAPHY[index % len(GEOGRAPHY)]
+        names.append(f"{prefix} {suffix} {LEGAL_FORMS[country]}")
+    return names
+
+
+@transaction.atomic
+def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
+    """Give demo sites without any a plausible capability profile and regulatory record."""
+    import datetime
+
+    from django.utils import timezone
+
+    from vendors.models import (
+        Agency,
+        Capability,
+        CapabilityLevel,
+        Classification,
+        EventKind,
+        RegulatoryEvent,
+        SiteCapability,
+    )
+
+    capabilities = {c.code: c for c in Capability.objects.all()}
+    today = timezone.localdate()
+    created = {"capabilities": 0, "events": 0}
+    sites = (
+        Site.objects.filter(cmo__legal_name__in=demo_cmo_names())
+        .prefetch_related("site_types")
+        .order_by("pk")
+    )
+    for site in sites:
+        rng = random.Random(f"{seed}-{site.name}")
+        if not SiteCapability.objects.filter(site=site).exists():
+            codes = set(rng.sample(SCALES, k=rng.randint(1, 3)))
+            codes.add("services-commercial-manufacturing" if rng.random() > 0.3 else SCALES[1])
+            for site_type in site.site_types.all():
+                pool = CAPABILITIES_BY_TYPE.get(site_type.code, [])
+                codes.update(rng.sample(pool, k=min(len(pool), rng.randint(2, 4))))
+            for code in sorted(codes):
+                if code not in capabilities:
+                    continue
+                level = rng.choices(CapabilityLevel.values, weights=[3, 4, 2])[0]
+                SiteCapability.objects.create(
+                    site=site,
+                    capability=capabilities[code],
+                    level=level,
+                    last_verified=today - datetime.timedelta(days=rng.randrange(30, 900))
+                    if level == CapabilityLevel.VERIFIED
+                    else None,
+                    notes="Demo data.",
+                )
+                created["capabilities"] += 1
+        if RegulatoryEvent.objects.filter(site=site).exists():
+            continue
+        events = []
+        for n in range(rng.randint(1, 4)):
+            classification = rng.choices(
+                [Classification.NAI, Classification.VAI, Classification.OAI], weights=[6, 4, 1]
+            )[0]
+            events.append(
+                (EventKind.INSPECTION, classification, rng.randrange(60, 2600), f"INS-{n}")
+            )
+        if rng.random() < 0.12:
+            events.append((EventKind.WARNING_LETTER, "", rng.randrange(100, 1800), "WL"))
+        if rng.random() < 0.2:
+            recall_class = rng.choice([Classification.CLASS_2, Classification.CLASS_3])
+            if rng.random() < 0.2:
+                recall_class = Classification.CLASS_1
+            events.append((EventKind.RECALL, recall_class, rng.randrange(30, 1500), "RCL"))
+        if rng.random() < 0.3:
+            events.append((EventKind.GMP_CERTIFICATE, "", rng.randrange(30, 700), "GMP"))
+        for kind, classification, days_ago, tag in events:
+            agency = Agency.EMA if kind == EventKind.GMP_CERTIFICATE else Agency.FDA
+            RegulatoryEvent.objects.create(
+                site=site,
+                kind=kind,
+                agency=agency,
+                reference=f"DEMO-{site.pk}-{tag}",
+                event_date=today - datetime.timedelta(days=days_ago),
+                classification=classification,
+                project_area="Drug Quality Assurance" if kind == EventKind.INSPECTION else "",
+                product_type="Drugs",
+                notes="Demo data.",
+            )
+            created["events"] += 1
+    return created

@@ -3,7 +3,21 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType, normalize_fei
+from vendors.models import (
+    Agency,
+    Capability,
+    Classification,
+    Cmo,
+    Contact,
+    EventKind,
+    ImportRun,
+    QualificationStatus,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+    SiteType,
+    normalize_fei,
+)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -87,3 +101,48 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields = ["cmo", "site"]
+
+
+class SiteCapabilityFilter(django_filters.FilterSet):
+    site = django_filters.NumberFilter(field_name="site_id")
+    cmo = django_filters.NumberFilter(field_name="site__cmo_id")
+    capability = django_filters.NumberFilter(field_name="capability_id")
+    capability_code = django_filters.CharFilter(field_name="capability__code")
+    category = django_filters.ChoiceFilter(
+        field_name="capability__category", choices=Capability.Category.choices
+    )
+    min_level = django_filters.NumberFilter(
+        field_name="level", lookup_expr="gte", label="At least this level (1–3)"
+    )
+    level = django_filters.NumberFilter(field_name="level")
+
+    class Meta:
+        model = SiteCapability
+        fields = ["site", "cmo", "capability", "capability_code", "category", "min_level", "level"]
+
+
+class RegulatoryEventFilter(django_filters.FilterSet):
+    site = django_filters.NumberFilter(field_name="site_id")
+    cmo = django_filters.NumberFilter(field_name="site__cmo_id")
+    fei_number = django_filters.CharFilter(method="filter_fei")
+    kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices)
+    agency = django_filters.MultipleChoiceFilter(choices=Agency.choices)
+    classification = django_filters.MultipleChoiceFilter(choices=Classification.choices)
+    date_from = django_filters.DateFilter(field_name="event_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="event_date", lookup_expr="lte")
+
+    class Meta:
+        model = RegulatoryEvent
+        fields = ["site", "cmo", "kind", "agency", "classification", "date_from", "date_to"]
+
+    def filter_fei(self, queryset, name, value):
+        return queryset.filter(site__fei_number=normalize_fei(value))
+
+
+class ImportRunFilter(django_filters.FilterSet):
+    format = django_filters.ChoiceFilter(choices=ImportRun.Format.choices)
+    status = django_filters.ChoiceFilter(choices=ImportRun.Status.choices)
+
+    class Meta:
+        model = ImportRun
+        fields = ["format", "status"]

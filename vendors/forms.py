@@ -1,6 +1,17 @@
 from django import forms
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
-from vendors.models import Cmo, Contact, QualificationStatus, Site, normalize_fei
+from vendors.models import (
+    Capability,
+    CapabilityLevel,
+    Cmo,
+    Contact,
+    QualificationStatus,
+    RegulatoryEvent,
+    Site,
+    normalize_fei,
+)
 
 
 class ChangeReasonMixin(forms.Form):
@@ -90,3 +101,74 @@ class StatusChangeForm(forms.Form):
         self.fields["status"].choices = [
             (value, QualificationStatus(value).label) for value in allowed
         ]
+
+
+class RegulatoryEventForm(ChangeReasonMixin, forms.ModelForm):
+    class Meta:
+        model = RegulatoryEvent
+        fields = [
+            "kind",
+            "agency",
+            "event_date",
+            "reference",
+            "classification",
+            "project_area",
+            "product_type",
+            "product_id",
+            "citations_posted",
+            "description",
+            "reason",
+            "status",
+            "url",
+            "closed_on",
+            "notes",
+        ]
+        widgets = {
+            "event_date": forms.DateInput(attrs={"type": "date"}),
+            "closed_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class CapabilityCellForm(forms.Form):
+    level = forms.TypedChoiceField(
+        choices=[("", "— not offered")] + list(CapabilityLevel.choices),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    change_reason = forms.CharField(
+        label="Reason", max_length=250, required=False, help_text="Kept in the cell's history."
+    )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="FDA export (.csv or .xlsx)",
+        help_text="DECRS establishment registrations, or a Data Dashboard export of inspections, "
+        "citations, compliance actions, published 483s or recalls.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    create_missing = forms.BooleanField(
+        label="Create missing sites",
+        required=False,
+        help_text="Add a prospect CMO and site for FEI numbers that match no site.",
+    )
+
+
+class MatrixFilterForm(forms.Form):
+    view = forms.ChoiceField(
+        choices=[("cmos", "CMOs"), ("sites", "Sites")], required=False, initial="cmos"
+    )
+    q = forms.CharField(label="Search", required=False)
+    category = forms.MultipleChoiceField(
+        choices=Capability.Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = LazyTypedChoiceField(choices=[("", "Any country")] + list(countries), required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status")] + list(QualificationStatus.choices), required=False
+    )

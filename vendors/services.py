@@ -1,18 +1,28 @@
 from collections.abc import Callable
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.utils import timezone
 
+from cmoselect.events import scoring_inputs_changed
 from cmoselect.roles import MANAGER, Perm, has_perm
 from vendors.models import (
     QUALIFYING_STATUSES,
     TRANSITIONS,
+    Capability,
+    CapabilityLevel,
     Cmo,
+    ImportRun,
     Notification,
     QualificationStatus,
+    RegulatoryEvent,
     Site,
+    SiteCapability,
     StatusChange,
 )
 
@@ -118,3 +128,150 @@ def status_change_notify(*, change: StatusChange) -> list[Notification]:
             send_mail(subject, body, None, [manager.email], fail_silently=False)
         notices.append(notice)
     return notices
+
+
+# ---------------------------------------------------------------- capabilities
+
+
+def site_capability_set(
+    *, site: Site, capability: Capability, level: int | None, user, reason: str = "", **details
+) -> SiteCapability | None:
+    """Set (or with level None, remove) one cell of the capability matrix, keeping its history."""
+    cell = SiteCapability.objects.filter(site=site, capability=capability).first()
+    with transaction.atomic():
+        if level is None:
+            if cell is None:
+                return None
+            if not reason.strip():
+                raise ValidationError({"change_reason": "Say why this capability is removed."})
+            cell._history_user = user
+            cell._change_reason = reason.strip()
+            cell.delete()
+            cell = None
+        else:
+            if level not in CapabilityLevel.values:
+                raise ValidationError({"level": f"Unknown level {level!r}."})
+            if cell is None:
+                cell = SiteCapability(site=site, capability=capability)
+            cell.level = level
+            for name, value in details.items():
+                setattr(cell, name, value)
+            if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
+                cell.last_verified = timezone.localdate()
+            record_save(instance=cell, user=user, reason=reason)
+        scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
+    return cell
+
+
+# ---------------------------------------------------------------- regulatory history
+
+
+def regulatory_event_save(*, event: RegulatoryEvent, user, reason: str = "") -> RegulatoryEvent:
+    """Record or correct a regulatory event by hand, with its history entry."""
+    with transaction.atomic():
+        record_save(instance=event, user=user, reason=reason)
+        scoring_inputs_changed(cmo_ids=[event.site.cmo_id], reason="regulatory_event")
+    return event
+
+
+# ---------------------------------------------------------------- FDA imports
+
+
+def import_run_create(
+    *,
+    file: File,
+    name: str,
+    user=None,
+    via: str = ImportRun.Via.BROWSER,
+    create_missing: bool = False,
+    dry_run: bool = False,
+    start: bool = True,
+) -> ImportRun:
+    """Store an FDA export after checking its type and size, and queue its preview."""
+    from vendors.fda.tables import FileProblem, sniff_kind
+
+    if file.size > settings.MAX_UPLOAD_SIZE:
+        limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
+        raise ValidationError({"file": f"The file is larger than {limit} MiB."})
+    run = ImportRun(
+        original_name=Path(name).name[:255],
+        size=file.size,
+        via=via,
+        create_missing=create_missing,
+        dry_run=dry_run,
+        uploaded_by=user,
+    )
+    run.file.save(Path(name).name, file, save=False)
+    try:
+        sniff_kind(Path(run.file.path), name)
+    except FileProblem as problem:
+        run.file.delete(save=False)
+        raise ValidationError({"file": str(problem)}) from problem
+    run.save()
+    if start:
+        from vendors.tasks import preview_import
+
+        preview_import.delay_on_commit(run.pk)
+    return run
+
+
+def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> ImportRun:
+    """Read every row of an import's file: count what it would do, or (commit) do it."""
+    from vendors.fda.engine import import_file
+    from vendors.fda.formats import HeaderProblem
+    from vendors.fda.tables import FileProblem
+
+    S = ImportRun.Status
+    run.status = S.COMMITTING if commit else S.PREVIEWING
+    run.started_at = run.started_at or timezone.now()
+    run.processed_rows = 0
+    run.save(update_fields=["status", "started_at", "processed_rows"])
+
+    def report(done: int, total: int | None) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(processed_rows=done, total_rows=total)
+        if progress:
+            progress(done, total)
+
+    try:
+        fmt, tally = import_file(run=run, path=Path(run.file.path), commit=commit, progress=report)
+    except (HeaderProblem, FileProblem) as problem:
+        run.status, run.message, run.finished_at = S.FAILED, str(problem), timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        return run
+    run.refresh_from_db(fields=["processed_rows", "total_rows"])
+    run.format = fmt.code
+    run.errors, run.error_count = tally.errors, tally.error_count
+    counts = tally.counts()
+    if commit:
+        run.created, run.updated = tally.created, tally.updated
+        run.unchanged, run.skipped = tally.unchanged, tally.skipped
+        run.status, run.finished_at = S.DONE, timezone.now()
+        if tally.sites_created:
+            run.message = f"{tally.sites_created} missing site(s) created as prospects."
+        scoring_inputs_changed(cmo_ids=tally.cmo_ids, reason="fda_import")
+    else:
+        run.preview = counts
+        run.status = S.PREVIEWED
+        if run.dry_run:
+            run.created, run.updated = tally.created, tally.updated
+            run.unchanged, run.skipped = tally.unchanged, tally.skipped
+            run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def import_run_commit(*, run: ImportRun, user) -> ImportRun:
+    """Apply a previewed import (in the background for the browser)."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not run.can_commit:
+            raise ValidationError(
+                {"status": f"This import cannot be committed now ({run.get_status_display()})."}
+            )
+        run.status = ImportRun.Status.COMMITTING
+        run.processed_rows = 0
+        run.save(update_fields=["status", "processed_rows"])
+        from vendors.tasks import commit_import
+
+        commit_import.delay_on_commit(run.pk)
+    return run

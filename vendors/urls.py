@@ -14,5 +14,18 @@ urlpatterns = [
     path("sites/<int:site_id>/", views.site_detail, name="site_detail"),
     path("sites/<int:site_id>/edit/", views.site_edit, name="site_edit"),
     path("sites/<int:site_id>/status/", views.site_status, name="site_status"),
+    path("sites/<int:site_id>/events/new/", views.event_create, name="event_create"),
+    path(
+        "sites/<int:site_id>/capabilities/<int:capability_id>/",
+        views.matrix_cell,
+        name="matrix_cell",
+    ),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
+    path("capabilities/", views.capability_matrix, name="matrix"),
+    path("capabilities/needs/", views.needs, name="needs"),
+    path("events/<int:regulatoryevent_id>/", views.event_detail, name="event_detail"),
+    path("events/<int:regulatoryevent_id>/edit/", views.event_edit, name="event_edit"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:importrun_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:importrun_id>/commit/", views.import_commit, name="import_commit"),
 ]

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from tests.factories import CmoFactory
-from vendors.models import Cmo, Contact, Site
+from vendors.models import Cmo, Contact, RegulatoryEvent, Site, SiteCapability
 
 
 def test_seed_demo_is_plausible_idempotent_and_leaves_other_data_alone(db):
@@ -12,8 +12,11 @@ def test_seed_demo_is_plausible_idempotent_and_leaves_other_data_alone(db):
     assert 95 <= counts[1] <= 130
     assert Site.objects.values("country").distinct().count() >= 12
     assert counts[2] >= 40
+    record = (SiteCapability.objects.count(), RegulatoryEvent.objects.count())
+    assert record[0] > 300 and record[1] > 100
     call_command("seed_demo", "--with-users")
     assert (Cmo.objects.count(), Site.objects.count(), Contact.objects.count()) == counts
+    assert (SiteCapability.objects.count(), RegulatoryEvent.objects.count()) == record
     mine.refresh_from_db()
     assert mine.website == "https://own.example.com"
     assert not mine.sites.exists()

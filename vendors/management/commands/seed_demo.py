@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from vendors.demo import ensure_demo_users, seed_directory
+from vendors.demo import ensure_demo_users, seed_capabilities_and_events, seed_directory
 
 
 class Command(BaseCommand):
@@ -20,6 +20,11 @@ class Command(BaseCommand):
             "Demo directory: {cmos} CMOs, {sites} sites, {contacts} contacts created.".format(
                 **created
             )
+        )
+        created = seed_capabilities_and_events()
+        self.stdout.write(
+            "Capabilities and regulatory record: {capabilities} matrix cells, "
+            "{events} events created.".format(**created)
         )
         if with_users:
             self.stdout.write("\nDemo logins (role: username / password):")

@@ -189,6 +189,13 @@ class Site(models.Model):
         db_index=True,
     )
     notes = models.TextField(blank=True)
+    fda_operations = models.CharField(
+        "FDA registered operations",
+        max_length=400,
+        blank=True,
+        help_text="As listed in the FDA establishment registration, e.g. 'ANALYSIS; PACK'.",
+    )
+    fda_registration_expires = models.DateField("FDA registration expires", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[site_types])
@@ -299,74 +306,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
-
-
-class Capability(models.Model):
-    """One entry of the capability taxonomy: a column of the capability matrix."""
-
-    class Category(models.TextChoices):
-        SERVICES = "services", "Services"
-        MODALITIES = "modalities", "Modalities"
-        DOSAGE_FORMS = "dosage_forms", "Dosage forms"
-        TECHNOLOGIES = "technologies", "Technologies"
-        SCALE = "scale", "Scale"
-
-    category = models.CharField(max_length=20, choices=Category)
-    code = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["category", "position", "name"]
-        verbose_name_plural = "capabilities"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CapabilityLevel(models.IntegerChoices):
-    """How far a capability is established; higher is stronger, so `level__gte` filters."""
-
-    CLAIMED = 1, "Claimed"
-    DEMONSTRATED = 2, "Demonstrated"
-    VERIFIED = 3, "Verified by audit"
-
-
-class SiteCapability(models.Model):
-    """A cell of the capability matrix: what one site can do, how sure we are, and how much."""
-
-    class Source(models.TextChoices):
-        MANUAL = "manual", "Manual entry"
-        FDA_REGISTRATION = "fda_registration", "FDA establishment registration"
-        AUDIT = "audit", "Audit"
-
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="capabilities")
-    capability = models.ForeignKey(
-        Capability, on_delete=models.PROTECT, related_name="site_capabilities"
-    )
-    level = models.PositiveSmallIntegerField(
-        choices=CapabilityLevel, default=CapabilityLevel.CLAIMED
-    )
-    max_batch_size = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    batch_size_unit = models.CharField(max_length=20, blank=True, help_text="e.g. L, kg, units")
-    annual_capacity = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    annual_capacity_unit = models.CharField(
-        max_length=20, blank=True, help_text="e.g. vials/year, kg/year"
-    )
-    available_from = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
-    source = models.CharField(max_length=20, choices=Source, default=Source.MANUAL)
-    last_verified = models.DateField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["site", "capability"]
-        verbose_name_plural = "site capabilities"
-        constraints = [
-            models.UniqueConstraint(fields=["site", "capability"], name="site_capability_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.site.name}: {self.capability.name} ({self.get_level_display()})"

@@ -10,9 +10,19 @@ from django_countries import countries
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
+from vendors.compliance import compliance_for_cmos, compliance_for_sites
 from vendors.filters import CmoFilter
 from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
-from vendors.models import Cmo, Contact, QualificationStatus, Site, StatusChange
+from vendors.models import (
+    Capability,
+    Cmo,
+    Contact,
+    QualificationStatus,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+    StatusChange,
+)
 from vendors.services import cmo_change_status, record_save, site_change_status
 
 PAGE_SIZES = (25, 50, 100)
@@ -24,6 +34,7 @@ def page_size(request) -> int:
     except ValueError:
         return PAGE_SIZES[0]
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
+TIMELINE_LENGTH = 50
 
 
 def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
@@ -109,6 +120,11 @@ def cmo_detail(request, cmo_id: int):
             "status_changes": changes,
             "history": history_rows(cmo.history.all()),
             "status_form": StatusChangeForm(allowed=cmo.allowed_statuses()),
+            "compliance": compliance_for_cmos([cmo.pk])[cmo.pk],
+            "events": RegulatoryEvent.objects.filter(site__cmo=cmo)
+            .select_related("site", "import_run")
+            .timeline()[:TIMELINE_LENGTH],
+            "show_site": True,
         },
     )
 
@@ -189,6 +205,10 @@ def site_detail(request, site_id: int):
             "status_changes": site.status_changes.select_related("changed_by"),
             "history": history_rows(site.history.all()),
             "status_form": StatusChangeForm(allowed=site.allowed_statuses()),
+            "compliance": compliance_for_sites([site.pk])[site.pk],
+            "events": site.regulatory_events.timeline()[:TIMELINE_LENGTH],
+            "capabilities": SiteCapability.objects.filter(site=site).select_related("capability"),
+            "categories": Capability.Category.choices,
         },
     )
 

@@ -1,0 +1,118 @@
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.factories import ImportRunFactory, SiteFactory
+from vendors.models import ImportRun, RegulatoryEvent, Site
+
+FDA = Path(__file__).resolve().parent.parent / "fixtures" / "fda"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what a request queued for after its commit (the preview and commit tasks)."""
+
+    def call(request, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return request(*args, **kwargs)
+
+    return call
+
+
+def upload(committed, client, name, **extra):
+    data = (FDA / name).read_bytes()
+    return committed(
+        client.post,
+        reverse("vendors:import_list"),
+        {"file": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+def test_a_manager_previews_then_commits_an_upload(client_for, manager, committed):
+    client = client_for(manager)
+    response = upload(committed, client, "decrs_drug_establishments_sample.xlsx")
+    run = ImportRun.objects.get()
+    assert response.url == run.get_absolute_url()
+    assert run.status == ImportRun.Status.PREVIEWED
+    assert run.preview["created"] == 34 and run.preview["skipped"] == 6
+    assert run.uploaded_by == manager
+    assert not Site.objects.exists()
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert "Commit the import" in html and "blank or all zeros" in html
+    committed(client.post, reverse("vendors:import_commit", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE
+    assert (run.created, run.skipped, run.error_count) == (34, 6, 6)
+    assert Site.objects.count() == 34
+    again = client.post(reverse("vendors:import_commit", args=[run.pk]), follow=True)
+    assert "cannot be committed now" in again.content.decode()
+
+
+def test_the_upload_is_checked_for_type(client_for, qa):
+    client = client_for(qa)
+    response = client.post(
+        reverse("vendors:import_list"),
+        {"file": SimpleUploadedFile("recalls.xlsx", b"FEI Number,Legal Name\n")},
+    )
+    assert "not an Excel workbook" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_the_upload_is_checked_for_size(client_for, qa, settings, committed):
+    settings.MAX_UPLOAD_SIZE = 100
+    response = upload(committed, client_for(qa), "compliance_actions_drug_bio_sample.csv")
+    assert "larger than" in response.content.decode()
+
+
+def test_a_wrong_header_is_shown_on_the_import_page(client_for, qa, committed):
+    client = client_for(qa)
+    committed(
+        client.post,
+        reverse("vendors:import_list"),
+        {"file": SimpleUploadedFile("x.csv", b"Firm,Date\nAcme,2025-01-01\n")},
+    )
+    run = ImportRun.objects.get()
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert run.status == ImportRun.Status.FAILED
+    assert "found Firm, Date" in html
+
+
+def test_sourcing_may_read_imports_but_not_upload(client_for, sourcing, committed):
+    client = client_for(sourcing)
+    assert "Upload an export" not in client.get(reverse("vendors:import_list")).content.decode()
+    assert upload(committed, client, "compliance_actions_drug_bio_sample.csv").status_code == 403
+
+
+def test_the_import_list_costs_the_same_queries_for_few_or_many(client_for, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager)
+    ImportRunFactory(uploaded_by=manager)
+    client.get(reverse("vendors:import_list"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("vendors:import_list"))
+    for _ in range(10):
+        ImportRunFactory(uploaded_by=manager)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("vendors:import_list"))
+    assert len(many) == len(few)
+
+
+def test_the_api_uploads_previews_and_commits(api_for, qa, committed):
+    SiteFactory(fei_number="3008565058")
+    api = api_for(qa)
+    with (FDA / "compliance_actions_drug_bio_sample.csv").open("rb") as handle:
+        response = committed(api.post, "/api/v1/imports/", {"file": handle}, format="multipart")
+    assert response.status_code == 201, response.content
+    run_id = response.json()["id"]
+    status = api.get(f"/api/v1/imports/{run_id}/").json()
+    assert status["status"] == "previewed" and status["preview"]["created"] == 1
+    result = committed(api.post, f"/api/v1/imports/{run_id}/commit/")
+    assert result.json()["status"] == "committing"
+    status = api.get(f"/api/v1/imports/{run_id}/").json()
+    assert status["status"] == "done" and status["created"] == 1
+    assert RegulatoryEvent.objects.count() == 1

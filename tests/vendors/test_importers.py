@@ -1,0 +1,316 @@
+import csv
+import datetime
+import io
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import SiteFactory
+from vendors.models import (
+    Capability,
+    CapabilityLevel,
+    Citation,
+    Classification,
+    Cmo,
+    EventKind,
+    ImportRun,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+)
+
+FDA = Path(__file__).resolve().parent.parent / "fixtures" / "fda"
+DECRS = FDA / "decrs_drug_establishments_sample.xlsx"
+INSPECTIONS = FDA / "inspections_classification_sample.csv"
+CITATIONS = FDA / "inspections_citations_constructed.csv"
+ACTIONS = FDA / "compliance_actions_drug_bio_sample.csv"
+PUBLISHED = FDA / "published_483s_sample.xlsx"
+RECALLS = FDA / "drug_recalls_sample.xlsx"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(path, *args) -> dict:
+    out = io.StringIO()
+    call_command("import_fda", str(path), "--json", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def feis_of(path: Path, column: str = "FEI Number") -> list[str]:
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig") as handle:
+            return [row[column] for row in csv.DictReader(handle)]
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    index = list(next(rows)).index(column)
+    return [str(row[index]) for row in rows]
+
+
+def sites_for(path: Path, column: str = "FEI Number") -> None:
+    for fei in {f.lstrip("0") for f in feis_of(path, column) if f.strip("0")}:
+        SiteFactory(fei_number=fei)
+
+
+# ---------------------------------------------------------------- DECRS
+
+
+def test_decrs_creates_cmos_sites_and_claimed_capabilities_from_operations():
+    summary = run(DECRS)
+    assert summary["format"] == "decrs"
+    assert summary["created"] == 34
+    assert summary["skipped"] == 6
+    assert {e["row"] for e in summary["errors"]} == {17, 18, 19, 20, 40, 41}
+    assert all("blank or all zeros" in e["message"] for e in summary["errors"])
+
+    site = Site.objects.get(fei_number="405")
+    assert site.name == "VANTIVE MANUFACTURING LIMITED"
+    assert site.cmo.legal_name == "Vantive US Healthcare LLC"
+    assert (site.address_line1, site.city, site.state, site.postal_code) == (
+        "Moneen Road",
+        "Castlebar",
+        "County Mayo",
+        "F23 XR63",
+    )
+    assert site.country.code == "IE"
+    assert site.fda_operations == "ANALYSIS; API MANUFACTURE; LABEL; MANUFACTURE; PACK; STERILIZE"
+    assert site.fda_registration_expires == datetime.date(2025, 12, 31)
+    codes = set(site.capabilities.values_list("capability__code", flat=True))
+    assert codes == {
+        "services-analytical-development-and-qc-testing",
+        "modalities-small-molecule-api",
+        "services-labeling",
+        "services-commercial-manufacturing",
+        "services-packaging",
+        "services-sterilization",
+    }
+    assert set(site.capabilities.values_list("level", "source").distinct()) == {
+        (CapabilityLevel.CLAIMED, SiteCapability.Source.FDA_REGISTRATION)
+    }
+    # Two sites of one registrant share a CMO; a US address keeps its state code.
+    assert Site.objects.get(fei_number="6898").cmo == site.cmo
+    us = Site.objects.get(fei_number="1910953")
+    assert (us.city, us.state, us.postal_code, us.country.code) == ("Shawnee", "KS", "66216", "US")
+    assert site.history.first().history_change_reason == f"Imported from {DECRS.name}"
+
+
+def test_decrs_reimport_changes_nothing():
+    run(DECRS)
+    counts = (Cmo.objects.count(), Site.objects.count(), SiteCapability.objects.count())
+    history = Site.history.count()
+    summary = run(DECRS)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 34)
+    assert (Cmo.objects.count(), Site.objects.count(), SiteCapability.objects.count()) == counts
+    assert Site.history.count() == history
+
+
+def test_decrs_fills_gaps_of_an_existing_site_but_keeps_what_users_typed():
+    cap = Capability.objects.get(code="services-packaging")
+    site = SiteFactory(fei_number="405", name="Castlebar plant", city="")
+    SiteCapability.objects.create(site=site, capability=cap, level=CapabilityLevel.VERIFIED)
+    summary = run(DECRS)
+    assert summary["updated"] == 1
+    site.refresh_from_db()
+    assert site.name == "Castlebar plant"
+    assert site.city == "Castlebar"
+    assert site.capabilities.get(capability=cap).level == CapabilityLevel.VERIFIED
+
+
+def test_the_dry_run_counts_without_writing():
+    summary = run(DECRS, "--dry-run")
+    assert (summary["created"], summary["skipped"]) == (34, 6)
+    assert Site.objects.count() == 0
+    assert ImportRun.objects.get().dry_run
+
+
+# ---------------------------------------------------------------- Data Dashboard
+
+
+def test_inspections_attach_to_sites_by_fei_and_reimport_is_idempotent():
+    sites_for(INSPECTIONS)
+    summary = run(INSPECTIONS)
+    assert (summary["format"], summary["created"], summary["skipped"]) == ("inspections", 5, 0)
+    event = RegulatoryEvent.objects.get(reference="1305862")
+    assert event.kind == EventKind.INSPECTION
+    assert event.classification == Classification.VAI
+    assert event.event_date == datetime.date(2026, 3, 18)
+    assert event.citations_posted is True
+    assert event.project_area == "Foodborne Biological Hazards"
+    assert event.source_row == 3
+    assert event.import_run.original_name == INSPECTIONS.name
+    again = run(INSPECTIONS)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 5)
+    assert RegulatoryEvent.objects.count() == 5
+
+
+def test_rows_whose_fei_matches_no_site_are_reported_or_created_on_request():
+    summary = run(INSPECTIONS)
+    assert summary["skipped"] == 5
+    assert (
+        "3003774440 (Balzac Brothers & Company Inc.) matches no site"
+        in summary["errors"][0]["message"]
+    )
+    summary = run(INSPECTIONS, "--create-missing")
+    assert summary["created"] == 5
+    site = Site.objects.get(fei_number="3003774440")
+    assert site.cmo.legal_name == "Balzac Brothers & Company Inc."
+    assert (site.city, site.country.code) == ("Charleston", "US")
+    assert site.qualification_status == "prospect"
+
+
+def test_citations_link_to_their_inspection():
+    sites_for(INSPECTIONS)
+    run(INSPECTIONS)
+    summary = run(CITATIONS)
+    assert (summary["format"], summary["created"], summary["skipped"]) == ("citations", 3, 1)
+    inspection = RegulatoryEvent.objects.get(reference="1306888")
+    assert inspection.citations.count() == 2
+    assert inspection.citations.filter(
+        short_description="Procedures not  in writing, fully followed"
+    ).exists()
+    again = run(CITATIONS)
+    assert (again["created"], again["unchanged"]) == (0, 3)
+    assert Citation.objects.count() == 3
+
+
+def test_compliance_actions_with_shared_case_ids_stay_apart():
+    sites_for(ACTIONS)
+    summary = run(ACTIONS)
+    assert (summary["format"], summary["created"]) == ("compliance_actions", 30)
+    shared = RegulatoryEvent.objects.filter(reference="709546")
+    assert shared.count() == 2
+    assert set(shared.values_list("kind", flat=True)) == {EventKind.WARNING_LETTER}
+    assert run(ACTIONS)["unchanged"] == 30
+
+
+def test_published_483s_from_xlsx_date_cells():
+    sites_for(PUBLISHED)
+    summary = run(PUBLISHED)
+    assert (summary["format"], summary["created"]) == ("published_483s", 30)
+    event = RegulatoryEvent.objects.get(reference="287101")
+    assert event.kind == EventKind.FORM_483
+    assert event.event_date == datetime.date(2025, 6, 19)
+    assert event.url == "https://www.fda.gov/media/187496/download"
+    assert "published 2025-07-10" in event.description
+    assert run(PUBLISHED)["unchanged"] == 30
+
+
+def test_recalls_one_event_per_product():
+    sites_for(RECALLS)
+    summary = run(RECALLS)
+    assert (summary["format"], summary["created"]) == ("recalls", 30)
+    carvedilol = RegulatoryEvent.objects.filter(reference="96861")
+    assert carvedilol.count() > 1
+    first = RegulatoryEvent.objects.get(product_id="213747")
+    assert first.classification == Classification.CLASS_1
+    assert first.event_date == datetime.date(2025, 5, 29)
+    assert run(RECALLS)["unchanged"] == 30
+
+
+def test_a_changed_row_updates_its_event_with_history(tmp_path):
+    sites_for(INSPECTIONS)
+    run(INSPECTIONS)
+    changed = tmp_path / "inspections.csv"
+    changed.write_text(
+        INSPECTIONS.read_text().replace(
+            "No,03/18/2026,No Action Indicated (NAI)",
+            "No,03/18/2026,Official Action Indicated (OAI)",
+        )
+    )
+    summary = run(changed)
+    assert (summary["updated"], summary["unchanged"]) == (1, 4)
+    event = RegulatoryEvent.objects.get(reference="1306962")
+    assert event.classification == Classification.OAI
+    assert event.history.count() == 2
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_rows_are_skipped_with_row_numbers_and_never_abort_the_file(tmp_path):
+    sites_for(ACTIONS)
+    lines = ACTIONS.read_text().splitlines()
+    lines[2] = lines[2].replace("2025-07-16", "16th of July")
+    lines[3] = lines[3].replace("Warning Letter", "Stern Telephone Call")
+    lines[4] = "0000000000" + lines[4][lines[4].index(",") :]
+    bad = tmp_path / "actions.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    summary = run(bad)
+    assert summary["created"] == 27
+    errors = {e["row"]: e["message"] for e in summary["errors"]}
+    assert set(errors) == {3, 4, 5}
+    assert "Action Taken Date '16th of July' is not a date" in errors[3]
+    assert "Action Type 'Stern Telephone Call' is not one of" in errors[4]
+    assert "blank or all zeros" in errors[5]
+    assert ImportRun.objects.get().error_count == 3
+
+
+def test_a_wrong_header_lists_the_expected_and_found_columns(tmp_path):
+    wrong = tmp_path / "actions.csv"
+    wrong.write_text(ACTIONS.read_text().replace("Case/Injunction ID", "Case Number", 1))
+    with pytest.raises(CommandError) as raised:
+        run(wrong)
+    message = str(raised.value)
+    assert "Closest is Compliance Actions" in message
+    assert "expected columns FEI Number, Legal Name" in message
+    assert "found FEI Number, Legal Name, State, Country/Area, Product Type" in message
+    assert "missing Case/Injunction ID" in message
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused(tmp_path):
+    fake = tmp_path / "recalls.xlsx"
+    fake.write_text("FEI Number,Legal Name\n")
+    with pytest.raises(CommandError, match="not an Excel workbook"):
+        run(fake)
+    other = tmp_path / "recalls.pdf"
+    shutil.copy(ACTIONS, other)
+    with pytest.raises(CommandError, match="Expected a .csv or .xlsx file"):
+        run(other)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
+def test_csv_encodings(tmp_path, encoding):
+    text = ACTIONS.read_text().replace(
+        "Glenmark Pharmaceuticals Limited", "Glénmark Pharmacéutique"
+    )
+    path = tmp_path / "actions.csv"
+    path.write_bytes(text.encode(encoding))
+    summary = run(path, "--create-missing")
+    assert summary["created"] == 30
+    assert Cmo.objects.filter(legal_name="Glénmark Pharmacéutique").exists()
+
+
+def test_xlsx_inspections_with_date_cells_and_text_dates(tmp_path):
+    with INSPECTIONS.open() as handle:
+        rows = list(csv.reader(handle))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(rows[0])
+    end = rows[0].index("Inspection End Date")
+    for i, row in enumerate(rows[1:]):
+        if i % 2 == 0:  # half the rows carry real date cells
+            month, day, year = map(int, row[end].split("/"))
+            row[end] = datetime.datetime(year, month, day)
+        sheet.append(row)
+    path = tmp_path / "inspections.xlsx"
+    book.save(path)
+    sites_for(INSPECTIONS)
+    summary = run(path)
+    assert (summary["format"], summary["created"]) == ("inspections", 5)
+    assert RegulatoryEvent.objects.get(reference="1306888").event_date == datetime.date(2026, 3, 19)
+    assert RegulatoryEvent.objects.get(reference="1305862").event_date == datetime.date(2026, 3, 18)
+    assert run(INSPECTIONS)["unchanged"] == 5  # the CSV of the same rows matches
+
+
+def test_the_older_date_posted_header_of_published_483s(tmp_path):
+    sheet = openpyxl.load_workbook(PUBLISHED).worksheets[0]
+    sheet.cell(row=1, column=5).value = "Date Posted"
+    path = tmp_path / "published.xlsx"
+    sheet.parent.save(path)
+    sites_for(PUBLISHED)
+    summary = run(path)
+    assert (summary["format"], summary["created"]) == ("published_483s", 30)

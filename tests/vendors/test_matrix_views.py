@@ -1,0 +1,215 @@
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    CmoFactory,
+    RegulatoryEventFactory,
+    SiteCapabilityFactory,
+    SiteFactory,
+)
+from vendors.models import Capability, CapabilityLevel, Classification, SiteCapability
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vials():
+    return Capability.objects.get(code="dosage-forms-sterile-liquid-vials")
+
+
+def make_rows(n, capability):
+    for _ in range(n):
+        site = SiteFactory(fda_operations="ANALYSIS; PACK")
+        SiteCapabilityFactory(site=site, capability=capability, level=CapabilityLevel.VERIFIED)
+
+
+@pytest.mark.parametrize("view", ["cmos", "sites"])
+def test_the_matrix_costs_the_same_queries_for_few_or_many_rows(
+    client_for, sourcing, vials, view, django_assert_max_num_queries
+):
+    client = client_for(sourcing)
+    make_rows(2, vials)
+    client.get(reverse("vendors:matrix"), {"view": view})  # warm caches (session, roles)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("vendors:matrix"), {"view": view})
+    make_rows(20, vials)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("vendors:matrix"), {"view": view})
+    assert len(many) == len(few)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="lvl lvl-3') >= 22
+
+
+def test_the_site_view_shows_operations_and_filters_by_category_and_country(
+    client_for, sourcing, vials
+):
+    site = SiteFactory(name="Cork fill-finish", country="IE", fda_operations="ANALYSIS; STERILIZE")
+    SiteFactory(name="Basel labs", country="CH")
+    SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.CLAIMED)
+    response = client_for(sourcing).get(
+        reverse("vendors:matrix"), {"view": "sites", "category": "dosage_forms", "country": "IE"}
+    )
+    html = response.content.decode()
+    assert "Cork fill-finish" in html and "Basel labs" not in html
+    assert "ANALYSIS; STERILIZE" in html
+    assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
+    assert f'id="cell-{site.pk}-{vials.pk}"' in html
+
+
+def test_sourcing_edits_a_cell_with_htmx_and_the_change_is_kept_in_history(
+    client_for, sourcing, vials
+):
+    site = SiteFactory()
+    url = reverse("vendors:matrix_cell", args=[site.pk, vials.pk])
+    client = client_for(sourcing)
+    form = client.get(url, {"edit": 1}, headers={"HX-Request": "true"})
+    assert "<select" in form.content.decode()
+    response = client.post(url, {"level": "2"}, headers={"HX-Request": "true"})
+    assert 'class="lvl lvl-2' in response.content.decode()
+    cell = SiteCapability.objects.get(site=site, capability=vials)
+    assert cell.level == CapabilityLevel.DEMONSTRATED
+    refused = client.post(url, {"level": "3"})
+    assert "Say why" in refused.content.decode()
+    client.post(url, {"level": "3", "change_reason": "Seen at the 2026 audit"})
+    cell.refresh_from_db()
+    assert cell.level == CapabilityLevel.VERIFIED and cell.last_verified is not None
+    assert cell.history.first().history_change_reason == "Seen at the 2026 audit"
+    assert cell.history.first().history_user == sourcing
+
+
+def test_a_manager_sees_cells_but_cannot_edit_them(client_for, manager, vials):
+    site = SiteFactory()
+    url = reverse("vendors:matrix_cell", args=[site.pk, vials.pk])
+    client = client_for(manager)
+    assert "<select" not in client.get(url, {"edit": 1}).content.decode()
+    assert client.post(url, {"level": "2"}).status_code == 403
+
+
+def test_the_visible_matrix_exports_as_csv_and_xlsx(client_for, qa, vials):
+    site = SiteFactory(name="Export plant", fei_number="3001234567")
+    SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.VERIFIED)
+    client = client_for(qa)
+    params = {"view": "sites", "category": "dosage_forms"}
+    text = client.get(reverse("vendors:matrix"), {**params, "as": "csv"}).content.decode()
+    header, row = text.splitlines()[:2]
+    assert header.startswith("Site,CMO,FEI number,Country,FDA operations,Tablets")
+    assert row.startswith("Export plant,") and "Verified by audit" in row
+    response = client.get(reverse("vendors:matrix"), {**params, "as": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "Export plant"
+    assert "Verified by audit" in rows[1]
+
+
+def test_the_needs_page_lists_full_and_partial_matches(client_for, sourcing, vials):
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    both = SiteFactory(cmo=CmoFactory(legal_name="Both Vials And Lyo AG"))
+    SiteCapabilityFactory(site=both, capability=vials, level=CapabilityLevel.VERIFIED)
+    SiteCapabilityFactory(site=both, capability=lyo, level=CapabilityLevel.VERIFIED)
+    half = SiteFactory(cmo=CmoFactory(legal_name="Only Vials SA"))
+    SiteCapabilityFactory(site=half, capability=vials, level=CapabilityLevel.VERIFIED)
+    response = client_for(sourcing).get(
+        reverse("vendors:needs"), {f"cap_{vials.pk}": "2", f"cap_{lyo.pk}": "3"}
+    )
+    html = response.content.decode()
+    full = html[html.index('id="full-matches"') : html.index('id="partial-matches"')]
+    partial = html[html.index('id="partial-matches"') :]
+    assert "Both Vials And Lyo AG" in full and "Only Vials SA" not in full
+    assert "Only Vials SA" in partial and "missing" in partial
+
+
+def test_the_site_and_cmo_pages_show_the_compliance_summary(client_for, manager):
+    site = SiteFactory()
+    RegulatoryEventFactory(
+        site=site, classification=Classification.OAI, event_date=__import__("datetime").date.today()
+    )
+    client = client_for(manager)
+    for url in (site.get_absolute_url(), site.cmo.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert 'id="compliance-signal">70' in html
+        assert "OAI inspection within 5 years" in html
+
+
+def test_a_site_without_regulatory_data_says_so(client_for, manager):
+    site = SiteFactory()
+    assert (
+        "No regulatory data yet"
+        in client_for(manager).get(site.get_absolute_url()).content.decode()
+    )
+
+
+def test_qa_adds_and_corrects_an_event(client_for, qa):
+    site = SiteFactory()
+    client = client_for(qa)
+    response = client.post(
+        reverse("vendors:event_create", args=[site.pk]),
+        {
+            "kind": "inspection",
+            "agency": "mhra",
+            "event_date": "2025-11-03",
+            "classification": "class_1",
+        },
+    )
+    assert "Not a classification of a inspection" in response.content.decode()
+    response = client.post(
+        reverse("vendors:event_create", args=[site.pk]),
+        {
+            "kind": "inspection",
+            "agency": "mhra",
+            "event_date": "2025-11-03",
+            "classification": "compliant",
+        },
+    )
+    assert response.status_code == 302
+    event = site.regulatory_events.get()
+    response = client.post(
+        reverse("vendors:event_edit", args=[event.pk]),
+        {
+            "kind": "inspection",
+            "agency": "mhra",
+            "event_date": "2025-11-03",
+            "classification": "non_compliant",
+            "change_reason": "Final report received",
+        },
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.classification == "non_compliant"
+    assert event.history.first().history_change_reason == "Final report received"
+    assert "Final report received" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_the_events_api_filters_by_site_kind_date_and_classification(api_for, sourcing):
+    site = SiteFactory()
+    RegulatoryEventFactory(site=site, classification=Classification.OAI)
+    RegulatoryEventFactory(site=site, classification=Classification.NAI)
+    RegulatoryEventFactory(classification=Classification.OAI)
+    response = api_for(sourcing).get(
+        "/api/v1/regulatory-events/",
+        {"site": site.pk, "kind": "inspection", "classification": "oai", "date_from": "2024-01-01"},
+    )
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_the_needs_api(api_for, sourcing, vials):
+    site = SiteFactory()
+    SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.VERIFIED)
+    response = api_for(sourcing).get("/api/v1/needs/", {"need": f"{vials.pk}:3"})
+    assert response.json()["full"][0]["cmo"] == site.cmo_id
+    assert api_for(sourcing).get("/api/v1/needs/", {"need": "x"}).status_code == 400
+
+
+def test_site_capabilities_api_filters_by_minimum_level(api_for, sourcing, vials):
+    SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
+    SiteCapabilityFactory(capability=vials, level=CapabilityLevel.VERIFIED)
+    response = api_for(sourcing).get(
+        "/api/v1/site-capabilities/", {"capability": vials.pk, "min_level": 2}
+    )
+    assert response.json()["count"] == 1

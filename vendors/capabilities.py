@@ -1,0 +1,91 @@
+"""The needs search: which CMOs' sites together cover a list of required capabilities."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from vendors.models import Capability, Cmo, Site, SiteCapability
+
+
+@dataclass
+class NeedsMatch:
+    cmo: Cmo
+    coverage: float  # share of the needs covered, 0–1
+    covered: dict[int, list[tuple[Site, int]]]  # capability id → (site, level) that cover it
+    missing: list[Capability] = field(default_factory=list)
+
+
+@dataclass
+class NeedsResult:
+    needs: list[tuple[Capability, int]]
+    full: list[NeedsMatch]
+    partial: list[NeedsMatch]
+
+
+def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None) -> NeedsResult:
+    """CMOs ranked by how many needs (capability id, minimum level) their sites cover."""
+    wanted: dict[int, int] = {}
+    for capability_id, level in needs:
+        wanted[capability_id] = max(level, wanted.get(capability_id, 0))
+    capabilities = Capability.objects.in_bulk(list(wanted))
+    wanted = {c: lvl for c, lvl in wanted.items() if c in capabilities}
+    ordered_needs = [(capabilities[c], lvl) for c, lvl in wanted.items()]
+    if not wanted:
+        return NeedsResult(needs=ordered_needs, full=[], partial=[])
+    condition = Q()
+    for capability_id, level in wanted.items():
+        condition |= Q(capability_id=capability_id, level__gte=level)
+    cells = SiteCapability.objects.filter(condition)
+    if cmos is not None:
+        cells = cells.filter(site__cmo__in=cmos)
+    rows = cells.values_list(
+        "site_id",
+        "site__name",
+        "site__cmo_id",
+        "site__cmo__legal_name",
+        "site__cmo__qualification_status",
+        "capability_id",
+        "level",
+    )
+    # One query; sites and CMOs are built from its columns rather than fetched again.
+    sites: dict[int, Site] = {}
+    found: dict[int, Cmo] = {}
+    by_cmo: dict[int, dict[int, list[tuple[Site, int]]]] = defaultdict(lambda: defaultdict(list))
+    for site_id, site_name, cmo_id, cmo_name, cmo_status, capability_id, level in rows:
+        site = sites.get(site_id)
+        if site is None:
+            cmo = found.get(cmo_id)
+            if cmo is None:
+                cmo = found[cmo_id] = Cmo(
+                    pk=cmo_id, legal_name=cmo_name, qualification_status=cmo_status
+                )
+            site = sites[site_id] = Site(pk=site_id, name=site_name, cmo=cmo)
+        by_cmo[cmo_id][capability_id].append((site, level))
+    matches = []
+    for covered in by_cmo.values():
+        for entries in covered.values():
+            entries.sort(key=lambda entry: (-entry[1], entry[0].name))
+        cmo = next(iter(covered.values()))[0][0].cmo
+        missing = [capabilities[c] for c in wanted if c not in covered]
+        matches.append(
+            NeedsMatch(
+                cmo=cmo,
+                coverage=len(covered) / len(wanted),
+                covered=dict(covered),
+                missing=missing,
+            )
+        )
+    matches.sort(
+        key=lambda m: (
+            -m.coverage,
+            -sum(max(level for _, level in entries) for entries in m.covered.values()),
+            m.cmo.legal_name,
+        )
+    )
+    return NeedsResult(
+        needs=ordered_needs,
+        full=[m for m in matches if m.coverage == 1],
+        partial=[m for m in matches if m.coverage < 1],
+    )

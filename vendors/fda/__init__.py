@@ -1,0 +1,5 @@
+"""Importers for the FDA's public exports (DECRS and the Data Dashboard).
+
+`tables` streams rows out of CSV and XLSX files, `formats` recognises an export by its header and
+turns rows into typed records, `engine` applies them chunk by chunk. Services call the engine.
+"""

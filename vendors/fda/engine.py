@@ -1,0 +1,502 @@
+"""Apply an FDA export to the database, chunk by chunk, or only count what it would do.
+
+Rows are parsed and checked in Python first; each chunk is then written in one transaction
+with bulk inserts and updates (history included). Should a chunk still fail in the database,
+its rows are retried one by one, so one bad row never takes its neighbours down with it and
+never leaves half a record behind. A preview runs the same planning without writing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from vendors.fda.formats import (
+    OPERATION_CAPABILITIES,
+    Format,
+    RowError,
+    SiteHint,
+    detect,
+)
+from vendors.fda.tables import open_table
+from vendors.models import (
+    Agency,
+    Capability,
+    CapabilityLevel,
+    Citation,
+    Cmo,
+    EventKind,
+    ImportRun,
+    RegulatoryEvent,
+    Site,
+    SiteCapability,
+)
+from vendors.models.imports import MAX_STORED_ERRORS
+from vendors.models.regulatory import Source
+
+CHUNK_SIZE = 500
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    sites_created: int = 0
+    error_count: int = 0
+    errors: list = field(default_factory=list)
+    cmo_ids: set = field(default_factory=set)
+
+    def error(self, row: int, message: str) -> None:
+        self.skipped += 1
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append({"row": row, "message": message})
+
+    def add(self, other: "Tally") -> None:
+        for name in ("created", "updated", "unchanged", "skipped", "sites_created", "error_count"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        room = MAX_STORED_ERRORS - len(self.errors)
+        self.errors.extend(other.errors[:room])
+        self.cmo_ids |= other.cmo_ids
+
+    def counts(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "sites_created": self.sites_created,
+            "error_count": self.error_count,
+        }
+
+
+@dataclass
+class Context:
+    run: ImportRun
+    commit: bool
+    create_missing: bool
+    user: object = None
+    # In a preview nothing is written, so sites and CMOs the file would create live here.
+    pending_sites: dict = field(default_factory=dict)
+    pending_cmos: dict = field(default_factory=dict)
+    pending_keys: set = field(default_factory=set)
+    capability_ids: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return f"Imported from {self.run.original_name}"
+
+    def stamp(self, obj):
+        obj._history_user = self.user
+        obj._change_reason = self.reason
+        return obj
+
+
+ProgressFn = Callable[[int, int | None], None]
+
+
+def import_file(
+    *, run: ImportRun, path: Path, commit: bool, progress: ProgressFn | None = None
+) -> tuple[Format, Tally]:
+    """Read every row of the file; raises HeaderProblem or FileProblem for an unusable file."""
+    ctx = Context(run=run, commit=commit, create_missing=run.create_missing, user=run.uploaded_by)
+    ctx.capability_ids = dict(
+        Capability.objects.filter(code__in=set(OPERATION_CAPABILITIES.values())).values_list(
+            "code", "pk"
+        )
+    )
+    tally = Tally()
+    with open_table(path, run.original_name) as table:
+        fmt = detect(table.header)
+        columns = fmt.column_map(table.header)
+        apply = APPLIERS[fmt.code]
+        if progress:
+            progress(0, table.total)
+        chunk: list = []
+        seen = 0
+        for number, values in table.rows:
+            seen += 1
+            row = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
+            try:
+                chunk.append((number, fmt.parse(row)))
+            except RowError as error:
+                tally.error(number, str(error))
+            if len(chunk) >= CHUNK_SIZE:
+                _apply_chunk(apply, chunk, ctx, tally)
+                chunk = []
+                if progress:
+                    progress(seen, table.total)
+        if chunk:
+            _apply_chunk(apply, chunk, ctx, tally)
+        if progress:
+            progress(seen, seen)
+    return fmt, tally
+
+
+def _apply_chunk(apply, chunk: list, ctx: Context, tally: Tally) -> None:
+    if not ctx.commit:
+        local = Tally()
+        apply(chunk, ctx, local)
+        tally.add(local)
+        return
+    try:
+        with transaction.atomic():
+            local = Tally()
+            apply(chunk, ctx, local)
+        tally.add(local)
+        return
+    except DatabaseError:
+        pass
+    for item in chunk:
+        try:
+            with transaction.atomic():
+                local = Tally()
+                apply([item], ctx, local)
+            tally.add(local)
+        except DatabaseError as error:
+            tally.error(item[0], f"could not be saved: {error}")
+
+
+# ---------------------------------------------------------------- sites
+
+
+def _find_sites(chunk: list, ctx: Context, tally: Tally) -> dict[str, Site]:
+    """FEI → site for the rows of a chunk; reports (or creates) the ones that match no site."""
+    feis = {record.fei for _, record in chunk}
+    sites = {
+        s.fei_number: s
+        for s in Site.objects.filter(fei_number__in=feis).only("pk", "cmo_id", "fei_number")
+    }
+    sites.update({f: s for f, s in ctx.pending_sites.items() if f in feis})
+    kept = []
+    for number, record in chunk:
+        if record.fei not in sites:
+            if not ctx.create_missing:
+                tally.error(
+                    number,
+                    f"FEI {record.fei} ({record.hint.legal_name or 'no name'}) matches no site; "
+                    "choose 'create missing sites' to add it as a prospect",
+                )
+                continue
+            sites[record.fei] = _create_site(record.fei, record.hint, ctx, tally)
+        kept.append((number, record))
+    chunk[:] = kept
+    return sites
+
+
+def _create_site(fei: str, hint: SiteHint, ctx: Context, tally: Tally) -> Site:
+    name = hint.legal_name or f"FEI {fei}"
+    cmo = (
+        ctx.pending_cmos.get(name.casefold()) or Cmo.objects.filter(legal_name__iexact=name).first()
+    )
+    if cmo is None:
+        cmo = Cmo(legal_name=name, headquarters_country=hint.country)
+        if ctx.commit:
+            ctx.stamp(cmo).save()
+        else:
+            ctx.pending_cmos[name.casefold()] = cmo
+    site = Site(
+        cmo=cmo,
+        name=name,
+        city=hint.city,
+        state=hint.state,
+        postal_code=hint.postal_code,
+        country=hint.country,
+        fei_number=fei,
+        notes=f"Created by the import of {ctx.run.original_name}.",
+    )
+    if ctx.commit:
+        ctx.stamp(site).save()
+    else:
+        ctx.pending_sites[fei] = site
+    tally.sites_created += 1
+    return site
+
+
+def _site_key(site: Site):
+    return site.pk or f"new:{site.fei_number}"
+
+
+# ---------------------------------------------------------------- regulatory events
+
+
+def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
+    sites = _find_sites(chunk, ctx, tally)
+    site_ids = {s.pk for s in sites.values() if s.pk}
+    references = {record.reference for _, record in chunk}
+    existing = {
+        (e.site_id, e.kind, e.agency, e.reference, e.project_area, e.product_id): e
+        for e in RegulatoryEvent.objects.filter(
+            site_id__in=site_ids, agency=Agency.FDA, reference__in=references
+        )
+    }
+    to_create: dict = {}
+    to_update: dict = {}
+    fields: set = set()
+    for number, record in chunk:
+        site = sites[record.fei]
+        key = (_site_key(site), *record.key)
+        values = {"event_date": record.event_date, **record.fields}
+        event = existing.get(key) or to_create.get(key)
+        if event is None and key in ctx.pending_keys:
+            tally.unchanged += 1  # already counted earlier in this preview
+            continue
+        if event is None:
+            to_create[key] = RegulatoryEvent(
+                site=site,
+                kind=record.kind,
+                agency=Agency.FDA,
+                reference=record.reference,
+                project_area=record.project_area,
+                product_id=record.product_id,
+                source=Source.IMPORT,
+                import_run=ctx.run,
+                source_row=number,
+                **values,
+            )
+            tally.created += 1
+        else:
+            changed = [name for name, value in values.items() if getattr(event, name) != value]
+            if not changed:
+                tally.unchanged += 1
+            else:
+                for name in changed:
+                    setattr(event, name, values[name])
+                if event.source == Source.IMPORT:
+                    event.import_run, event.source_row = ctx.run, number
+                fields.update(changed)
+                if event.pk:
+                    to_update[key] = event
+                tally.updated += 1
+        if site.cmo_id:
+            tally.cmo_ids.add(site.cmo_id)
+    if not ctx.commit:
+        ctx.pending_keys.update(to_create)
+        return
+    if to_create:
+        bulk_create_with_history(
+            list(to_create.values()),
+            RegulatoryEvent,
+            default_user=ctx.user,
+            default_change_reason=ctx.reason,
+        )
+    if to_update:
+        now = timezone.now()
+        for event in to_update.values():
+            event.updated_at = now
+        bulk_update_with_history(
+            list(to_update.values()),
+            RegulatoryEvent,
+            fields=sorted(fields | {"import_run", "source_row", "updated_at"}),
+            default_user=ctx.user,
+            default_change_reason=ctx.reason,
+        )
+
+
+def apply_citations(chunk: list, ctx: Context, tally: Tally) -> None:
+    sites = _find_sites(chunk, ctx, tally)
+    for number, record in chunk:
+        site = sites[record.fei]
+        inspections = (
+            list(
+                RegulatoryEvent.objects.filter(
+                    site=site,
+                    kind=EventKind.INSPECTION,
+                    agency=Agency.FDA,
+                    reference=record.inspection_id,
+                )
+            )
+            if site.pk
+            else []
+        )
+        inspection = next(
+            (i for i in inspections if i.project_area == record.program_area),
+            inspections[0] if inspections else None,
+        )
+        pending = ("inspection", _site_key(site), record.inspection_id)
+        citation_key = ("citation", *pending, record.key)
+        if inspection is None and pending not in ctx.pending_keys:
+            inspection = RegulatoryEvent(
+                site=site,
+                kind=EventKind.INSPECTION,
+                agency=Agency.FDA,
+                reference=record.inspection_id,
+                project_area=record.program_area,
+                event_date=record.end_date,
+                citations_posted=True,
+                source=Source.IMPORT,
+                import_run=ctx.run,
+                source_row=number,
+            )
+            if ctx.commit:
+                ctx.stamp(inspection).save()
+            else:
+                ctx.pending_keys.add(pending)
+        exists = citation_key in ctx.pending_keys or (
+            inspection is not None
+            and inspection.pk is not None
+            and Citation.objects.filter(inspection=inspection, key=record.key).exists()
+        )
+        if exists:
+            tally.unchanged += 1
+        else:
+            if ctx.commit:
+                citation = Citation(
+                    inspection=inspection,
+                    act_cfr_number=record.act_cfr_number,
+                    short_description=record.short_description,
+                    long_description=record.long_description,
+                    program_area=record.program_area,
+                    key=record.key,
+                    source=Source.IMPORT,
+                    import_run=ctx.run,
+                    source_row=number,
+                )
+                ctx.stamp(citation).save()
+            else:
+                ctx.pending_keys.add(citation_key)
+            tally.created += 1
+        if site.cmo_id:
+            tally.cmo_ids.add(site.cmo_id)
+
+
+# ---------------------------------------------------------------- registrations (DECRS)
+
+FILLED_FROM_REGISTRATION = (
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "duns_number",
+)
+
+
+def apply_registrations(chunk: list, ctx: Context, tally: Tally) -> None:
+    feis = {record.fei for _, record in chunk}
+    sites = {s.fei_number: s for s in Site.objects.filter(fei_number__in=feis)}
+    sites.update({f: s for f, s in ctx.pending_sites.items() if f in feis})
+    have = set(
+        SiteCapability.objects.filter(site__in=[s.pk for s in sites.values() if s.pk]).values_list(
+            "site_id", "capability_id"
+        )
+    )
+    have |= {k for k in ctx.pending_keys if isinstance(k, tuple) and len(k) == 2}
+    names = {r.registrant_name.casefold() for _, r in chunk if r.fei not in sites}
+    cmos = {
+        c.legal_name.casefold(): c
+        for c in Cmo.objects.annotate(lower_name=Lower("legal_name")).filter(lower_name__in=names)
+    }
+    cmos.update(ctx.pending_cmos)
+    new_cmos, new_sites, new_caps, updated_sites = [], [], [], {}
+    fields = {"fda_operations", "fda_registration_expires", "updated_at"}
+    for _number, r in chunk:
+        operations = "; ".join(r.operations)
+        site = sites.get(r.fei)
+        created = site is None
+        changed = False
+        if created:
+            cmo = cmos.get(r.registrant_name.casefold())
+            if cmo is None:
+                cmo = Cmo(
+                    legal_name=r.registrant_name,
+                    headquarters_country=r.country,
+                    duns_number=r.registrant_duns,
+                )
+                cmos[r.registrant_name.casefold()] = cmo
+                new_cmos.append(cmo)
+            site = Site(
+                cmo=cmo,
+                name=r.firm_name,
+                fei_number=r.fei,
+                duns_number=r.duns,
+                address_line1=r.address_line1,
+                address_line2=r.address_line2,
+                city=r.city,
+                state=r.state,
+                postal_code=r.postal_code,
+                country=r.country,
+                fda_operations=operations,
+                fda_registration_expires=r.expires,
+            )
+            sites[r.fei] = site
+            new_sites.append(site)
+        else:
+            updates = {"fda_operations": operations, "fda_registration_expires": r.expires}
+            # Registration data only fills gaps: what a user typed is never overwritten.
+            for name in FILLED_FROM_REGISTRATION:
+                value = r.duns if name == "duns_number" else getattr(r, name)
+                if value and not getattr(site, name):
+                    updates[name] = value
+            for name, value in updates.items():
+                if getattr(site, name) != value:
+                    setattr(site, name, value)
+                    fields.add(name)
+                    changed = True
+            if changed and site.pk:
+                updated_sites[site.pk] = site
+        for op in r.operations:
+            capability_id = ctx.capability_ids.get(OPERATION_CAPABILITIES.get(op, ""))
+            cell = (_site_key(site), capability_id)
+            if capability_id is None or cell in have:
+                continue
+            have.add(cell)
+            changed = True
+            new_caps.append(
+                SiteCapability(
+                    site=site,
+                    capability_id=capability_id,
+                    level=CapabilityLevel.CLAIMED,
+                    source=SiteCapability.Source.FDA_REGISTRATION,
+                    notes=f"Registered operation: {op}",
+                )
+            )
+        if created:
+            tally.created += 1
+        elif changed:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        if site.cmo_id:
+            tally.cmo_ids.add(site.cmo_id)
+    if not ctx.commit:
+        ctx.pending_cmos.update({c.legal_name.casefold(): c for c in new_cmos})
+        ctx.pending_sites.update({s.fei_number: s for s in new_sites})
+        ctx.pending_keys.update((_site_key(c.site), c.capability_id) for c in new_caps)
+        return
+    history = {"default_user": ctx.user, "default_change_reason": ctx.reason}
+    if new_cmos:
+        bulk_create_with_history(new_cmos, Cmo, **history)
+        tally.cmo_ids.update(c.pk for c in new_cmos)
+    for site in new_sites:
+        site.cmo_id = site.cmo.pk
+    if new_sites:
+        bulk_create_with_history(new_sites, Site, **history)
+        tally.cmo_ids.update(s.cmo_id for s in new_sites)
+    for cell in new_caps:
+        cell.site_id = cell.site.pk
+    if new_caps:
+        bulk_create_with_history(new_caps, SiteCapability, **history)
+    if updated_sites:
+        now = timezone.now()
+        for site in updated_sites.values():
+            site.updated_at = now
+        bulk_update_with_history(
+            list(updated_sites.values()), Site, fields=sorted(fields), **history
+        )
+
+
+APPLIERS = {
+    "decrs": apply_registrations,
+    "inspections": apply_events,
+    "citations": apply_citations,
+    "compliance_actions": apply_events,
+    "published_483s": apply_events,
+    "recalls": apply_events,
+}

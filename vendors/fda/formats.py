@@ -1,0 +1,540 @@
+"""Each FDA export: its exact header, and how one of its rows becomes a typed record."""
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django_countries import countries
+
+from vendors.models import Agency, Classification, EventKind, normalize_fei
+
+
+class RowError(Exception):
+    """This row is skipped; the message says why."""
+
+
+# ---------------------------------------------------------------- value helpers
+
+
+def text(value, limit: int | None = None) -> str:
+    """Cell → stripped text; '-' (the Dashboard's empty) and None become ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    result = str(value).strip()
+    if result == "-":
+        return ""
+    return result[:limit] if limit else result
+
+
+def fei(value) -> str:
+    raw = text(value)
+    number = normalize_fei(raw)
+    if not number:
+        raise RowError("FEI Number is blank or all zeros")
+    if not number.isdigit() or len(number) > 10:
+        raise RowError(f"FEI Number '{raw}' is not a number of up to 10 digits")
+    return number
+
+
+DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%m/%d/%y")
+
+
+def date(value, column: str, *, required: bool = True) -> dt.date | None:
+    """An XLSX date cell or a text date (MM/DD/YYYY or YYYY-MM-DD)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = text(value)
+    if not raw:
+        if required:
+            raise RowError(f"{column} is empty")
+        return None
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise RowError(f"{column} '{raw}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)")
+
+
+def choice(value, column: str, mapping: dict[str, str]) -> str:
+    raw = text(value)
+    try:
+        return mapping[raw.casefold()]
+    except KeyError:
+        known = ", ".join(sorted({k for k in mapping}))
+        raise RowError(f"{column} '{raw}' is not one of: {known}") from None
+
+
+COUNTRY_ALIASES = {
+    "united states": "US",
+    "korea, south": "KR",
+    "korea (south)": "KR",
+    "south korea": "KR",
+    "taiwan": "TW",
+    "russia": "RU",
+    "vietnam": "VN",
+    "turkey": "TR",
+    "czech republic": "CZ",
+    "iran": "IR",
+}
+
+
+def country_code(name: str) -> str:
+    """An English country name or ISO3 code as the FDA writes it → ISO2, '' when unknown."""
+    name = name.strip()
+    if not name:
+        return ""
+    if len(name) == 3 and name.isupper():
+        return countries.alpha2(name) or ""
+    return COUNTRY_ALIASES.get(name.casefold()) or countries.by_name(name) or ""
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass
+class SiteHint:
+    """What a Dashboard row tells about a site, used to create it when asked to."""
+
+    legal_name: str
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+
+@dataclass
+class EventRecord:
+    fei: str
+    hint: SiteHint
+    kind: str
+    reference: str
+    event_date: dt.date
+    project_area: str = ""
+    product_id: str = ""
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, Agency.FDA, self.reference, self.project_area, self.product_id)
+
+
+@dataclass
+class CitationRecord:
+    fei: str
+    hint: SiteHint
+    inspection_id: str
+    end_date: dt.date
+    program_area: str
+    act_cfr_number: str
+    short_description: str
+    long_description: str
+
+    @property
+    def key(self) -> str:
+        body = "\x1f".join([self.act_cfr_number, self.short_description, self.long_description])
+        return hashlib.sha1(body.encode()).hexdigest()
+
+
+@dataclass
+class RegistrationRecord:
+    fei: str
+    firm_name: str
+    duns: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    expires: dt.date | None
+    operations: list[str]
+    registrant_name: str
+    registrant_duns: str
+
+
+# ---------------------------------------------------------------- formats
+
+
+@dataclass(frozen=True)
+class Format:
+    code: str
+    label: str
+    columns: tuple[str, ...]
+    # A required column that some exports name differently: canonical → other names.
+    alternatives: dict = field(default_factory=dict)
+
+    def missing(self, header: list[str]) -> list[str]:
+        found = set(header)
+        return [
+            column
+            for column in self.columns
+            if column not in found
+            and not any(alt in found for alt in self.alternatives.get(column, ()))
+        ]
+
+    def column_map(self, header: list[str]) -> dict[str, int]:
+        """Canonical column name → its index in this file."""
+        index = {name: i for i, name in enumerate(header)}
+        result = {}
+        for column in self.columns:
+            for name in (column, *self.alternatives.get(column, ())):
+                if name in index:
+                    result[column] = index[name]
+                    break
+        return result
+
+    def parse(self, row: dict):
+        raise NotImplementedError
+
+
+INSPECTION_CLASSES = {
+    "no action indicated (nai)": Classification.NAI,
+    "voluntary action indicated (vai)": Classification.VAI,
+    "official action indicated (oai)": Classification.OAI,
+    "nai": Classification.NAI,
+    "vai": Classification.VAI,
+    "oai": Classification.OAI,
+}
+RECALL_CLASSES = {
+    "class i": Classification.CLASS_1,
+    "class ii": Classification.CLASS_2,
+    "class iii": Classification.CLASS_3,
+}
+ACTION_TYPES = {
+    "warning letter": EventKind.WARNING_LETTER,
+    "injunction": EventKind.INJUNCTION,
+    "seizure": EventKind.SEIZURE,
+}
+YES_NO = {"yes": True, "no": False, "": None}
+
+
+class Inspections(Format):
+    def parse(self, row: dict) -> EventRecord:
+        return EventRecord(
+            fei=fei(row["FEI Number"]),
+            hint=SiteHint(
+                legal_name=text(row["Legal Name"], 200),
+                city=text(row["City"], 100),
+                state=text(row["State"], 100),
+                postal_code=text(row["Zip"], 20),
+                country=country_code(text(row["Country/Area"])),
+            ),
+            kind=EventKind.INSPECTION,
+            reference=_required(row, "Inspection ID", 60),
+            event_date=date(row["Inspection End Date"], "Inspection End Date"),
+            project_area=text(row["Project Area"], 120),
+            fields={
+                "classification": choice(
+                    row["Classification"], "Classification", INSPECTION_CLASSES
+                ),
+                "product_type": text(row["Product Type"], 60),
+                "citations_posted": choice(row["Posted Citations"], "Posted Citations", YES_NO),
+                "description": text(row["Additional Details"]),
+            },
+        )
+
+
+class Citations(Format):
+    def parse(self, row: dict) -> CitationRecord:
+        short = text(row["Short Description"], 300)
+        if not short:
+            raise RowError("Short Description is empty")
+        return CitationRecord(
+            fei=fei(row["FEI Number"]),
+            hint=SiteHint(legal_name=text(row["Legal Name"], 200)),
+            inspection_id=_required(row, "Inspection ID", 60),
+            end_date=date(row["Inspection End Date"], "Inspection End Date"),
+            program_area=text(row["Program Area"], 120),
+            act_cfr_number=text(row["Act/CFR Number"], 60),
+            short_description=short,
+            long_description=text(row["Long Description"]),
+        )
+
+
+class ComplianceActions(Format):
+    def parse(self, row: dict) -> EventRecord:
+        return EventRecord(
+            fei=fei(row["FEI Number"]),
+            hint=SiteHint(
+                legal_name=text(row["Legal Name"], 200),
+                state=text(row["State"], 100),
+                country=country_code(text(row["Country/Area"])),
+            ),
+            kind=choice(row["Action Type"], "Action Type", ACTION_TYPES),
+            reference=_required(row, "Case/Injunction ID", 60),
+            event_date=date(row["Action Taken Date"], "Action Taken Date"),
+            fields={"product_type": text(row["Product Type"], 60)},
+        )
+
+
+class Published483s(Format):
+    def parse(self, row: dict) -> EventRecord:
+        published = date(row["Publish Date"], "Publish Date", required=False)
+        record_type = text(row["Record Type"], 60)
+        description = f"Form {record_type}" if record_type.isdigit() else record_type
+        if published:
+            description += f", published {published:%Y-%m-%d}"
+        return EventRecord(
+            fei=fei(row["FEI Number"]),
+            hint=SiteHint(legal_name=text(row["Legal Name"], 200)),
+            kind=EventKind.FORM_483,
+            reference=_required(row, "Record ID", 60),
+            event_date=date(row["Record Date"], "Record Date"),
+            fields={"description": description, "url": text(row["Download"], 500)},
+        )
+
+
+class Recalls(Format):
+    def parse(self, row: dict) -> EventRecord:
+        return EventRecord(
+            fei=fei(row["FEI Number"]),
+            hint=SiteHint(
+                legal_name=text(row["Recalling Firm Name"], 200),
+                city=text(row["Recalling Firm City"], 100),
+                state=text(row["Recalling Firm State"], 100),
+                country=country_code(text(row["Recalling Firm Country"])),
+            ),
+            kind=EventKind.RECALL,
+            reference=_required(row, "Event ID", 60),
+            product_id=_required(row, "Product ID", 30),
+            event_date=date(row["Center Classification Date"], "Center Classification Date"),
+            fields={
+                "classification": choice(
+                    row["Product Classification"], "Product Classification", RECALL_CLASSES
+                ),
+                "product_type": text(row["Product Type"], 60),
+                "status": text(row["Status"], 40),
+                "reason": text(row["Reason for Recall"]),
+                "description": text(row["Product Description"]),
+                "url": text(row["Recall Details"], 500),
+            },
+        )
+
+
+OPERATIONS = (
+    "MANUFACTURE",
+    "ANALYSIS",
+    "API MANUFACTURE",
+    "LABEL",
+    "PACK",
+    "REPACK",
+    "RELABEL",
+    "STERILIZE",
+    "TRANSFILL",
+    "PARTICLE SIZE REDUCTION",
+    "POSITRON EMISSION TOMOGRAPHY DRUG PRODUCTION",
+    "MEDICATED ANIMAL FEED MANUFACTURE",
+    "DISTRIBUTE",
+    "SALVAGE",
+    "SIP FOREIGN SELLER",
+)
+# Registered operations that say something about a capability in our taxonomy (as "claimed").
+OPERATION_CAPABILITIES = {
+    "MANUFACTURE": "services-commercial-manufacturing",
+    "ANALYSIS": "services-analytical-development-and-qc-testing",
+    "API MANUFACTURE": "modalities-small-molecule-api",
+    "LABEL": "services-labeling",
+    "RELABEL": "services-labeling",
+    "PACK": "services-packaging",
+    "REPACK": "services-packaging",
+    "STERILIZE": "services-sterilization",
+    "POSITRON EMISSION TOMOGRAPHY DRUG PRODUCTION": "modalities-radiopharmaceuticals",
+}
+_ADDRESS_TAIL = re.compile(r"^(?P<rest>.*?)[,\s]*\((?P<iso3>[A-Z]{3})\)\s*$", re.S)
+_US_STATE = re.compile(r"^(?P<state>.*?)\s*\((?P<code>[A-Z]{2})\)\s*(?P<postal>.*)$")
+
+
+def split_address(address: str) -> dict:
+    """'Kalkstr. 218, Leverkusen,  51377, Germany (DEU)' → lines, city, state, postal, country."""
+    match = _ADDRESS_TAIL.match(address.strip())
+    if not match:
+        raise RowError("ADDRESS does not end with a country code like '(DEU)'")
+    country = countries.alpha2(match["iso3"]) or ""
+    if not country:
+        raise RowError(f"ADDRESS ends with an unknown country code '{match['iso3']}'")
+    parts = [p.strip() for p in match["rest"].split(",") if p.strip()]
+    # The country's own name may contain a comma ('Korea, South'): it is whatever follows the
+    # last part with a digit in it (the postal code).
+    with_digit = [i for i, p in enumerate(parts) if any(ch.isdigit() for ch in p)]
+    end = (with_digit[-1] + 1) if with_digit else max(len(parts) - 1, 0)
+    parts = parts[:end]
+    state = postal = ""
+    if parts and with_digit:
+        tail = parts.pop()
+        us = _US_STATE.match(tail)
+        if us:
+            state, postal = us["code"], us["postal"]
+        else:
+            words = tail.split()
+            first_digit = next(
+                (i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words)
+            )
+            state = " ".join(words[:first_digit]).strip(" -")
+            postal = " ".join(words[first_digit:])
+    city = parts.pop() if parts else ""
+    return {
+        "address_line1": (parts[0] if parts else "")[:200],
+        "address_line2": ", ".join(parts[1:])[:200],
+        "city": city[:100],
+        "state": state[:100],
+        "postal_code": postal[:20],
+        "country": country,
+    }
+
+
+def _duns(value) -> str:
+    digits = text(value)
+    return digits if digits.isdigit() and len(digits) == 9 else ""
+
+
+class Registrations(Format):
+    def parse(self, row: dict) -> RegistrationRecord:
+        number = fei(row["FEI_NUMBER"])
+        firm = text(row["FIRM_NAME"], 200)
+        if not firm:
+            raise RowError("FIRM_NAME is empty")
+        operations = [op.strip().upper() for op in text(row["OPERATIONS"]).split(";") if op.strip()]
+        unknown = [op for op in operations if op not in OPERATIONS]
+        if unknown:
+            raise RowError(f"OPERATIONS has unknown values: {', '.join(unknown)}")
+        return RegistrationRecord(
+            fei=number,
+            firm_name=firm,
+            duns=_duns(row["DUNS_NUMBER"]),
+            expires=date(row["EXPIRATION_DATE"], "EXPIRATION_DATE", required=False),
+            operations=operations,
+            registrant_name=text(row["REGISTRANT_NAME"], 200) or firm,
+            registrant_duns=_duns(row["REGISTRANT_DUNS"]),
+            **split_address(text(row["ADDRESS"])),
+        )
+
+
+def _required(row: dict, column: str, limit: int) -> str:
+    value = text(row[column], limit)
+    if not value:
+        raise RowError(f"{column} is empty")
+    return value
+
+
+FORMATS = (
+    Registrations(
+        "decrs",
+        "FDA establishment registrations (DECRS)",
+        (
+            "FEI_NUMBER",
+            "DUNS_NUMBER",
+            "FIRM_NAME",
+            "ADDRESS",
+            "EXPIRATION_DATE",
+            "OPERATIONS",
+            "REGISTRANT_NAME",
+            "REGISTRANT_DUNS",
+        ),
+    ),
+    Inspections(
+        "inspections",
+        "Inspections Classification",
+        (
+            "FEI Number",
+            "Legal Name",
+            "City",
+            "State",
+            "Zip",
+            "Country/Area",
+            "Inspection ID",
+            "Posted Citations",
+            "Inspection End Date",
+            "Classification",
+            "Project Area",
+            "Product Type",
+            "Additional Details",
+        ),
+    ),
+    Citations(
+        "citations",
+        "Inspections Citations",
+        (
+            "FEI Number",
+            "Legal Name",
+            "Inspection ID",
+            "Inspection End Date",
+            "Program Area",
+            "Act/CFR Number",
+            "Short Description",
+            "Long Description",
+        ),
+    ),
+    ComplianceActions(
+        "compliance_actions",
+        "Compliance Actions",
+        (
+            "FEI Number",
+            "Legal Name",
+            "State",
+            "Country/Area",
+            "Product Type",
+            "Action Taken Date",
+            "Action Type",
+            "Case/Injunction ID",
+        ),
+    ),
+    Published483s(
+        "published_483s",
+        "Published 483s",
+        (
+            "Record Date",
+            "FEI Number",
+            "Legal Name",
+            "Record Type",
+            "Publish Date",
+            "Download",
+            "Record ID",
+        ),
+        alternatives={"Publish Date": ("Date Posted",)},
+    ),
+    Recalls(
+        "recalls",
+        "Recalls",
+        (
+            "FEI Number",
+            "Recalling Firm Name",
+            "Product Type",
+            "Product Classification",
+            "Status",
+            "Recalling Firm City",
+            "Recalling Firm State",
+            "Recalling Firm Country",
+            "Center Classification Date",
+            "Reason for Recall",
+            "Product Description",
+            "Event ID",
+            "Product ID",
+            "Recall Details",
+        ),
+    ),
+)
+BY_CODE = {f.code: f for f in FORMATS}
+
+
+class HeaderProblem(Exception):
+    """The header matches no known export; the message lists expected and found columns."""
+
+
+def detect(header: list[str]) -> Format:
+    """The export whose columns are all in this header (the most specific, if several)."""
+    matches = [f for f in FORMATS if not f.missing(header)]
+    if matches:
+        return max(matches, key=lambda f: len(f.columns))
+    closest = min(FORMATS, key=lambda f: (len(f.missing(header)), -len(f.columns)))
+    found = ", ".join(h for h in header if h) or "(none)"
+    raise HeaderProblem(
+        "The columns match no FDA export this importer knows. "
+        f"Closest is {closest.label}: expected columns {', '.join(closest.columns)}; "
+        f"found {found}; missing {', '.join(closest.missing(header))}."
+    )

@@ -1,0 +1,55 @@
+"""The vendors app's models, split by subdomain; import them from here."""
+
+from vendors.models.capabilities import Capability, CapabilityLevel, SiteCapability
+from vendors.models.directory import (
+    QUALIFYING_STATUSES,
+    TRANSITIONS,
+    Cmo,
+    CmoQuerySet,
+    Contact,
+    Notification,
+    QualificationStatus,
+    Site,
+    SiteQuerySet,
+    SiteType,
+    StatusChange,
+    duns_validator,
+    fei_validator,
+    normalize_fei,
+)
+from vendors.models.imports import ImportRun
+from vendors.models.regulatory import (
+    COMPLIANCE_ACTIONS,
+    Agency,
+    Citation,
+    Classification,
+    EventKind,
+    RegulatoryEvent,
+)
+
+__all__ = [
+    "QUALIFYING_STATUSES",
+    "TRANSITIONS",
+    "COMPLIANCE_ACTIONS",
+    "Agency",
+    "Capability",
+    "CapabilityLevel",
+    "Citation",
+    "Classification",
+    "Cmo",
+    "CmoQuerySet",
+    "Contact",
+    "EventKind",
+    "ImportRun",
+    "Notification",
+    "QualificationStatus",
+    "RegulatoryEvent",
+    "Site",
+    "SiteCapability",
+    "SiteQuerySet",
+    "SiteType",
+    "StatusChange",
+    "duns_validator",
+    "fei_validator",
+    "normalize_fei",
+]

@@ -1,0 +1,97 @@
+"""A record of every import of an FDA export: who, when, which file, what it did."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+# Row errors kept per import; the count beyond it is still recorded.
+MAX_STORED_ERRORS = 500
+
+
+class ImportRun(models.Model):
+    class Format(models.TextChoices):
+        DECRS = "decrs", "FDA establishment registrations (DECRS)"
+        INSPECTIONS = "inspections", "Inspections Classification"
+        CITATIONS = "citations", "Inspections Citations"
+        COMPLIANCE_ACTIONS = "compliance_actions", "Compliance Actions"
+        PUBLISHED_483S = "published_483s", "Published 483s"
+        RECALLS = "recalls", "Recalls"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be read"
+        PREVIEWING = "previewing", "Reading the file"
+        PREVIEWED = "previewed", "Preview ready"
+        COMMITTING = "committing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    class Via(models.TextChoices):
+        BROWSER = "browser", "Browser"
+        API = "api", "API"
+        COMMAND = "command", "Command line"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(max_length=20, choices=Format, blank=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.QUEUED)
+    via = models.CharField(max_length=10, choices=Via, default=Via.BROWSER)
+    create_missing = models.BooleanField(
+        "create missing sites",
+        default=False,
+        help_text="Create a prospect CMO and site for FEI numbers that match no site.",
+    )
+    dry_run = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=dict, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:import_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.PREVIEWING, self.Status.COMMITTING)
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.is_running else 100
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == self.Status.PREVIEWED and not self.dry_run
+
+    def summary(self) -> dict:
+        """The outcome as the command line's --json prints it."""
+        return {
+            "format": self.format,
+            "status": self.status,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "error_count": self.error_count,
+            "errors": self.errors,
+            "message": self.message,
+        }

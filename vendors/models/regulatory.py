@@ -1,0 +1,181 @@
+"""A site's regulatory record: inspections, 483s, enforcement, recalls, import alerts, GMP papers."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from vendors.models.directory import Site
+
+
+class Agency(models.TextChoices):
+    FDA = "fda", "FDA"
+    EMA = "ema", "EMA / EU national authority"
+    MHRA = "mhra", "MHRA"
+    PMDA = "pmda", "PMDA"
+    HEALTH_CANADA = "health_canada", "Health Canada"
+    TGA = "tga", "TGA"
+    ANVISA = "anvisa", "ANVISA"
+    NMPA = "nmpa", "NMPA"
+    CDSCO = "cdsco", "CDSCO"
+    OTHER = "other", "Other"
+
+
+class EventKind(models.TextChoices):
+    INSPECTION = "inspection", "Inspection"
+    FORM_483 = "form_483", "Published Form 483"
+    WARNING_LETTER = "warning_letter", "Warning letter"
+    INJUNCTION = "injunction", "Injunction"
+    SEIZURE = "seizure", "Seizure"
+    RECALL = "recall", "Recall"
+    IMPORT_ALERT = "import_alert", "Import alert"
+    GMP_CERTIFICATE = "gmp_certificate", "GMP certificate"
+    NON_COMPLIANCE = "non_compliance", "GMP non-compliance statement"
+
+
+COMPLIANCE_ACTIONS = frozenset({EventKind.WARNING_LETTER, EventKind.INJUNCTION, EventKind.SEIZURE})
+
+
+class Classification(models.TextChoices):
+    NAI = "nai", "NAI (no action indicated)"
+    VAI = "vai", "VAI (voluntary action indicated)"
+    OAI = "oai", "OAI (official action indicated)"
+    COMPLIANT = "compliant", "Compliant"
+    NON_COMPLIANT = "non_compliant", "Non-compliant"
+    CLASS_1 = "class_1", "Class I"
+    CLASS_2 = "class_2", "Class II"
+    CLASS_3 = "class_3", "Class III"
+
+
+C = Classification
+# Which classifications fit which kind of event (FDA inspections use NAI/VAI/OAI).
+CLASSIFICATIONS_BY_KIND = {
+    EventKind.INSPECTION: frozenset({C.NAI, C.VAI, C.OAI, C.COMPLIANT, C.NON_COMPLIANT}),
+    EventKind.RECALL: frozenset({C.CLASS_1, C.CLASS_2, C.CLASS_3}),
+}
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", "Manual entry"
+    IMPORT = "import", "Import"
+
+
+class RegulatoryEventQuerySet(models.QuerySet):
+    def for_sites(self, site_ids):
+        return self.filter(site_id__in=site_ids)
+
+    def timeline(self):
+        return self.select_related("import_run").order_by("-event_date", "-pk")
+
+
+class RegulatoryEvent(models.Model):
+    """One dated entry in a site's regulatory history, with where it came from."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="regulatory_events")
+    kind = models.CharField(max_length=20, choices=EventKind, db_index=True)
+    agency = models.CharField(max_length=20, choices=Agency, default=Agency.FDA)
+    event_date = models.DateField(
+        help_text="Inspection end date, action date, publication date or classification date."
+    )
+    reference = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Inspection ID, case ID, record ID, recall event ID or certificate number.",
+    )
+    project_area = models.CharField(max_length=120, blank=True)
+    product_id = models.CharField("product ID", max_length=30, blank=True)
+    classification = models.CharField(max_length=20, choices=Classification, blank=True)
+    product_type = models.CharField(max_length=60, blank=True)
+    citations_posted = models.BooleanField(null=True, blank=True)
+    description = models.TextField(
+        blank=True, help_text="Recalled product, import alert subject or certificate scope."
+    )
+    reason = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=40, blank=True, help_text="e.g. recall Ongoing / Terminated, alert Removed."
+    )
+    url = models.URLField("link", max_length=500, blank=True)
+    closed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Close-out of a warning letter, removal from an import alert, expiry.",
+    )
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.MANUAL)
+    import_run = models.ForeignKey(
+        "vendors.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = RegulatoryEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-event_date", "-pk"]
+        indexes = [models.Index(fields=["site", "event_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "kind", "agency", "reference", "project_area", "product_id"],
+                condition=~Q(reference=""),
+                name="regulatory_event_natural_key",
+                violation_error_message="This site already has this event (same reference).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        if self.classification:
+            label += f" ({self.get_classification_display()})"
+        return f"{label} {self.event_date:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:event_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        allowed = CLASSIFICATIONS_BY_KIND.get(self.kind, frozenset())
+        if self.classification and self.classification not in allowed:
+            raise ValidationError(
+                {"classification": f"Not a classification of a {self.get_kind_display().lower()}."}
+            )
+        if self.closed_on and self.event_date and self.closed_on < self.event_date:
+            raise ValidationError({"closed_on": "The closing date is before the event date."})
+
+    @property
+    def source_label(self) -> str:
+        if self.source == Source.IMPORT and self.import_run_id:
+            return f"{self.import_run.original_name}, row {self.source_row}"
+        return self.get_source_display()
+
+
+class Citation(models.Model):
+    """One observation cited on the Form 483 of an inspection."""
+
+    inspection = models.ForeignKey(
+        RegulatoryEvent,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        limit_choices_to={"kind": EventKind.INSPECTION},
+    )
+    act_cfr_number = models.CharField("Act/CFR number", max_length=60, blank=True)
+    short_description = models.CharField(max_length=300)
+    long_description = models.TextField(blank=True)
+    program_area = models.CharField(max_length=120, blank=True)
+    key = models.CharField(max_length=40, editable=False)
+    source = models.CharField(max_length=10, choices=Source, default=Source.MANUAL)
+    import_run = models.ForeignKey(
+        "vendors.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["inspection", "act_cfr_number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "key"], name="citation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.act_cfr_number} {self.short_description}".strip()

@@ -1,0 +1,6 @@
+"""The vendors app's HTML views, split by page group."""
+
+from vendors.views.directory import *  # noqa: F403
+from vendors.views.imports import *  # noqa: F403
+from vendors.views.matrix import *  # noqa: F403
+from vendors.views.regulatory import *  # noqa: F403

@@ -1,0 +1,56 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, role_required
+from vendors.forms import ImportUploadForm
+from vendors.models import ImportRun
+from vendors.services import import_run_commit, import_run_create
+from vendors.views.directory import _apply_service_errors
+
+__all__ = ["import_commit", "import_detail", "import_list"]
+
+
+@role_required(Perm.VIEW, write=Perm.IMPORT_DATA)
+def import_list(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            run = import_run_create(
+                file=upload,
+                name=upload.name,
+                user=request.user,
+                create_missing=form.cleaned_data["create_missing"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            return redirect(run)
+    runs = ImportRun.objects.select_related("uploaded_by")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(request, "vendors/import_list.html", {"form": form, "page": page})
+
+
+@role_required(Perm.VIEW)
+def import_detail(request, importrun_id: int):
+    run = get_object_or_404(ImportRun.objects.select_related("uploaded_by"), pk=importrun_id)
+    template = "vendors/import_detail.html"
+    if is_htmx(request):
+        template += "#status"
+    return render(request, template, {"run": run, "first_errors": run.errors[:20]})
+
+
+@require_POST
+@role_required(Perm.IMPORT_DATA)
+def import_commit(request, importrun_id: int):
+    run = get_object_or_404(ImportRun, pk=importrun_id)
+    try:
+        import_run_commit(run=run, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(run)

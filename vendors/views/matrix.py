@@ -1,0 +1,194 @@
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from openpyxl import Workbook
+
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, has_perm, role_required
+from vendors.capabilities import needs_search
+from vendors.forms import CapabilityCellForm, MatrixFilterForm
+from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
+from vendors.services import site_capability_set
+from vendors.views.directory import _apply_service_errors, get_site_for
+
+__all__ = ["capability_matrix", "matrix_cell", "needs"]
+
+MATRIX_PAGE_SIZE = 50
+LEVEL_LETTER = {CapabilityLevel.CLAIMED: "C", CapabilityLevel.DEMONSTRATED: "D", 3: "V"}
+
+
+def _matrix_subjects(data: dict):
+    """The rows of the matrix (CMOs or sites) that the filters select."""
+    text = data.get("q", "").strip()
+    if data.get("view") == "sites":
+        rows = Site.objects.select_related("cmo").order_by("cmo__legal_name", "name", "pk")
+        if text:
+            condition = Q(name__icontains=text) | Q(cmo__legal_name__icontains=text)
+            if text.isdigit():
+                condition |= Q(fei_number=normalize_fei(text))
+            rows = rows.filter(condition)
+        if data.get("country"):
+            rows = rows.filter(country=data["country"])
+        if data.get("status"):
+            rows = rows.filter(qualification_status=data["status"])
+        return rows
+    rows = Cmo.objects.order_by("legal_name", "pk").search(text)
+    if data.get("country"):
+        rows = rows.filter(pk__in=Site.objects.filter(country=data["country"]).values("cmo_id"))
+    if data.get("status"):
+        rows = rows.filter(qualification_status=data["status"])
+    return rows
+
+
+def _grid(subjects, capabilities, *, by_site: bool) -> list[tuple]:
+    """(subject, [level or None per capability]) with the best level of any site for a CMO."""
+    ids = [s.pk for s in subjects]
+    key = "site_id" if by_site else "site__cmo_id"
+    cells = (
+        SiteCapability.objects.filter(**{f"{key}__in": ids}, capability__in=capabilities)
+        .values_list(key, "capability_id")
+        .annotate(best=Max("level"))
+        .order_by()
+    )
+    levels = {(row, cap): best for row, cap, best in cells}
+    return [(s, [levels.get((s.pk, c.pk)) for c in capabilities]) for s in subjects]
+
+
+@role_required(Perm.VIEW)
+def capability_matrix(request):
+    form = MatrixFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    by_site = data.get("view") == "sites"
+    categories = data.get("category") or []
+    capabilities = list(
+        Capability.objects.filter(category__in=categories)
+        if categories
+        else Capability.objects.all()
+    )
+    subjects = _matrix_subjects(data)
+    export = request.GET.get("as")
+    if export in ("csv", "xlsx"):
+        return _export(
+            export, _grid(list(subjects), capabilities, by_site=by_site), capabilities, by_site
+        )
+    page = Paginator(subjects, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "by_site": by_site,
+        "capabilities": capabilities,
+        "page": page,
+        "rows": _grid(page.object_list, capabilities, by_site=by_site),
+        "query": query.urlencode(),
+        "levels": CapabilityLevel.choices,
+    }
+    template = "vendors/matrix.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> HttpResponse:
+    head = ["Site", "CMO", "FEI number", "Country", "FDA operations"] if by_site else ["CMO"]
+    header = head + [c.name for c in capabilities]
+    labels = dict(CapabilityLevel.choices)
+
+    def lines():
+        yield header
+        for subject, levels in rows:
+            if by_site:
+                first = [
+                    subject.name,
+                    subject.cmo.legal_name,
+                    subject.fei_number,
+                    subject.country.code,
+                    subject.fda_operations,
+                ]
+            else:
+                first = [subject.legal_name]
+            yield first + [labels.get(level, "") for level in levels]
+
+    name = "capability-matrix-" + ("sites" if by_site else "cmos")
+    if kind == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(lines())
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Capability matrix")
+        for line in lines():
+            sheet.append(line)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@role_required(Perm.VIEW, write=Perm.EDIT_CAPABILITIES)
+def matrix_cell(request, site_id: int, capability_id: int):
+    site = get_site_for(request.user, site_id)
+    capability = get_object_or_404(Capability, pk=capability_id)
+    cell = SiteCapability.objects.filter(site=site, capability=capability).first()
+    context = {"site": site, "cap": capability, "level": cell.level if cell else None}
+    editing = has_perm(request.user, Perm.EDIT_CAPABILITIES) and request.GET.get("edit")
+    form = CapabilityCellForm(request.POST or None, initial={"level": context["level"]})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cell = site_capability_set(
+                    site=site,
+                    capability=capability,
+                    level=form.cleaned_data["level"],
+                    user=request.user,
+                    reason=form.cleaned_data["change_reason"],
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error)
+            else:
+                context["level"] = cell.level if cell else None
+                return render(request, "vendors/matrix.html#cell", context)
+        editing = True
+    if editing:
+        return render(request, "vendors/matrix.html#cell_form", {**context, "cell_form": form})
+    return render(request, "vendors/matrix.html#cell", context)
+
+
+@role_required(Perm.VIEW)
+def needs(request):
+    capabilities = list(Capability.objects.all())
+    chosen = {}
+    for capability in capabilities:
+        value = request.GET.get(f"cap_{capability.pk}", "")
+        if value.isdigit() and int(value) in CapabilityLevel.values:
+            chosen[capability.pk] = int(value)
+    groups = {}
+    for capability in capabilities:
+        groups.setdefault(capability.get_category_display(), []).append(
+            (capability, chosen.get(capability.pk))
+        )
+    result = needs_search(list(chosen.items())) if chosen else None
+
+    def explain(match):
+        return [
+            (capability, level, match.covered.get(capability.pk, []))
+            for capability, level in result.needs
+        ]
+
+    context = {
+        "groups": groups,
+        "levels": CapabilityLevel.choices,
+        "result": result,
+        "full": [(m, explain(m)) for m in result.full] if result else [],
+        "partial": [(m, explain(m)) for m in result.partial] if result else [],
+    }
+    return render(request, "vendors/needs.html", context)
