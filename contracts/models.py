@@ -355,7 +355,8 @@ class ResponsibilityItem(models.Model):
     activity = models.CharField(max_length=200)
     responsible = models.CharField(max_length=10, choices=Party, blank=True)
     notes = models.CharField(max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    # Pre-filled activities take 0, 1, 2…; activities added later follow them.
+    position = models.PositiveSmallIntegerField(default=100)
     history = HistoricalRecords()
 
     class Meta:
