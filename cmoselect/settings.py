@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
         "CountryEnum": "django_countries.countries",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ContractTypeEnum": "contracts.models.Contract.Type",
     },
 }
 

@@ -240,6 +240,12 @@ class Contract(models.Model):
             raise ValidationError(errors)
 
     @property
+    def owner_name(self) -> str:
+        if self.owner is None:
+            return ""
+        return self.owner.get_full_name() or self.owner.username
+
+    @property
     def is_quality_agreement(self) -> bool:
         return self.contract_type == self.Type.QUALITY
 

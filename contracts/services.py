@@ -225,10 +225,14 @@ def contract_alerts_send(*, on: date | None = None) -> list[Notification]:
         else:
             action = "ends"
         subject = f"Notice due by {deadline:%Y-%m-%d}: {contract.title} ({contract.cmo})"
+        if deadline >= on:
+            when = f"must be given by {deadline:%Y-%m-%d} ({(deadline - on).days} days from now)"
+        else:
+            when = f"was due by {deadline:%Y-%m-%d}: the deadline has passed"
         body = (
-            f"{contract} with {contract.cmo} {action} on {contract.expiry_date:%Y-%m-%d}.\n"
-            f"Notice of termination or renegotiation must be given by {deadline:%Y-%m-%d}"
-            f" ({(deadline - on).days} days from {on:%Y-%m-%d})."
+            f"{contract.title} ({contract.get_contract_type_display()}) with {contract.cmo} "
+            f"{action} on {contract.expiry_date:%Y-%m-%d}.\n"
+            f"Notice of termination or non-renewal {when}."
         )
         sent += _notify(
             recipients=_recipients(contract, managers),
@@ -246,7 +250,7 @@ def contract_alerts_send(*, on: date | None = None) -> list[Notification]:
         contract = milestone.contract
         subject = f"Milestone late: {milestone.name} ({contract.cmo})"
         body = (
-            f"{milestone.name} under {contract} was planned for "
+            f"{milestone.name} under {contract.title} was planned for "
             f"{milestone.planned_date:%Y-%m-%d} and has no actual date yet "
             f"({milestone.days_late(on)} days late)."
         )

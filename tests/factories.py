@@ -60,3 +60,22 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     role = "Head of Quality"
     email = factory.Faker("email")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.Contract"
+
+    cmo = factory.SubFactory(CmoFactory)
+    contract_type = "msa"
+    title = factory.Sequence(lambda n: f"Master services agreement {n}")
+    currency = "EUR"
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.Milestone"
+
+    contract = factory.SubFactory(ContractFactory)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+    planned_date = factory.Faker("date_between", start_date="+10d", end_date="+200d")
