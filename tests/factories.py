@@ -49,7 +49,12 @@ class SiteFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def types(self, create, extracted, **kwargs):
         if create and extracted:
-            self.site_types.set(SiteType.objects.filter(code__in=extracted))
+            # get_or_create: a transactional test before this one may have flushed the
+            # reference data that migrations load.
+            self.site_types.set(
+                SiteType.objects.get_or_create(code=code, defaults={"name": code.title()})[0]
+                for code in extracted
+            )
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

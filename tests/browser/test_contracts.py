@@ -8,7 +8,10 @@ from contracts.models import Contract, ResponsibilityItem, today
 from contracts.services import contract_save
 from tests.factories import CmoFactory, SiteFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_sourcing_records_an_msa_a_sow_and_its_milestones(live_server, login, sourcing):

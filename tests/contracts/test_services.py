@@ -225,9 +225,8 @@ class TestAlerts:
         assert [n.recipient for n in contract_alerts_send(on=TODAY)] == [manager]
 
     def test_the_daily_task_runs_the_review(self, people, settings):
-        from contracts.tasks import review_contracts
-
         from contracts.models import today
+        from contracts.tasks import review_contracts
 
         settings.CONTRACT_NOTICE_LEAD_DAYS = 30
         owner, _ = people
