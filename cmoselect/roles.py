@@ -23,6 +23,8 @@ class Perm(StrEnum):
     EDIT_DIRECTORY = "edit_directory"
     CHANGE_STATUS = "change_status"
     QUALIFY = "qualify"
+    EDIT_CONTRACTS = "edit_contracts"
+    EDIT_QUALITY_MATRIX = "edit_quality_matrix"
     ADMINISTER = "administer"
     EDIT_CAPABILITIES = "edit_capabilities"
     EDIT_REGULATORY = "edit_regulatory"
@@ -45,6 +47,14 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     ),
     Perm.QUALIFY: (
         "Approve, conditionally approve, suspend or disqualify a CMO or site",
+        frozenset({QA, MANAGER, ADMIN}),
+    ),
+    Perm.EDIT_CONTRACTS: (
+        "Create and edit contracts, their terms, milestones and documents, and move their status",
+        frozenset({SOURCING, MANAGER, ADMIN}),
+    ),
+    Perm.EDIT_QUALITY_MATRIX: (
+        "Edit the responsibility matrix of a quality agreement",
         frozenset({QA, MANAGER, ADMIN}),
     ),
     Perm.ADMINISTER: (

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -199,7 +200,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Expire or renew contracts that reached their expiry date, then send notice and late
+    # milestone alerts (each alert once).
+    "contracts-daily-review": {
+        "task": "contracts.tasks.review_contracts",
+        "schedule": crontab(hour=env_int("CONTRACT_REVIEW_HOUR", 6), minute=0),
+    },
+}
+# Days before a contract's notice deadline that its owner and the managers are alerted.
+CONTRACT_NOTICE_LEAD_DAYS = env_int("CONTRACT_NOTICE_LEAD_DAYS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -227,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
         "CountryEnum": "django_countries.countries",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ContractTypeEnum": "contracts.models.Contract.Type",
     },
 }
 

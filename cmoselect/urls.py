@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from contracts import api as contracts_api
 from vendors import api as vendors_api
 from vendors import views as vendors_views
 
@@ -16,6 +17,13 @@ router.register("site-capabilities", vendors_api.SiteCapabilityViewSet, basename
 router.register("needs", vendors_api.NeedsViewSet, basename="needs")
 router.register("regulatory-events", vendors_api.RegulatoryEventViewSet, basename="regulatoryevent")
 router.register("imports", vendors_api.ImportRunViewSet, basename="importrun")
+router.register("contracts", contracts_api.ContractViewSet, basename="contract")
+router.register("contract-scope", contracts_api.ScopeItemViewSet, basename="contract-scope")
+router.register("milestones", contracts_api.MilestoneViewSet, basename="milestone")
+router.register("kpis", contracts_api.KpiViewSet, basename="kpi")
+router.register(
+    "quality-responsibilities", contracts_api.ResponsibilityViewSet, basename="responsibility"
+)
 
 urlpatterns = [
     path("", vendors_views.home, name="home"),
@@ -23,6 +31,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", vendors_views.notifications, name="notifications"),
     path("cmos/", include("vendors.urls")),
+    path("contracts/", include("contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -65,7 +65,12 @@ class SiteFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def types(self, create, extracted, **kwargs):
         if create and extracted:
-            self.site_types.set(SiteType.objects.filter(code__in=extracted))
+            # get_or_create: a transactional test before this one may have flushed the
+            # reference data that migrations load.
+            self.site_types.set(
+                SiteType.objects.get_or_create(code=code, defaults={"name": code.title()})[0]
+                for code in extracted
+            )
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -117,3 +122,22 @@ class ImportRunFactory(factory.django.DjangoModelFactory):
     file = factory.django.FileField(filename="inspections.csv", data=b"FEI Number\n")
     format = ImportRun.Format.INSPECTIONS
     status = ImportRun.Status.DONE
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.Contract"
+
+    cmo = factory.SubFactory(CmoFactory)
+    contract_type = "msa"
+    title = factory.Sequence(lambda n: f"Master services agreement {n}")
+    currency = "EUR"
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.Milestone"
+
+    contract = factory.SubFactory(ContractFactory)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+    planned_date = factory.Faker("date_between", start_date="+10d", end_date="+200d")

@@ -12,10 +12,13 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cmoselect.roles import MATRIX, Perm
+from contracts.models import ContractDocument, Kpi, ResponsibilityItem, ScopeItem
 from tests.factories import (
     CitationFactory,
     ContactFactory,
+    ContractFactory,
     ImportRunFactory,
+    MilestoneFactory,
     RegulatoryEventFactory,
     SiteCapabilityFactory,
     SiteFactory,
@@ -109,6 +112,22 @@ def world(db):
     SiteCapabilityFactory(site=site)
     CitationFactory(inspection=RegulatoryEventFactory(site=site))
     ImportRunFactory()
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    # The first contract is a quality agreement, so its matrix page exists.
+    quality = ContractFactory(cmo=site.cmo, contract_type="quality", title="Quality agreement")
+    ResponsibilityItem.objects.create(contract=quality, activity="Change control")
+    msa = ContractFactory(cmo=site.cmo, contract_type="msa")
+    ScopeItem.objects.create(contract=msa, product="mAb-1", site=site)
+    MilestoneFactory(contract=msa)
+    Kpi.objects.create(contract=msa, kind="otif", target=95, unit="%")
+    ContractDocument.objects.create(
+        contract=quality,
+        file=SimpleUploadedFile("signed.pdf", b"%PDF-1.7 signed"),
+        size=15,
+        uploaded_by=get_user_model().objects.create(username="uploader"),
+    )
     return site
 
 

@@ -322,6 +322,8 @@ def _record_demo_status_history(cmo: Cmo) -> None:
             cmo=cmo, from_status=previous, to_status=status, reason=_REASONS[status], changed_by=by
         )
         previous = status
+
+
 # Which capabilities a demo site plausibly has, by its site types.
 CAPABILITIES_BY_TYPE = {
     "sterile": [

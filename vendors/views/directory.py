@@ -34,6 +34,8 @@ def page_size(request) -> int:
     except ValueError:
         return PAGE_SIZES[0]
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
 TIMELINE_LENGTH = 50
 
 

@@ -30,3 +30,10 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo logins (role: username / password):")
             for role, username, password in logins:
                 self.stdout.write(f"  {role:<9} {username:<9} / {password}")
+        from contracts.demo import seed_contracts  # contracts builds on vendors, not the reverse
+
+        self.stdout.write(
+            "Demo contracts: {contracts} contracts, {milestones} milestones created.".format(
+                **seed_contracts()
+            )
+        )

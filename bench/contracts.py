@@ -1,0 +1,126 @@
+"""Contract pages and the daily review on a large book of contracts.
+
+Run: `.venv/bin/python bench/contracts.py` (SQLite) or with DATABASE_URL set (PostgreSQL).
+Creates a scratch test database, loads 2,000 CMOs with 5 contracts and 4 milestones each
+(10,000 contracts, 40,000 milestones), then prints p50/p95 server times and query counts.
+"""
+
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmoselect.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+CMOS = 2000
+RUNS = 15
+
+
+def load():
+    from django.contrib.auth.models import Group, User
+
+    from contracts.models import Contract, Milestone, today
+    from vendors.models import Cmo
+
+    on = today()
+    cmos = Cmo.objects.bulk_create(
+        Cmo(legal_name=f"Bench CMO {i:05d}", headquarters_country="DE") for i in range(CMOS)
+    )
+    types = ["cda", "msa", "quality", "supply", "tech_transfer"]
+    contracts = Contract.objects.bulk_create(
+        Contract(
+            cmo=cmo,
+            contract_type=kind,
+            title=f"{kind} {cmo.pk}",
+            status="active",
+            signed_on=on - timedelta(days=400),
+            effective_date=on - timedelta(days=400),
+            expiry_date=on + timedelta(days=(cmo.pk * 7 + n * 31) % 900),
+            notice_period=3,
+        )
+        for cmo in cmos
+        for n, kind in enumerate(types)
+    )
+    Milestone.objects.bulk_create(
+        Milestone(
+            contract=c,
+            name=f"Milestone {m}",
+            planned_date=on + timedelta(days=(c.pk * 13 + m * 40) % 400 - 100),
+        )
+        for c in contracts
+        for m in range(4)
+    )
+    user = User.objects.create_user("bench-manager", password="x")
+    user.groups.add(Group.objects.get_or_create(name="Manager")[0])
+    return user, cmos[CMOS // 2]
+
+
+def measure(client, url):
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    times.sort()
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(
+        f"  {url:<48} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  {len(queries):3d} queries"
+    )
+
+
+def main():
+    setup_test_environment()
+    settings.DEBUG = False
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        start = time.perf_counter()
+        user, cmo = load()
+        print(
+            f"{connection.vendor}: loaded {CMOS * 5:,} contracts in {time.perf_counter() - start:.1f} s"
+        )
+        client = Client()
+        client.force_login(user)
+        first = cmo.contracts.order_by("pk").first()
+        for url in [
+            "/contracts/",
+            "/contracts/?expiring=30&ordering=expiry",
+            "/contracts/?q=quality&page=20",
+            "/contracts/dashboard/",
+            f"/cmos/{cmo.pk}/",
+            first.get_absolute_url(),
+            "/api/v1/contracts/?expiring=90",
+            "/api/v1/milestones/?late=true",
+        ]:
+            measure(client, url)
+        from contracts.services import contract_alerts_send
+
+        start = time.perf_counter()
+        sent = len(contract_alerts_send())
+        first_run = time.perf_counter() - start
+        start = time.perf_counter()
+        again = len(contract_alerts_send())
+        print(
+            f"  daily alerts: {sent:,} notices in {first_run:.1f} s; "
+            f"second run {again} notices in {time.perf_counter() - start:.1f} s"
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    Kpi,
+    Milestone,
+    ResponsibilityItem,
+    ScopeItem,
+)
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "cmo", "contract_type", "status", "effective_date", "expiry_date"]
+    list_filter = ["contract_type", "status"]
+    search_fields = ["title", "reference", "cmo__legal_name"]
+    list_select_related = ["cmo"]
+    autocomplete_fields = ["cmo", "parent", "sites"]
+    readonly_fields = ["status", "terminated_on"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(ResponsibilityItem)
+class ResponsibilityItemAdmin(SimpleHistoryAdmin):
+    list_display = ["activity", "contract", "responsible"]
+    list_select_related = ["contract"]
+    list_filter = ["responsible"]
+
+
+@admin.register(ScopeItem)
+class ScopeItemAdmin(SimpleHistoryAdmin):
+    list_display = ["product", "capability", "contract", "site"]
+    list_select_related = ["contract", "capability", "site"]
+
+
+@admin.register(Kpi)
+class KpiAdmin(SimpleHistoryAdmin):
+    list_display = ["contract", "kind", "target", "unit"]
+    list_select_related = ["contract"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "contract", "planned_date", "actual_date"]
+    list_select_related = ["contract"]
+
+
+@admin.register(ContractDocument)
+class ContractDocumentAdmin(admin.ModelAdmin):
+    list_display = ["contract", "kind", "title", "uploaded_by", "uploaded_at"]
+    list_select_related = ["contract", "uploaded_by"]
+    readonly_fields = ["size", "uploaded_by", "uploaded_at"]

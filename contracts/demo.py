@@ -1,0 +1,230 @@
+"""Demo contracts for the demo CMOs: every type, some expiring soon, some milestones late."""
+
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from contracts.models import (
+    STANDARD_KPIS,
+    Contract,
+    Kpi,
+    Milestone,
+    ResponsibilityItem,
+    ScopeItem,
+    today,
+)
+from contracts.services import contract_save
+from vendors.demo import GEOGRAPHY, LEGAL_FORMS, PREFIXES, SUFFIXES
+from vendors.models import Capability, Cmo, QualificationStatus
+
+DEMO_CMO_COUNT = 10
+PARTIES = ["cmo", "shared", "sponsor", "cmo", "cmo", "cmo", "shared", "cmo", "sponsor", "sponsor"]
+
+
+def _demo_cmos() -> list[Cmo]:
+    names = []
+    for index, prefix in enumerate(PREFIXES):
+        suffix, _ = SUFFIXES[index % len(SUFFIXES)]
+        country, _ = GEOGRAPHY[index % len(GEOGRAPHY)]
+        names.append(f"{prefix} {suffix} {LEGAL_FORMS[country]}")
+    wanted = [
+        QualificationStatus.APPROVED,
+        QualificationStatus.CONDITIONALLY_APPROVED,
+        QualificationStatus.UNDER_EVALUATION,
+    ]
+    cmos = Cmo.objects.filter(legal_name__in=names, qualification_status__in=wanted)
+    return list(cmos.order_by("legal_name").prefetch_related("sites")[:DEMO_CMO_COUNT])
+
+
+def _contract(cmo, owner, code: str, **fields) -> tuple[Contract, bool]:
+    reference = f"DEMO-{cmo.pk:04d}-{code}"
+    existing = Contract.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing, False
+    contract = Contract(cmo=cmo, owner=owner, reference=reference, currency="EUR", **fields)
+    contract_save(contract=contract, user=owner)
+    return contract, True
+
+
+@transaction.atomic
+def seed_contracts() -> dict[str, int]:
+    """Create the demo contracts that are missing; touch nothing else."""
+    on = today()
+    owner = get_user_model().objects.filter(username="sourcing").first()
+    services = {c.code: c for c in Capability.objects.filter(category="services")}
+    service_list = list(services.values())
+    created = {"contracts": 0, "milestones": 0}
+    for index, cmo in enumerate(_demo_cmos()):
+        sites = list(cmo.sites.all())
+        approved = cmo.qualification_status != QualificationStatus.UNDER_EVALUATION
+        short = cmo.legal_name.split()[0]
+        live = Contract.Status.ACTIVE if approved else Contract.Status.NEGOTIATION
+        signed = on - relativedelta(years=1, days=index * 9)
+
+        _, new = _contract(
+            cmo,
+            owner,
+            "CDA",
+            contract_type=Contract.Type.CDA,
+            title=f"Mutual confidentiality agreement with {short}",
+            status=Contract.Status.ACTIVE,
+            signed_on=on - relativedelta(years=2),
+            effective_date=on - relativedelta(years=2),
+            # Half of them run out within 90 days, so the dashboard has work.
+            expiry_date=on + timedelta(days=15 + 14 * index) if index % 2 == 0 else None,
+            confidentiality_years=5,
+            governing_law="England and Wales",
+        )
+        created["contracts"] += new
+        msa, new = _contract(
+            cmo,
+            owner,
+            "MSA",
+            contract_type=Contract.Type.MSA,
+            title=f"Master services agreement with {short}",
+            status=live,
+            signed_on=signed if approved else None,
+            effective_date=signed if approved else None,
+            expiry_date=(signed + relativedelta(years=3)) if approved else None,
+            auto_renewal=True,
+            renewal_term_months=12,
+            notice_period=6,
+            notice_period_unit=Contract.NoticeUnit.MONTHS,
+            payment_terms="Net 60 days",
+            governing_law="New York",
+            total_value=2_500_000 + 250_000 * index,
+            foreground_ip_owner=Contract.IpOwner.SPONSOR,
+            background_ip="Each party keeps its background IP; the CMO's process platform stays "
+            "with the CMO.",
+            licences="Non-exclusive licence to the CMO to use sponsor IP solely to perform "
+            "the services.",
+            know_how="Product-specific improvements belong to the sponsor; general platform "
+            "improvements to the CMO.",
+            confidentiality_years=10,
+            liability_cap=5_000_000,
+            liability_notes="Cap of the greater of EUR 5 M or the fees paid in the previous "
+            "12 months; no cap for gross negligence or confidentiality breaches.",
+            insurance="Product liability EUR 10 M per occurrence; property all-risk.",
+        )
+        created["contracts"] += new
+        if new:
+            msa.sites.set(sites)
+            for kind, target, unit in STANDARD_KPIS:
+                Kpi.objects.create(contract=msa, kind=kind, target=target, unit=unit)
+
+        quality, new = _contract(
+            cmo,
+            owner,
+            "QA",
+            contract_type=Contract.Type.QUALITY,
+            title=f"Quality agreement with {short}",
+            parent=msa,
+            status=live,
+            signed_on=signed if approved else None,
+            effective_date=signed if approved else None,
+            expiry_date=(signed + relativedelta(years=3)) if approved else None,
+            notice_period=90,
+            notice_period_unit=Contract.NoticeUnit.DAYS,
+        )
+        created["contracts"] += new
+        if new:
+            rows = list(quality.responsibilities.all())
+            for number, row in enumerate(rows):
+                row.responsible = PARTIES[(number + index) % len(PARTIES)] if approved else ""
+            ResponsibilityItem.objects.bulk_update(rows, ["responsible"])
+
+        supply, new = _contract(
+            cmo,
+            owner,
+            "SUP",
+            contract_type=Contract.Type.SUPPLY,
+            title=f"Commercial supply agreement with {short}",
+            parent=msa,
+            status=live,
+            signed_on=signed if approved else None,
+            effective_date=signed if approved else None,
+            # Every third one expires within 90 days, with its notice deadline already open.
+            expiry_date=(on + timedelta(days=40 + 5 * index))
+            if index % 3 == 0
+            else on + relativedelta(years=2),
+            auto_renewal=index % 3 == 0,
+            renewal_term_months=24 if index % 3 == 0 else None,
+            notice_period=2,
+            notice_period_unit=Contract.NoticeUnit.MONTHS,
+            total_value=8_000_000 + 500_000 * index,
+            payment_terms="Net 45 days",
+        )
+        created["contracts"] += new
+        if new and service_list:
+            ScopeItem.objects.create(
+                contract=supply,
+                product=f"DP-{100 + index} 50 mg/mL vial",
+                capability=services.get("services-commercial-manufacturing", service_list[0]),
+                site=sites[0] if sites else None,
+                annual_volume=200_000 + 25_000 * index,
+                volume_unit="vials/year",
+            )
+
+        sow, new = _contract(
+            cmo,
+            owner,
+            "SOW1",
+            contract_type=Contract.Type.SOW,
+            title=f"SOW 1: process transfer and validation of DP-{100 + index}",
+            parent=msa,
+            status=live,
+            signed_on=signed + timedelta(days=30) if approved else None,
+            effective_date=signed + timedelta(days=30) if approved else None,
+            expiry_date=signed + relativedelta(months=18) if approved else None,
+            total_value=1_200_000 + 100_000 * index,
+            scope_summary="Transfer of the drug product process, engineering run, three "
+            "process validation batches and the first commercial batch.",
+        )
+        created["contracts"] += new
+        if new:
+            if service_list:
+                ScopeItem.objects.create(
+                    contract=sow,
+                    product=f"DP-{100 + index}",
+                    capability=services.get("services-technology-transfer", service_list[0]),
+                    site=sites[0] if sites else None,
+                )
+            start = sow.effective_date or on - timedelta(days=60)
+            plan = [
+                ("Technology transfer complete", 45, True),
+                ("Engineering batch", 120, index % 2 == 0),
+                ("Validation batches (3)", 240, False),
+                ("First commercial batch", 330, False),
+            ]
+            for name, offset, done in plan:
+                planned = start + timedelta(days=offset)
+                Milestone.objects.create(
+                    contract=sow,
+                    name=name,
+                    planned_date=planned,
+                    actual_date=planned + timedelta(days=index % 5) if done else None,
+                )
+                created["milestones"] += 1
+
+        tta, new = _contract(
+            cmo,
+            owner,
+            "TTA",
+            contract_type=Contract.Type.TECH_TRANSFER,
+            title=f"Technology transfer of analytical methods to {short}",
+            parent=msa,
+            status=Contract.Status.NEGOTIATION if index % 2 else Contract.Status.DRAFT,
+            foreground_ip_owner=Contract.IpOwner.SPONSOR,
+        )
+        created["contracts"] += new
+        if new:
+            for number, name in enumerate(["Method transfer protocol", "Method transfer report"]):
+                Milestone.objects.create(
+                    contract=tta,
+                    name=name,
+                    planned_date=on + timedelta(days=(number * 45) - 20 + index),
+                )
+                created["milestones"] += 1
+    return created

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from contracts import views
+
+app_name = "contracts"
+urlpatterns = [
+    path("", views.contract_list, name="contract_list"),
+    path("new/", views.contract_create, name="contract_create"),
+    path("dashboard/", views.contract_dashboard, name="dashboard"),
+    path("<int:contract_id>/", views.contract_detail, name="contract_detail"),
+    path("<int:contract_id>/edit/", views.contract_edit, name="contract_edit"),
+    path("<int:contract_id>/status/", views.contract_status, name="contract_status"),
+    path("<int:contract_id>/scope/", views.contract_scope, name="contract_scope"),
+    path("<int:contract_id>/milestones/", views.contract_milestones, name="contract_milestones"),
+    path("<int:contract_id>/kpis/", views.contract_kpis, name="contract_kpis"),
+    path("<int:contract_id>/matrix/", views.contract_matrix, name="contract_matrix"),
+    path("<int:contract_id>/documents/", views.document_upload, name="document_upload"),
+    path(
+        "documents/<int:contractdocument_id>/",
+        views.document_download,
+        name="document_download",
+    ),
+]

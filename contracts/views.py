@@ -1,0 +1,307 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, check_perm, role_required
+from contracts.filters import ContractFilter
+from contracts.forms import (
+    ContractForm,
+    ContractStatusForm,
+    DocumentForm,
+    ItemsReasonForm,
+    KpiItemFormSet,
+    MilestoneFormSet,
+    ResponsibilityFormSet,
+    ScopeItemFormSet,
+)
+from contracts.history import terms_history
+from contracts.models import Contract, ContractDocument, Milestone, today
+from contracts.services import (
+    contract_change_status,
+    contract_document_add,
+    contract_items_save,
+    contract_save,
+)
+from contracts.status import quality_agreements_in_force
+from vendors.models import Cmo
+
+PAGE_SIZE = 25
+
+
+def get_contract_for(user, pk: int, *, perm: Perm = Perm.VIEW) -> Contract:
+    check_perm(user, perm)
+    return get_object_or_404(Contract.objects.select_related("cmo", "parent", "owner"), pk=pk)
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    for field_name, errors in error.message_dict.items():
+        form.add_error(field_name if field_name in form.fields else None, errors)
+
+
+@role_required(Perm.VIEW)
+def contract_list(request):
+    queryset = Contract.objects.select_related("cmo", "owner")
+    contract_filter = ContractFilter(request.GET, queryset=queryset)
+    queryset = contract_filter.qs if contract_filter.is_valid() else queryset.none()
+    if not request.GET.get("ordering"):
+        queryset = queryset.order_by("cmo__legal_name", "contract_type", "title")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("ordering", None)
+    context = {
+        "filter": contract_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "ordering": request.GET.get("ordering", ""),
+        "today": today(),
+    }
+    template = "contracts/contract_list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(Perm.VIEW)
+def contract_dashboard(request):
+    on = today()
+    active = Contract.objects.filter(status=Contract.Status.ACTIVE).select_related("cmo", "owner")
+    expiring = list(active.expiring_within(90, on=on).order_by("expiry_date"))
+    notice_candidates = active.filter(
+        expiry_date__gte=on, expiry_date__lte=on + timedelta(days=3 * 366)
+    )
+    notices = sorted(
+        (c for c in notice_candidates if c.notice_window_open(on)),
+        key=lambda c: c.notice_deadline,
+    )
+    late = (
+        Milestone.objects.late(on=on)
+        .filter(contract__status__in=[Contract.Status.ACTIVE, Contract.Status.NEGOTIATION])
+        .select_related("contract__cmo")
+        .order_by("planned_date")
+    )
+    approved = list(Cmo.objects.approved().order_by("legal_name").values_list("pk", "legal_name"))
+    in_force = quality_agreements_in_force([pk for pk, _ in approved], on=on)
+    counts = dict.fromkeys(Contract.Status.values, 0)
+    counts.update(
+        Contract.objects.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return render(
+        request,
+        "contracts/dashboard.html",
+        {
+            "today": on,
+            "expiring": expiring,
+            "notices": notices,
+            "late_milestones": late[:100],
+            "late_count": late.count(),
+            "without_qa": [(pk, name) for pk, name in approved if pk not in in_force],
+            "status_counts": [(Contract.Status(k), v) for k, v in counts.items()],
+        },
+    )
+
+
+@role_required(Perm.VIEW)
+def contract_detail(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id)
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "cmo": contract.cmo,
+            "sites": contract.sites.order_by("name"),
+            "children": contract.children.order_by("contract_type", "title"),
+            "scope_items": contract.scope_items.select_related("capability", "site"),
+            "responsibilities": contract.responsibilities.all(),
+            "milestones": contract.milestones.all(),
+            "kpis": contract.kpis.all(),
+            "documents": contract.documents.select_related("uploaded_by"),
+            "history": terms_history(contract),
+            "status_form": ContractStatusForm(allowed=contract.allowed_statuses()),
+            "document_form": DocumentForm(),
+            "today": today(),
+        },
+    )
+
+
+def _form_initial(request) -> dict:
+    initial = {"owner": request.user.pk, "currency": "EUR"}
+    initial.update({key: value for key, value in request.GET.items() if value})
+    return initial
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_create(request):
+    form = ContractForm(request.POST or None, initial=_form_initial(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = contract_save(
+                contract=form.save(commit=False), user=request.user, save_m2m=form.save_m2m
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{contract} was recorded.")
+            return redirect(contract)
+    template = "contracts/contract_form.html"
+    if is_htmx(request):
+        template += "#contract-form"
+    return render(request, template, {"form": form})
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_edit(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    form = ContractForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract_save(
+                contract=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+                save_m2m=form.save_m2m,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(contract)
+    return render(request, "contracts/contract_form.html", {"form": form, "contract": contract})
+
+
+@require_POST
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_status(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
+    if form.is_valid():
+        try:
+            contract_change_status(contract=contract, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for errors in error.message_dict.values():
+                for message in errors:
+                    messages.error(request, message)
+        else:
+            messages.success(request, "Contract status changed.")
+    else:
+        for field_name, errors in form.errors.items():
+            for message in errors:
+                messages.error(request, f"{form[field_name].label}: {message}")
+    return redirect(contract)
+
+
+# Each editable table of terms: formset, page title, the anchor on the detail page.
+TABLES = {
+    "scope": (ScopeItemFormSet, "Scope of work", "scope"),
+    "milestones": (MilestoneFormSet, "Milestones", "milestones"),
+    "kpis": (KpiItemFormSet, "Service levels (KPIs)", "kpis"),
+    "matrix": (ResponsibilityFormSet, "Quality responsibility matrix", "matrix"),
+}
+
+
+def _edit_table(request, contract: Contract, table: str):
+    formset_class, title, anchor = TABLES[table]
+    formset = formset_class(request.POST or None, instance=contract, prefix=table)
+    reason_form = ItemsReasonForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and reason_form.is_valid():
+        saved = formset.save(commit=False)
+        try:
+            contract_items_save(
+                contract=contract,
+                saved=saved,
+                deleted=formset.deleted_objects,
+                user=request.user,
+                reason=reason_form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(reason_form, error)
+        else:
+            messages.success(request, f"{title} saved.")
+            return redirect(f"{contract.get_absolute_url()}#{anchor}")
+    return render(
+        request,
+        "contracts/edit_table.html",
+        {
+            "contract": contract,
+            "formset": formset,
+            "reason_form": reason_form,
+            "title": title,
+            "anchor": anchor,
+        },
+    )
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_scope(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    return _edit_table(request, contract, "scope")
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_milestones(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    return _edit_table(request, contract, "milestones")
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def contract_kpis(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    return _edit_table(request, contract, "kpis")
+
+
+@role_required(Perm.EDIT_QUALITY_MATRIX)
+def contract_matrix(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_QUALITY_MATRIX)
+    if not contract.is_quality_agreement:
+        raise Http404("Only a quality agreement has a responsibility matrix.")
+    return _edit_table(request, contract, "matrix")
+
+
+@require_POST
+@role_required(Perm.EDIT_CONTRACTS)
+def document_upload(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = contract_document_add(
+                contract=contract,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{document.filename} uploaded.")
+            return redirect(f"{contract.get_absolute_url()}#documents")
+    for field_name, errors in form.errors.items():
+        label = form[field_name].label if field_name in form.fields else "Document"
+        for message in errors:
+            messages.error(request, f"{label}: {message}")
+    return redirect(f"{contract.get_absolute_url()}#documents")
+
+
+@role_required(Perm.VIEW)
+def document_download(request, contractdocument_id: int):
+    check_perm(request.user, Perm.VIEW)
+    document = get_object_or_404(ContractDocument, pk=contractdocument_id)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(handle, as_attachment=True, filename=document.filename)
