@@ -24,6 +24,9 @@ class Perm(StrEnum):
     CHANGE_STATUS = "change_status"
     QUALIFY = "qualify"
     ADMINISTER = "administer"
+    EDIT_CHECKLISTS = "edit_checklists"
+    PERFORM_AUDITS = "perform_audits"
+    SIGN_AUDITS = "sign_audits"
 
 
 # What each permission allows, and who holds it.
@@ -47,6 +50,18 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.ADMINISTER: (
         "Django admin: users, roles and reference data",
         frozenset({ADMIN}),
+    ),
+    Perm.EDIT_CHECKLISTS: (
+        "Draft, edit, publish, import and export checklist templates",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.PERFORM_AUDITS: (
+        "Plan audits, fill out checklists, attach evidence, raise findings and follow CAPAs",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.SIGN_AUDITS: (
+        "Approve or reject an audit with an electronic signature; reopen it as a new revision",
+        frozenset({QA, ADMIN}),
     ),
 }
 
