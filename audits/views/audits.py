@@ -279,7 +279,7 @@ def audit_checklist(request, audit_id: int):
     index = sections.index(current)
     answers = list(
         audit.answers.filter(question__section_id=current["id"])
-        .select_related("question", "answered_by")
+        .select_related("question__section", "answered_by")
         .prefetch_related("evidence", "findings")
     )
     section = answers[0].question.section if answers else None
