@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
         "CountryEnum": "django_countries.countries",
+        "AuditStatusEnum": "audits.models.Audit.Status",
+        "CapaStatusEnum": "audits.models.Capa.Status",
+        "AuditReportStatusEnum": "audits.models.AuditReport.Status",
+        "TemplateVersionStatusEnum": "audits.models.TemplateVersion.Status",
     },
 }
 

@@ -149,7 +149,7 @@ def report_context(audit: Audit) -> dict:
         "recommendation": recommendation,
         "score": recommendation.score,
         "outcome_labels": Outcome.LABELS,
-        "outcome_rules": OUTCOME_RULES,
+        "outcome_rules": [(Outcome.LABELS[outcome], rule) for outcome, rule in OUTCOME_RULES],
         "chart": bar_chart(recommendation.score.sections),
         "findings_by_severity": by_severity,
         "severity_counts": [(Severity(s).label, n) for s, n in counts.items()],

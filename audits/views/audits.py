@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,14 +56,18 @@ PAGE_SIZE = 25
 
 @role_required(Perm.VIEW)
 def audit_list(request):
-    audits = Audit.objects.for_list().annotate(
-        finding_count=Count("findings", distinct=True),
-        open_findings=Count(
-            "findings",
-            filter=~Q(findings__severity=Severity.OBSERVATION)
-            & ~Q(findings__capa__status=Capa.Status.CLOSED),
-            distinct=True,
-        ),
+    audits = (
+        Audit.objects.for_list()
+        .annotate(
+            finding_count=Count("findings", distinct=True),
+            open_findings=Count(
+                "findings",
+                filter=~Q(findings__severity=Severity.OBSERVATION)
+                & ~Q(findings__capa__status=Capa.Status.CLOSED),
+                distinct=True,
+            ),
+        )
+        .order_by("-planned_start", "-pk")
     )
     status = request.GET.get("status", "")
     if status in Audit.Status.values:
@@ -327,7 +331,7 @@ def answer_detail(request, answer_id: int):
     try:
         expected = int(request.POST.get("version", ""))
     except ValueError:
-        expected = -1
+        return HttpResponseBadRequest("Missing or invalid answer version.")
     value = request.POST.get("value", "")
     comment = request.POST.get("comment", "")
     try:
