@@ -21,7 +21,9 @@ def add_audits(n, version):
     audits = [make_audit(version=version, status=Audit.Status.IN_PROGRESS) for _ in range(n)]
     for audit in audits:
         finding_create(
-            finding=Finding(audit=audit, severity=Severity.MAJOR, title="t", requirement="r", description="d"),
+            finding=Finding(
+                audit=audit, severity=Severity.MAJOR, title="t", requirement="r", description="d"
+            ),
             user=audit.lead_auditor,
         )
     return audits
@@ -89,7 +91,9 @@ def test_qa_plans_starts_and_submits_an_audit(client_for, qa, django_capture_on_
     client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_review"})
     audit.refresh_from_db()
     assert audit.status == Audit.Status.IN_REVIEW
-    response = client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_progress"}, follow=True)
+    response = client.post(
+        reverse("audits:audit_status", args=[audit.pk]), {"status": "in_progress"}, follow=True
+    )
     assert "Give a reason" in response.content.decode()
     assert [h.history_change_reason for h in audit.history.order_by("history_date")] == [
         "Planned",

@@ -24,3 +24,10 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo logins (role: username / password):")
             for role, username, password in ensure_demo_users():
                 self.stdout.write(f"  {role:<9} {username:<9} / {password}")
+        from audits.demo import seed_audits
+
+        self.stdout.write(
+            "Demo audits: {audits} audits, {findings} findings, {reports} reports.".format(
+                **seed_audits()
+            )
+        )
