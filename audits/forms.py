@@ -194,6 +194,7 @@ class FindingForm(ChangeReasonMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = Severity.choices
         if self.instance.pk:
             del self.fields["capa_due"]
 
