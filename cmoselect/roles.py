@@ -29,6 +29,9 @@ class Perm(StrEnum):
     EDIT_CAPABILITIES = "edit_capabilities"
     EDIT_REGULATORY = "edit_regulatory"
     IMPORT_DATA = "import_data"
+    EDIT_CHECKLISTS = "edit_checklists"
+    PERFORM_AUDITS = "perform_audits"
+    SIGN_AUDITS = "sign_audits"
 
 
 # What each permission allows, and who holds it.
@@ -72,6 +75,18 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.IMPORT_DATA: (
         "Upload and commit imports of the FDA's public exports",
         frozenset({QA, MANAGER, ADMIN}),
+    ),
+    Perm.EDIT_CHECKLISTS: (
+        "Draft, edit, publish, import and export checklist templates",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.PERFORM_AUDITS: (
+        "Plan audits, fill out checklists, attach evidence, raise findings and follow CAPAs",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.SIGN_AUDITS: (
+        "Approve or reject an audit with an electronic signature; reopen it as a new revision",
+        frozenset({QA, ADMIN}),
     ),
 }
 

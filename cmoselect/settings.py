@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "CountryEnum": "django_countries.countries",
         "ContractStatusEnum": "contracts.models.Contract.Status",
         "ContractTypeEnum": "contracts.models.Contract.Type",
+        "AuditStatusEnum": "audits.models.Audit.Status",
+        "CapaStatusEnum": "audits.models.Capa.Status",
+        "AuditReportStatusEnum": "audits.models.AuditReport.Status",
+        "TemplateVersionStatusEnum": "audits.models.TemplateVersion.Status",
     },
 }
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from audits import api as audits_api
 from contracts import api as contracts_api
 from vendors import api as vendors_api
 from vendors import views as vendors_views
@@ -24,6 +25,14 @@ router.register("kpis", contracts_api.KpiViewSet, basename="kpi")
 router.register(
     "quality-responsibilities", contracts_api.ResponsibilityViewSet, basename="responsibility"
 )
+router.register(
+    "checklist-versions", audits_api.TemplateVersionViewSet, basename="checklistversion"
+)
+router.register("audits", audits_api.AuditViewSet, basename="audit")
+router.register("answers", audits_api.AnswerViewSet, basename="answer")
+router.register("findings", audits_api.FindingViewSet, basename="finding")
+router.register("capas", audits_api.CapaViewSet, basename="capa")
+router.register("audit-reports", audits_api.AuditReportViewSet, basename="auditreport")
 
 urlpatterns = [
     path("", vendors_views.home, name="home"),
@@ -32,6 +41,7 @@ urlpatterns = [
     path("notifications/", vendors_views.notifications, name="notifications"),
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),
+    path("audits/", include("audits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

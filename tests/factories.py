@@ -141,3 +141,77 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     contract = factory.SubFactory(ContractFactory)
     name = factory.Sequence(lambda n: f"Milestone {n}")
     planned_date = factory.Faker("date_between", start_date="+10d", end_date="+200d")
+
+
+# ── audits ──────────────────────────────────────────────────────────────────────────────────
+
+
+def make_checklist(
+    sections=(
+        ("Quality system", ("yes_no", "yes_no", "rating")),
+        ("Laboratory", ("yes_no", "text")),
+    ),
+    *,
+    name: str | None = None,
+    published: bool = True,
+    critical: tuple[int, ...] = (),
+    weight: int = 2,
+):
+    """A checklist version: sections of questions given by answer type; `critical` are indexes."""
+    from audits.models import (
+        ChecklistQuestion,
+        ChecklistSection,
+        ChecklistTemplate,
+        TemplateVersion,
+    )
+
+    make_checklist.counter = getattr(make_checklist, "counter", 0) + 1
+    template = ChecklistTemplate.objects.create(name=name or f"Checklist {make_checklist.counter}")
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        status=TemplateVersion.Status.PUBLISHED if published else TemplateVersion.Status.DRAFT,
+    )
+    index = 0
+    for s_pos, (title, kinds) in enumerate(sections, start=1):
+        section = ChecklistSection.objects.create(version=version, position=s_pos, title=title)
+        for q_pos, kind in enumerate(kinds, start=1):
+            ChecklistQuestion.objects.create(
+                section=section,
+                position=q_pos,
+                text=f"{title} question {q_pos}?",
+                reference=f"21 CFR 211.{s_pos}{q_pos}",
+                answer_type=kind,
+                weight=weight,
+                critical=index in critical,
+            )
+            index += 1
+    return version
+
+
+def make_audit(*, site=None, version=None, lead=None, status=None, **fields):
+    """An audit planned through the service (so it has its answers), optionally moved on."""
+    from datetime import date
+
+    from audits.models import Audit
+    from audits.services import audit_create
+
+    version = version or make_checklist()
+    lead = lead or UserFactory(roles=["QA"])
+    audit = audit_create(
+        audit=Audit(
+            site=site or SiteFactory(),
+            template_version=version,
+            planned_start=fields.pop("planned_start", date(2026, 3, 2)),
+            planned_end=fields.pop("planned_end", date(2026, 3, 4)),
+            lead_auditor=lead,
+            scope=fields.pop("scope", "Drug product manufacturing and QC laboratory"),
+            **fields,
+        ),
+        team=[],
+        user=lead,
+    )
+    if status:
+        Audit.objects.filter(pk=audit.pk).update(status=status)
+        audit.refresh_from_db()
+    return audit

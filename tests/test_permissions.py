@@ -22,6 +22,7 @@ from tests.factories import (
     RegulatoryEventFactory,
     SiteCapabilityFactory,
     SiteFactory,
+    make_audit,
 )
 
 PUBLIC = {"login", "logout"}
@@ -128,7 +129,32 @@ def world(db):
         size=15,
         uploaded_by=get_user_model().objects.create(username="uploader"),
     )
+    world_audits(site)
     return site
+
+
+def world_audits(site):
+    """An audit in progress with an answer, evidence, a finding with its CAPA and a report."""
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audits.models import Audit, AuditReport, Finding, Severity
+    from audits.services import evidence_add, finding_create
+
+    audit = make_audit(site=site, status=Audit.Status.IN_PROGRESS)
+    answer = audit.answers.select_related("audit").first()
+    evidence_add(
+        answer=answer, upload=SimpleUploadedFile("note.txt", b"seen"), user=audit.lead_auditor
+    )
+    finding_create(
+        finding=Finding(
+            audit=audit, severity=Severity.MINOR, title="t", requirement="r", description="d"
+        ),
+        user=audit.lead_auditor,
+        answer=answer,
+    )
+    report = AuditReport(audit=audit, revision=1, status="ready", requested_by=audit.lead_auditor)
+    report.file.save("world.pdf", ContentFile(b"%PDF-1.4"), save=True)
 
 
 def test_the_url_conf_has_endpoints_to_check():

@@ -14,26 +14,32 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, with_users: bool = False, **options):
+        # The apps that build on vendors are imported here, never at module level:
+        # vendors must not depend on them.
+        from audits.demo import seed_audits
+        from contracts.demo import seed_contracts
+
         logins = ensure_demo_users() if with_users else []
-        created = seed_directory()
         self.stdout.write(
             "Demo directory: {cmos} CMOs, {sites} sites, {contacts} contacts created.".format(
-                **created
+                **seed_directory()
             )
         )
-        created = seed_capabilities_and_events()
         self.stdout.write(
             "Capabilities and regulatory record: {capabilities} matrix cells, "
-            "{events} events created.".format(**created)
+            "{events} events created.".format(**seed_capabilities_and_events())
         )
-        if with_users:
-            self.stdout.write("\nDemo logins (role: username / password):")
-            for role, username, password in logins:
-                self.stdout.write(f"  {role:<9} {username:<9} / {password}")
-        from contracts.demo import seed_contracts  # contracts builds on vendors, not the reverse
-
+        self.stdout.write(
+            "Demo audits: {audits} audits, {findings} findings, {reports} reports.".format(
+                **seed_audits()
+            )
+        )
         self.stdout.write(
             "Demo contracts: {contracts} contracts, {milestones} milestones created.".format(
                 **seed_contracts()
             )
         )
+        if with_users:
+            self.stdout.write("\nDemo logins (role: username / password):")
+            for role, username, password in logins:
+                self.stdout.write(f"  {role:<9} {username:<9} / {password}")

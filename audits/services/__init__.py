@@ -1,0 +1,67 @@
+"""Audit workflows. Views, the API, tasks and commands call these; they never save state."""
+
+from audits.services.audits import (
+    AnswerConflict,
+    answer_save,
+    audit_change_status,
+    audit_content_hash,
+    audit_create,
+    audit_decide,
+    audit_revise,
+    audit_update,
+    evidence_add,
+    signature_verifies,
+)
+from audits.services.checklists import (
+    question_delete,
+    question_move,
+    question_save,
+    section_delete,
+    section_move,
+    section_save,
+    template_create,
+    version_create_draft,
+    version_discard,
+    version_publish,
+)
+from audits.services.findings import (
+    capa_accept,
+    capa_record_response,
+    capa_reject,
+    capa_verify,
+    finding_create,
+    finding_update,
+)
+from audits.services.reports import audit_report_fingerprint, report_render, report_request
+
+__all__ = [
+    "AnswerConflict",
+    "answer_save",
+    "audit_change_status",
+    "audit_content_hash",
+    "audit_create",
+    "audit_decide",
+    "audit_report_fingerprint",
+    "audit_revise",
+    "audit_update",
+    "capa_accept",
+    "capa_record_response",
+    "capa_reject",
+    "capa_verify",
+    "evidence_add",
+    "finding_create",
+    "finding_update",
+    "question_delete",
+    "question_move",
+    "question_save",
+    "report_render",
+    "report_request",
+    "section_delete",
+    "section_move",
+    "section_save",
+    "signature_verifies",
+    "template_create",
+    "version_create_draft",
+    "version_discard",
+    "version_publish",
+]

@@ -1,0 +1,194 @@
+"""The PDF audit report: requested in the browser or API, rendered by a Celery worker."""
+
+import hashlib
+import json
+import logging
+from itertools import groupby
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import (
+    SEVERITY_DEFINITIONS,
+    SEVERITY_ORDER,
+    Answer,
+    Audit,
+    AuditReport,
+    Capa,
+    Severity,
+)
+from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
+from audits.services.audits import audit_content, audit_content_hash, signature_verifies
+from cmoselect.pdf import render_html, render_pdf
+
+log = logging.getLogger(__name__)
+TEMPLATE = "audits/pdf/report.html"
+
+
+def audit_report_fingerprint(audit: Audit) -> str:
+    """A hash of everything the report shows; a report with another one is outdated."""
+    content = audit_content(audit)
+    content["status"] = [audit.status, audit.revision, str(audit.decided_at)]
+    content["capas"] = list(
+        Capa.objects.filter(finding__audit=audit)
+        .order_by("pk")
+        .values_list("pk", "status", "due_date", "root_cause", "corrective_action")
+    )
+    content["signatures"] = list(audit.signatures.values_list("pk", flat=True))
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def report_request(*, audit: Audit, user) -> AuditReport:
+    """Queue a new PDF report of the audit as it is now."""
+    from audits.tasks import render_audit_report
+
+    with transaction.atomic():
+        report = AuditReport.objects.create(audit=audit, revision=audit.revision, requested_by=user)
+        render_audit_report.delay_on_commit(report.pk)
+    return report
+
+
+def bar_chart(sections, *, width: int = 640, bar: int = 16, gap: int = 8) -> dict:
+    """Geometry of the section score chart, drawn as inline SVG by the template."""
+    label_width, plot = 250, width - 250 - 50
+    rows = []
+    for index, section in enumerate(sections):
+        percent = section.percent
+        y = index * (bar + gap)
+        rows.append(
+            {
+                "title": f"{section.position}. {section.title}"[:42],
+                "y": y,
+                "text_y": y + bar - 4,
+                "width": round(plot * (percent or 0) / 100, 1),
+                "percent": percent,
+                "tone": "none"
+                if percent is None
+                else "ok"
+                if percent >= 80
+                else "warn"
+                if percent >= 60
+                else "bad",
+            }
+        )
+    return {
+        "width": width,
+        "height": max(len(rows) * (bar + gap), bar),
+        "bar": bar,
+        "label_width": label_width,
+        "plot": plot,
+        "rows": rows,
+        "grid": [{"x": label_width + plot * p / 100, "label": p} for p in (0, 60, 80, 100)],
+    }
+
+
+def css_string(text: str) -> str:
+    """Text safe inside a double-quoted CSS string in a <style> element."""
+    for bad, good in (("\\", "/"), ('"', "'"), ("<", "‹"), (">", "›"), ("\n", " ")):
+        text = text.replace(bad, good)
+    return text
+
+
+def report_context(audit: Audit) -> dict:
+    """Everything the report template shows, fetched in a fixed number of queries."""
+    audit = (
+        Audit.objects.select_related(
+            "site__cmo", "template_version__template", "lead_auditor", "created_by"
+        )
+        .prefetch_related("team")
+        .get(pk=audit.pk)
+    )
+    answers = list(
+        Answer.objects.filter(audit=audit)
+        .select_related("question__section", "answered_by")
+        .order_by("question__section__position", "question__position")
+    )
+    recommendation = audit_recommendation(audit)
+    findings = list(
+        audit.findings.select_related(
+            "capa__accepted_by", "capa__verified_by", "answer__question__section"
+        )
+    )
+    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.number))
+    by_severity = [
+        {
+            "severity": Severity(severity),
+            "definition": SEVERITY_DEFINITIONS[Severity(severity)],
+            "findings": list(group),
+        }
+        for severity, group in groupby(findings, key=lambda f: f.severity)
+    ]
+    findings_by_answer: dict[int, list] = {}
+    for finding in findings:
+        if finding.answer_id:
+            findings_by_answer.setdefault(finding.answer_id, []).append(finding.reference)
+    sections = []
+    for _, group in groupby(answers, key=lambda a: a.question.section_id):
+        group = list(group)
+        for answer in group:
+            answer.finding_refs = findings_by_answer.get(answer.pk, [])
+        sections.append({"section": group[0].question.section, "answers": group})
+    evidence = list(
+        audit.evidence.select_related("answer__question__section", "uploaded_by").order_by("pk")
+    )
+    signatures = list(audit.signatures.select_related("signer"))
+    current_hash = audit_content_hash(audit) if signatures else ""
+    for signature in signatures:
+        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    counts = {s: 0 for s in SEVERITY_ORDER}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return {
+        "audit": audit,
+        "site": audit.site,
+        "cmo": audit.site.cmo,
+        "version": audit.template_version,
+        "recommendation": recommendation,
+        "score": recommendation.score,
+        "outcome_labels": Outcome.LABELS,
+        "outcome_rules": [(Outcome.LABELS[outcome], rule) for outcome, rule in OUTCOME_RULES],
+        "chart": bar_chart(recommendation.score.sections),
+        "findings_by_severity": by_severity,
+        "severity_counts": [(Severity(s).label, n) for s, n in counts.items()],
+        "findings_count": len(findings),
+        "sections": sections,
+        "evidence": evidence,
+        "signatures": signatures,
+        "generated_at": timezone.now(),
+        "css_header_left": css_string(
+            f"{audit.reference} · revision {audit.revision} · "
+            f"{audit.template_version.template.name} v{audit.template_version.number}"
+        ),
+        "css_header_right": css_string(f"{audit.site.name} · CONFIDENTIAL"),
+    }
+
+
+def report_html(audit: Audit) -> str:
+    return render_html(TEMPLATE, report_context(audit))
+
+
+def report_render(*, report: AuditReport) -> AuditReport:
+    """Render a queued report to PDF and store it; a failure is recorded on the report."""
+    report.status = AuditReport.Status.RENDERING
+    report.started_at = timezone.now()
+    report.error = ""
+    report.save(update_fields=["status", "started_at", "error"])
+    try:
+        fingerprint = audit_report_fingerprint(report.audit)
+        pdf = render_pdf(
+            TEMPLATE, report_context(report.audit), base_url=str(settings.BASE_DIR / "static")
+        )
+        report.file.save(report.filename, ContentFile(pdf), save=False)
+    except Exception as error:  # noqa: BLE001 - any failure is shown to the user on the report
+        log.exception("Audit report %s failed", report.pk)
+        report.status = AuditReport.Status.FAILED
+        report.error = f"{type(error).__name__}: {error}"[:2000]
+    else:
+        report.status = AuditReport.Status.READY
+        report.fingerprint = fingerprint
+    report.finished_at = timezone.now()
+    report.save(update_fields=["status", "file", "error", "fingerprint", "finished_at"])
+    return report

@@ -1,0 +1,468 @@
+"""Audits in the browser: list, plan, detail, status, the checklist, answers, evidence, signing."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from audits.forms import (
+    AuditForm,
+    AuditStatusForm,
+    EvidenceForm,
+    ReviseForm,
+    SignatureForm,
+)
+from audits.models import (
+    RATING_LABELS,
+    SEVERITY_ORDER,
+    Answer,
+    Audit,
+    Capa,
+    Evidence,
+    Finding,
+    Severity,
+)
+from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
+from audits.services import (
+    AnswerConflict,
+    answer_save,
+    audit_change_status,
+    audit_content_hash,
+    audit_create,
+    audit_decide,
+    audit_report_fingerprint,
+    audit_revise,
+    audit_update,
+    evidence_add,
+    signature_verifies,
+)
+from audits.views.access import (
+    form_errors,
+    get_answer_for,
+    get_audit_for,
+    message_errors,
+)
+from cmoselect.history import history_rows
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, has_perm, role_required
+
+PAGE_SIZE = 25
+
+
+@role_required(Perm.VIEW)
+def audit_list(request):
+    audits = (
+        Audit.objects.for_list()
+        .annotate(
+            finding_count=Count("findings", distinct=True),
+            open_findings=Count(
+                "findings",
+                filter=~Q(findings__severity=Severity.OBSERVATION)
+                & ~Q(findings__capa__status=Capa.Status.CLOSED),
+                distinct=True,
+            ),
+        )
+        .order_by("-planned_start", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in Audit.Status.values:
+        audits = audits.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        audits = audits.filter(
+            Q(site__name__icontains=query) | Q(site__cmo__legal_name__icontains=query)
+        )
+    page = Paginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "status": status,
+        "q": query,
+        "statuses": Audit.Status.choices,
+        "query": params.urlencode(),
+    }
+    template = "audits/audit_list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(Perm.PERFORM_AUDITS)
+def audit_create_view(request):
+    initial = {"lead_auditor": request.user.pk, "site": request.GET.get("site")}
+    form = AuditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit = audit_create(
+                audit=form.save(commit=False), team=form.cleaned_data["team"], user=request.user
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, f"{audit.reference} planned.")
+            return redirect(audit)
+    return render(request, "audits/audit_form.html", {"form": form})
+
+
+@role_required(Perm.PERFORM_AUDITS)
+def audit_edit(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id, write=True)
+    form = AuditForm(request.POST or None, instance=audit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit_update(
+                audit=form.save(commit=False),
+                team=form.cleaned_data["team"],
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, "Audit plan saved.")
+            return redirect(audit)
+    return render(request, "audits/audit_form.html", {"form": form, "audit": audit})
+
+
+def latest_report_panel(audit: Audit) -> dict:
+    report = audit.reports.select_related("requested_by").first()
+    outdated = False
+    if report is not None and report.status == report.Status.READY:
+        outdated = report.fingerprint != audit_report_fingerprint(audit)
+    return {"audit": audit, "report": report, "outdated": outdated}
+
+
+@role_required(Perm.VIEW)
+def audit_detail(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id)
+    recommendation = audit_recommendation(audit)
+    findings = list(
+        audit.findings.select_related("capa", "answer__question__section").order_by("number")
+    )
+    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.number))
+    signatures = list(audit.signatures.select_related("signer"))
+    current_hash = audit_content_hash(audit) if signatures else ""
+    for signature in signatures:
+        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    today = timezone.localdate()
+    return render(
+        request,
+        "audits/audit_detail.html",
+        {
+            "audit": audit,
+            "team": audit.team.all(),
+            "recommendation": recommendation,
+            "score": recommendation.score,
+            "outcome_rules": OUTCOME_RULES,
+            "outcome_is_blocking": recommendation.outcome == Outcome.NOT_APPROVABLE,
+            "findings": findings,
+            "today": today,
+            "signatures": signatures,
+            "status_form": AuditStatusForm(audit=audit),
+            "sign_form": SignatureForm(),
+            "revise_form": ReviseForm(),
+            "history": history_rows(audit.history.all()),
+            **latest_report_panel(audit),
+        },
+    )
+
+
+@require_POST
+@role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
+def audit_status(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id, write=True)
+    form = AuditStatusForm(request.POST, audit=audit)
+    if form.is_valid():
+        try:
+            audit_change_status(audit=audit, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            message_errors(request, error)
+        else:
+            audit.refresh_from_db()
+            messages.success(request, f"{audit.reference} is now {audit.get_status_display()}.")
+            if audit.status == Audit.Status.IN_PROGRESS:
+                return redirect("audits:audit_checklist", audit_id=audit.pk)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(audit)
+
+
+@role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
+def audit_sign(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id)
+    form = SignatureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature = audit_decide(audit=audit, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{audit.reference} {signature.get_decision_display().lower()}d and signed "
+                f"({signature}).",
+            )
+            return redirect(audit)
+    return render(
+        request,
+        "audits/audit_sign.html",
+        {"audit": audit, "form": form, "recommendation": audit_recommendation(audit)},
+    )
+
+
+@require_POST
+@role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
+def audit_revise_view(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id)
+    form = ReviseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the audit needs a new revision.")
+        return redirect(audit)
+    try:
+        audit = audit_revise(audit=audit, user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        message_errors(request, error)
+    else:
+        messages.success(request, f"Revision {audit.revision} started; the audit is open again.")
+    return redirect(audit)
+
+
+def _section_progress(audit: Audit) -> list[dict]:
+    rows = (
+        audit.answers.order_by()
+        .values(
+            "question__section_id",
+            "question__section__position",
+            "question__section__title",
+        )
+        .annotate(total=Count("pk"), answered=Count("pk", filter=~Q(value="")))
+        .order_by("question__section__position")
+    )
+    return [
+        {
+            "id": row["question__section_id"],
+            "position": row["question__section__position"],
+            "title": row["question__section__title"],
+            "total": row["total"],
+            "answered": row["answered"],
+            "done": row["total"] == row["answered"],
+        }
+        for row in rows
+    ]
+
+
+def _progress(sections: list[dict]) -> dict:
+    total = sum(s["total"] for s in sections)
+    answered = sum(s["answered"] for s in sections)
+    return {
+        "total": total,
+        "answered": answered,
+        "percent": round(100 * answered / total) if total else 0,
+    }
+
+
+@role_required(Perm.VIEW)
+def audit_checklist(request, audit_id: int):
+    audit = get_audit_for(request.user, audit_id)
+    sections = _section_progress(audit)
+    if not sections:
+        raise Http404("This audit has no checklist questions.")
+    try:
+        position = int(request.GET.get("section", sections[0]["position"]))
+    except ValueError:
+        position = sections[0]["position"]
+    current = next((s for s in sections if s["position"] == position), sections[0])
+    index = sections.index(current)
+    answers = list(
+        audit.answers.filter(question__section_id=current["id"])
+        .select_related("question__section", "answered_by")
+        .prefetch_related("evidence", "findings")
+    )
+    section = answers[0].question.section if answers else None
+    return render(
+        request,
+        "audits/checklist.html",
+        {
+            "audit": audit,
+            "sections": sections,
+            "current": current,
+            "section": section,
+            "previous_section": sections[index - 1] if index > 0 else None,
+            "next_section": sections[index + 1] if index + 1 < len(sections) else None,
+            "answers": answers,
+            "progress": _progress(sections),
+            "editable": audit.checklist_editable and has_perm(request.user, Perm.PERFORM_AUDITS),
+            "rating_labels": RATING_LABELS,
+            "evidence_form": EvidenceForm(),
+        },
+    )
+
+
+def _answer_context(request, answer: Answer, **extra) -> dict:
+    audit = answer.audit
+    return {
+        "audit": audit,
+        "answer": answer,
+        "editable": audit.checklist_editable and has_perm(request.user, Perm.PERFORM_AUDITS),
+        "rating_labels": RATING_LABELS,
+        **extra,
+    }
+
+
+@role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
+def answer_detail(request, answer_id: int):
+    """GET: one answer's block (to reload it). POST: save it, refusing a conflicting save."""
+    answer = get_answer_for(request.user, answer_id, write=request.method == "POST")
+    if request.method != "POST":
+        answer = (
+            Answer.objects.select_related("audit", "question__section", "answered_by")
+            .prefetch_related("evidence", "findings")
+            .get(pk=answer.pk)
+        )
+        return render(request, "audits/checklist.html#answer", _answer_context(request, answer))
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Missing or invalid answer version.")
+    value = request.POST.get("value", "")
+    comment = request.POST.get("comment", "")
+    try:
+        saved = answer_save(
+            answer=answer,
+            user=request.user,
+            value=value,
+            comment=comment,
+            expected_version=expected,
+        )
+    except AnswerConflict as conflict:
+        theirs = conflict.current
+        response = render(
+            request,
+            "audits/checklist.html#conflict",
+            _answer_context(
+                request,
+                answer,
+                theirs=theirs,
+                mine_value=value,
+                mine_comment=comment,
+                mine_display=_display(answer, value),
+            ),
+            status=409,
+        )
+        response["HX-Retarget"] = f"#conflict-{answer.pk}"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    except ValidationError as error:
+        if not is_htmx(request):
+            message_errors(request, error)
+            return redirect(_checklist_url(answer))
+        return render(
+            request,
+            "audits/checklist.html#save-state",
+            _answer_context(request, answer, save_error=" ".join(error.messages)),
+            status=422,
+        )
+    if not is_htmx(request):
+        messages.success(request, "Answer saved.")
+        return redirect(_checklist_url(answer))
+    sections = _section_progress(answer.audit)
+    return render(
+        request,
+        "audits/checklist.html#saved",
+        _answer_context(request, saved, sections=sections, progress=_progress(sections)),
+    )
+
+
+def _display(answer: Answer, value: str) -> str:
+    probe = Answer(question=answer.question, value=value.strip())
+    return probe.display_value()
+
+
+def _checklist_url(answer: Answer) -> str:
+    url = reverse("audits:audit_checklist", args=[answer.audit_id])
+    return f"{url}?section={answer.question.section.position}#q-{answer.pk}"
+
+
+@require_POST
+@role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
+def evidence_upload(request, answer_id: int):
+    answer = get_answer_for(request.user, answer_id, write=True)
+    form = EvidenceForm(request.POST, request.FILES)
+    error_text = ""
+    if form.is_valid():
+        try:
+            evidence_add(
+                answer=answer,
+                upload=form.cleaned_data["file"],
+                user=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            error_text = " ".join(error.messages)
+    else:
+        error_text = " ".join(e for errors in form.errors.values() for e in errors)
+    if not is_htmx(request):
+        if error_text:
+            messages.error(request, error_text)
+        else:
+            messages.success(request, "Evidence attached.")
+        return redirect(_checklist_url(answer))
+    answer = (
+        Answer.objects.select_related("audit", "question__section")
+        .prefetch_related("evidence")
+        .get(pk=answer.pk)
+    )
+    return render(
+        request,
+        "audits/checklist.html#evidence",
+        _answer_context(request, answer, evidence_error=error_text, evidence_form=EvidenceForm()),
+    )
+
+
+@role_required(Perm.VIEW)
+def evidence_download(request, evidence_id: int):
+    evidence = get_object_or_404(Evidence, pk=evidence_id)
+    inline = (
+        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=not inline,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@role_required(Perm.VIEW)
+def dashboard(request):
+    today = timezone.localdate()
+    capas = Capa.objects.select_related("finding__audit__site__cmo").exclude(
+        status=Capa.Status.CLOSED
+    )
+    overdue = capas.filter(due_date__lt=today).order_by("due_date")
+    due_soon = capas.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=14))
+    return render(
+        request,
+        "audits/dashboard.html",
+        {
+            "today": today,
+            "overdue": overdue[:100],
+            "overdue_count": overdue.count(),
+            "due_soon": due_soon.order_by("due_date")[:50],
+            "in_review": Audit.objects.for_list().filter(status=Audit.Status.IN_REVIEW),
+            "in_progress": Audit.objects.for_list().filter(status=Audit.Status.IN_PROGRESS),
+            "planned": Audit.objects.for_list()
+            .filter(status=Audit.Status.PLANNED)
+            .order_by("planned_start")[:20],
+            "open_critical": Finding.objects.open().filter(severity=Severity.CRITICAL).count(),
+            "open_major": Finding.objects.open().filter(severity=Severity.MAJOR).count(),
+        },
+    )

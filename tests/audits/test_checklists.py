@@ -1,0 +1,194 @@
+import io
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audits import transfer
+from audits.models import ChecklistQuestion, ChecklistSection, TemplateVersion
+from audits.question_bank import TEMPLATE_NAME
+from audits.services import (
+    question_move,
+    question_save,
+    section_save,
+    template_create,
+    version_create_draft,
+    version_publish,
+)
+from tests.factories import make_audit, make_checklist
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_default_gmp_template_is_published_after_migrate_with_at_least_120_questions():
+    version = TemplateVersion.objects.get(template__name=TEMPLATE_NAME, number=1)
+    assert version.is_frozen
+    count = ChecklistQuestion.objects.filter(section__version=version).count()
+    assert count >= 120
+    titles = " ".join(version.sections.values_list("title", flat=True)).lower()
+    for topic in ("data integrity", "stability", "sterility", "subcontracting", "capa"):
+        assert topic in titles
+
+
+def test_a_published_version_is_frozen(qa):
+    version = make_checklist()
+    section = version.sections.first()
+    section.title = "Changed"
+    with pytest.raises(ValidationError, match="frozen"):
+        section_save(section=section)
+    question = ChecklistQuestion(section=section, text="New?", answer_type="yes_no")
+    with pytest.raises(ValidationError, match="frozen"):
+        question_save(question=question)
+    with pytest.raises(ValidationError, match="frozen"):
+        question_move(question=section.questions.last(), direction="up")
+
+
+def test_a_new_draft_copies_the_last_version_and_audits_keep_theirs(qa):
+    version = make_checklist()
+    audit = make_audit(version=version)
+    draft = version_create_draft(template=version.template, user=qa)
+    assert draft.number == 2 and draft.status == "draft" and draft.created_from == version
+    assert list(
+        ChecklistQuestion.objects.filter(section__version=draft).values_list("text", flat=True)
+    ) == list(
+        ChecklistQuestion.objects.filter(section__version=version).values_list("text", flat=True)
+    )
+
+    warehouse = section_save(section=ChecklistSection(version=draft, title="Warehouse"))
+    question_save(
+        question=ChecklistQuestion(section=warehouse, text="Extra?", answer_type="yes_no")
+    )
+    assert warehouse.position == 3
+    assert ChecklistQuestion.objects.filter(section__version=version).count() == 5
+    assert audit.answers.count() == 5
+    with pytest.raises(ValidationError, match="still a draft"):
+        version_create_draft(template=version.template, user=qa)
+
+    version_publish(version=draft, user=qa, notes="Warehouse section")
+    draft.refresh_from_db()
+    assert draft.is_frozen and draft.published_by == qa
+
+
+def test_publishing_refuses_an_empty_version_or_an_empty_section(qa):
+    draft = template_create(name="Empty", user=qa)
+    with pytest.raises(ValidationError, match="at least one question"):
+        version_publish(version=draft, user=qa)
+    section_save(section=ChecklistSection(version=draft, title="A"))
+    section_save(section=ChecklistSection(version=draft, title="B"))
+    question_save(
+        question=ChecklistQuestion(
+            section=draft.sections.get(title="A"), text="Q?", answer_type="rating"
+        )
+    )
+    with pytest.raises(ValidationError, match="B"):
+        version_publish(version=draft, user=qa)
+
+
+def test_questions_are_reordered_within_a_draft(qa):
+    version = make_checklist(published=False)
+    section = version.sections.first()
+    first, second, third = section.questions.all()
+    question_move(question=third, direction="up")
+    assert list(section.questions.values_list("pk", flat=True)) == [first.pk, third.pk, second.pk]
+    question_move(question=first, direction="up")  # already first: nothing happens
+    assert list(section.questions.values_list("position", flat=True)) == [1, 2, 3]
+
+
+def test_json_csv_and_xlsx_exports_import_back_as_a_new_draft(qa):
+    version = make_checklist(name="Round trip", critical=(0,))
+    data = json.loads(transfer.export_json(version))
+    assert data["sections"][0]["questions"][0]["critical"] is True
+
+    imported = transfer.template_import(
+        parsed=transfer.parse_json(transfer.export_json(version)), user=qa
+    )
+    assert imported.template == version.template and imported.number == 2
+    assert ChecklistQuestion.objects.filter(section__version=imported).count() == 5
+
+    csv_parsed = transfer.parse_csv(transfer.export_csv(version), name="From CSV")
+    xlsx_parsed = transfer.parse_xlsx(transfer.export_xlsx(version), name="From XLSX")
+    assert (
+        csv_parsed["sections"]
+        == xlsx_parsed["sections"]
+        == transfer.parse_json(transfer.export_json(version))["sections"]
+    )
+    sheet = load_workbook(io.BytesIO(transfer.export_xlsx(version))).active
+    assert [c.value for c in sheet[1]] == transfer.COLUMNS
+
+
+def test_a_bad_import_reports_every_problem_by_row_and_writes_nothing(qa):
+    content = (
+        b"section,text,answer_type,weight,critical\n"
+        b"Premises,Is it clean?,yes_no,2,yes\n"
+        b"Premises,,yes_no,2,no\n"
+        b"Premises,Rated?,stars,2,no\n"
+        b",Orphan?,yes_no,1,no\n"
+        b"Premises,Heavy?,yes_no,99,maybe\n"
+    )
+    before = TemplateVersion.objects.count()
+    with pytest.raises(ValidationError) as error:
+        transfer.parse_upload(SimpleUploadedFile("bad.csv", content), name="Bad")
+    messages = error.value.messages
+    assert any(m.startswith("Row 3:") and "empty" in m for m in messages)
+    assert any(m.startswith("Row 4:") and "stars" in m for m in messages)
+    assert any(m.startswith("Row 5:") for m in messages)
+    assert any(m.startswith("Row 6:") and "weight" in m for m in messages)
+    assert any(m.startswith("Row 6:") and "critical" in m for m in messages)
+    assert TemplateVersion.objects.count() == before
+
+
+def test_qa_imports_a_file_in_the_browser_and_sees_row_errors(client_for, qa):
+    client = client_for(qa)
+    bad = SimpleUploadedFile("bad.json", b"{not json")
+    response = client.post(reverse("audits:template_import"), {"file": bad})
+    assert response.status_code == 200
+    assert "not valid JSON" in response.content.decode()
+    good = SimpleUploadedFile(
+        "good.csv", b"section,text,answer_type\nLab,Are methods validated?,yes_no\n"
+    )
+    response = client.post(reverse("audits:template_import"), {"file": good, "name": "Lab audit"})
+    version = TemplateVersion.objects.get(template__name="Lab audit")
+    assert response.status_code == 302 and response.url == version.get_absolute_url()
+
+
+def test_qa_edits_a_draft_in_the_browser(client_for, qa):
+    client = client_for(qa)
+    response = client.post(reverse("audits:template_create"), {"name": "Sterile audit"})
+    version = TemplateVersion.objects.get(template__name="Sterile audit")
+    client.post(reverse("audits:section_create", args=[version.pk]), {"title": "Cleanrooms"})
+    section = version.sections.get()
+    response = client.post(
+        reverse("audits:question_create", args=[version.pk]),
+        {
+            "section": section.pk,
+            "text": "Are media fills passing?",
+            "answer_type": "yes_no",
+            "weight": 5,
+            "critical": "on",
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        reverse("audits:question_create", args=[version.pk]),
+        {"section": section.pk, "text": "Is EM trended?", "answer_type": "rating", "weight": 2},
+    )
+    second = section.questions.get(text="Is EM trended?")
+    client.post(reverse("audits:question_action", args=[second.pk]), {"action": "up"})
+    assert list(section.questions.values_list("text", flat=True)) == [
+        "Is EM trended?",
+        "Are media fills passing?",
+    ]
+    client.post(reverse("audits:version_publish", args=[version.pk]), {"notes": "First"})
+    version.refresh_from_db()
+    assert version.is_frozen
+    response = client.post(
+        reverse("audits:question_edit", args=[second.pk]),
+        {"section": section.pk, "text": "Changed", "answer_type": "rating", "weight": 2},
+    )
+    assert response.status_code == 200
+    assert "frozen" in response.content.decode()
+    second.refresh_from_db()
+    assert second.text == "Is EM trended?"

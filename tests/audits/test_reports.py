@@ -1,0 +1,138 @@
+import subprocess
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audits.models import Audit, AuditReport, Finding, Severity
+from audits.services import (
+    answer_save,
+    audit_change_status,
+    audit_decide,
+    evidence_add,
+    finding_create,
+    report_render,
+    report_request,
+)
+from audits.services import reports as report_services
+from tests.conftest import PASSWORD
+from tests.factories import SiteFactory, make_audit, make_checklist
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def pdf_text(path) -> str:
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True)
+    return " ".join(raw.stdout.split())
+
+
+@pytest.fixture
+def approved(qa, django_capture_on_commit_callbacks):
+    qa.first_name, qa.last_name = "Quinn", "Adeyemi"
+    qa.save()
+    version = make_checklist(
+        (("Quality system", ("yes_no", "rating", "text")), ("Laboratory", ("yes_no", "yes_no")))
+    )
+    site = SiteFactory(name="Visp Fill-Finish", cmo__legal_name='Alder "Bio" AG')
+    audit = make_audit(site=site, version=version, lead=qa, status=Audit.Status.IN_PROGRESS)
+    values = {"yes_no": "yes", "rating": "3", "text": "Management review held in January"}
+    for answer in audit.answers.select_related("audit", "question__section"):
+        answer_save(
+            answer=answer,
+            user=qa,
+            value=values[answer.question.answer_type],
+            comment=f"Comment on {answer.question.text}",
+            expected_version=0,
+        )
+    first = audit.answers.select_related("audit", "question__section").first()
+    evidence_add(
+        answer=first, upload=SimpleUploadedFile("cleanroom.pdf", b"%PDF-1.4 test"), user=qa
+    )
+    finding_create(
+        finding=Finding(
+            audit=audit,
+            severity=Severity.MAJOR,
+            title="OOS investigation closed without root cause",
+            requirement="21 CFR 211.192",
+            description="OOS 2025-014 was invalidated without evidence.",
+        ),
+        user=qa,
+        answer=first,
+    )
+    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    audit_decide(audit=audit, user=qa, password=PASSWORD, decision="approve", meaning="approved")
+    audit.refresh_from_db()
+    return audit
+
+
+def test_the_report_is_rendered_by_the_task_and_holds_everything(
+    approved, qa, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(audit=approved, user=qa)
+    report.refresh_from_db()
+    assert report.status == AuditReport.Status.READY, report.error
+    assert report.started_at and report.finished_at and report.fingerprint
+    text = pdf_text(report.file.path)
+    assert "GMP AUDIT REPORT" in text and "Visp Fill-Finish" in text
+    assert f"{approved.reference} · revision 1" in text  # the @page header
+    assert "Page 1 of" in text and "Page 3 of" in text
+    assert "Executive summary" in text and "Conditional approval at most" in text
+    assert "OOS investigation closed without root cause" in text and "21 CFR 211.192" in text
+    assert "Open, due" in text  # the CAPA status beside the finding
+    assert "Management review held in January" in text  # a text answer
+    assert "3 – in place, minor gaps" in text  # a rating answer
+    assert "Comment on Laboratory question 2?" in text
+    assert "cleanroom.pdf" in text
+    assert "Approved by: Quinn Adeyemi" in text and "Content SHA-256" in text
+    assert "The audit content matches this signature." in text
+
+
+def test_the_report_status_goes_queued_rendering_ready_and_is_marked_outdated(
+    approved, qa, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(qa)
+    report = report_request(audit=approved, user=qa)  # not yet committed: still queued
+    panel = client.get(reverse("audits:report_status", args=[report.pk])).content.decode()
+    assert "Queued" in panel and 'hx-trigger="every 2s"' in panel
+    report_render(report=report)
+    panel = client.get(reverse("audits:report_status", args=[report.pk])).content.decode()
+    assert "Ready" in panel and "Download PDF" in panel and "every 2s" not in panel
+    assert "Outdated" not in panel
+    download = client.get(reverse("audits:report_download", args=[report.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+    capa = approved.findings.get().capa
+    from audits.services import capa_record_response
+
+    capa_record_response(
+        capa=capa, user=qa, root_cause="a", corrective_action="b", preventive_action="c"
+    )
+    panel = client.get(reverse("audits:report_status", args=[report.pk])).content.decode()
+    assert "Outdated" in panel and "Render again" in panel
+
+
+def test_a_failed_render_records_the_error(approved, qa, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("font cache unavailable")
+
+    monkeypatch.setattr(report_services, "render_pdf", broken)
+    report = report_request(audit=approved, user=qa)
+    report = report_render(report=report)
+    assert report.status == AuditReport.Status.FAILED
+    assert "font cache unavailable" in report.error
+    assert not report.file
+
+
+def test_requesting_a_report_in_the_browser_shows_its_status(
+    approved, manager, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("audits:report_request", args=[approved.pk]), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    assert 'id="report"' in response.content.decode()
+    assert AuditReport.objects.get().status in (AuditReport.Status.QUEUED, AuditReport.Status.READY)

@@ -1,0 +1,108 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audits.models import Audit, Finding, Severity
+from audits.services import finding_create
+from tests.factories import make_audit, make_checklist
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_audits(n, version):
+    audits = [make_audit(version=version, status=Audit.Status.IN_PROGRESS) for _ in range(n)]
+    for audit in audits:
+        finding_create(
+            finding=Finding(
+                audit=audit, severity=Severity.MAJOR, title="t", requirement="r", description="d"
+            ),
+            user=audit.lead_auditor,
+        )
+    return audits
+
+
+@pytest.mark.parametrize(
+    "url",
+    [reverse("audits:audit_list"), reverse("audits:dashboard"), reverse("audits:template_list")],
+)
+def test_list_pages_cost_the_same_queries_for_few_and_many_rows(client_for, manager, url):
+    client = client_for(manager)
+    version = make_checklist()
+    add_audits(2, version)
+    few = queries_for(client, url)
+    add_audits(8, version)
+    make_checklist()
+    assert queries_for(client, url) == few
+
+
+def test_the_audit_list_filters_by_status_and_search(client_for, sourcing):
+    version = make_checklist()
+    planned = make_audit(version=version)
+    running = make_audit(version=version, status=Audit.Status.IN_PROGRESS)
+    client = client_for(sourcing)
+    page = client.get(reverse("audits:audit_list"), {"status": "in_progress"}).context["page"]
+    assert list(page.object_list) == [running]
+    page = client.get(reverse("audits:audit_list"), {"q": planned.site.name}).context["page"]
+    assert list(page.object_list) == [planned]
+
+
+def test_qa_plans_starts_and_submits_an_audit(client_for, qa, django_capture_on_commit_callbacks):
+    from tests.factories import SiteFactory
+
+    version = make_checklist()
+    site = SiteFactory()
+    client = client_for(qa)
+    response = client.post(
+        reverse("audits:audit_create"),
+        {
+            "site": site.pk,
+            "template_version": version.pk,
+            "audit_type": "qualification",
+            "planned_start": "2026-04-01",
+            "planned_end": "2026-03-30",
+            "lead_auditor": qa.pk,
+            "scope": "Sterile filling",
+        },
+    )
+    assert "cannot end before it starts" in response.content.decode()
+    response = client.post(
+        reverse("audits:audit_create"),
+        {
+            "site": site.pk,
+            "template_version": version.pk,
+            "audit_type": "qualification",
+            "planned_start": "2026-04-01",
+            "planned_end": "2026-04-02",
+            "lead_auditor": qa.pk,
+            "scope": "Sterile filling",
+        },
+    )
+    audit = Audit.objects.get()
+    assert response.url == audit.get_absolute_url() and audit.answers.count() == 5
+    client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_progress"})
+    client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_review"})
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.IN_REVIEW
+    response = client.post(
+        reverse("audits:audit_status", args=[audit.pk]), {"status": "in_progress"}, follow=True
+    )
+    assert "Give a reason" in response.content.decode()
+    assert [h.history_change_reason for h in audit.history.order_by("history_date")] == [
+        "Planned",
+        "Status: In progress",
+        "Status: In review",
+    ]
+
+
+def test_the_detail_page_shows_score_findings_and_the_sign_dialog(client_for, qa):
+    audit = make_audit(lead=qa, status=Audit.Status.IN_REVIEW)
+    page = client_for(qa).get(audit.get_absolute_url()).content.decode()
+    assert "Recommendation" in page and 'id="sign-dialog"' in page and "Approve or reject" in page
