@@ -24,6 +24,8 @@ class Perm(StrEnum):
     CHANGE_STATUS = "change_status"
     QUALIFY = "qualify"
     ADMINISTER = "administer"
+    EDIT_EVALUATIONS = "edit_evaluations"
+    SIGN_DECISIONS = "sign_decisions"
 
 
 # What each permission allows, and who holds it.
@@ -43,6 +45,14 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.QUALIFY: (
         "Approve, conditionally approve, suspend or disqualify a CMO or site",
         frozenset({QA, MANAGER, ADMIN}),
+    ),
+    Perm.EDIT_EVALUATIONS: (
+        "Create and edit evaluations, candidates, entered scores and scoring models",
+        frozenset({SOURCING, ADMIN}),
+    ),
+    Perm.SIGN_DECISIONS: (
+        "Sign off an evaluation's decision with an electronic signature",
+        frozenset({MANAGER}),
     ),
     Perm.ADMINISTER: (
         "Django admin: users, roles and reference data",

@@ -29,9 +29,8 @@ from scoring.models import (
 from vendors.models import Cmo
 
 BATCH_SIZE = 1000
-# Changes arriving within this many seconds are folded into one recomputation...
-DEBOUNCE_SECONDS = 10
-# ...unless one has waited this long already (a steady stream of changes must not starve it).
+# Changes arriving within settings.SCORING_DEBOUNCE_SECONDS are folded into one recomputation,
+# unless one has waited this long already (a steady stream of changes must not starve it).
 MAX_WAIT = timedelta(minutes=2)
 
 
@@ -53,7 +52,11 @@ def figures_for(
     ids = [cmo_id for cmo_id, _ in cmos]
     used = {c.source for c in criteria}
     cmo_url = _url_pattern("vendors:cmo_detail")
-    site_facts = sources.sites(ids) if used & {Source.CAPABILITY_FIT, Source.CAPACITY_FIT, Source.SUPPLY_RISK} else {}
+    site_facts = (
+        sources.sites(ids)
+        if used & {Source.CAPABILITY_FIT, Source.CAPACITY_FIT, Source.SUPPLY_RISK}
+        else {}
+    )
     compliance = sources.compliance(ids) if Source.COMPLIANCE in used else None
     audits = sources.audit_outcomes(ids) if Source.AUDIT_OUTCOME in used else None
     agreements = sources.quality_agreements(ids) if Source.QUALITY_AGREEMENT in used else None
@@ -252,7 +255,14 @@ def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:
             ],
             update_conflicts=True,
             unique_fields=["cmo"],
-            update_fields=["total", "knocked_out", "breakdown", "explanation", "version", "computed_at"],
+            update_fields=[
+                "total",
+                "knocked_out",
+                "breakdown",
+                "explanation",
+                "version",
+                "computed_at",
+            ],
         )
         count += len(batch)
     return count

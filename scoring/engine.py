@@ -33,7 +33,9 @@ class Outcome:
         return bool(self.knockout_reasons)
 
 
-def weighted_total(weights: Mapping[str, float], scores: Mapping[str, float | None]) -> float | None:
+def weighted_total(
+    weights: Mapping[str, float], scores: Mapping[str, float | None]
+) -> float | None:
     """Σ weight × score ÷ Σ weight over the criteria that have data; None when none has."""
     numerator = 0.0
     denominator = 0.0

@@ -55,7 +55,9 @@ class ScoringModel(models.Model):
 class ModelVersion(models.Model):
     """One saved set of weights: never edited, a change of weights makes the next version."""
 
-    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="versions")
+    scoring_model = models.ForeignKey(
+        ScoringModel, on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField()
     note = models.CharField(max_length=250, help_text="Why the weights changed.")
     created_by = models.ForeignKey(
@@ -145,7 +147,9 @@ class Evaluation(models.Model):
     scoring_model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+")
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The computed scores: which model version, when, and whether a newer computation is due.
@@ -214,7 +218,9 @@ class Candidate(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="candidates")
     cmo = models.ForeignKey(Cmo, on_delete=models.PROTECT, related_name="+")
     origin = models.CharField(max_length=20, choices=Origin, default=Origin.MANUAL)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     total = models.FloatField(null=True, blank=True)
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -226,9 +232,7 @@ class Candidate(models.Model):
 
     class Meta:
         ordering = ["evaluation", "rank", "cmo__legal_name"]
-        constraints = [
-            models.UniqueConstraint(fields=["evaluation", "cmo"], name="candidate_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "cmo"], name="candidate_once")]
 
     def __str__(self) -> str:
         return f"{self.cmo} in {self.evaluation}"
@@ -247,7 +251,9 @@ class EnteredScore(models.Model):
     criterion_code = models.SlugField(max_length=40)
     value = models.DecimalField(max_digits=14, decimal_places=4)
     justification = models.TextField()
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     entered_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -275,7 +281,9 @@ class Decision(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="+")
     meaning = models.CharField(max_length=30, choices=Meaning)
     rationale = models.TextField()
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     signed_at = models.DateTimeField(auto_now_add=True)
     scores_hash = models.CharField(max_length=64)
     scores_snapshot = models.JSONField()
@@ -338,4 +346,3 @@ class CmoScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cmo}: {self.total}"
-

@@ -15,8 +15,63 @@ from vendors.models import CapabilityLevel
 # Countries whose medicines inspectorate takes part in PIC/S (the Pharmaceutical Inspection
 # Co-operation Scheme), as listed in 2024. A site elsewhere is a higher supply and compliance risk.
 PICS_COUNTRIES = frozenset(
-    "AR AM AU AT BE BR BG CA TW HR CY CZ DK EE FI FR DE GR HK HU IS ID IR IE IL IT JP KZ KR LV "
-    "LI LT LU MY MT MX NL NZ NO PL PT RO SA SG SK SI ZA ES SE CH TH TR UA GB US".split()
+    [
+        "AR",
+        "AM",
+        "AU",
+        "AT",
+        "BE",
+        "BR",
+        "BG",
+        "CA",
+        "TW",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HK",
+        "HU",
+        "IS",
+        "ID",
+        "IR",
+        "IE",
+        "IL",
+        "IT",
+        "JP",
+        "KZ",
+        "KR",
+        "LV",
+        "LI",
+        "LT",
+        "LU",
+        "MY",
+        "MT",
+        "MX",
+        "NL",
+        "NZ",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SA",
+        "SG",
+        "SK",
+        "SI",
+        "ZA",
+        "ES",
+        "SE",
+        "CH",
+        "TH",
+        "TR",
+        "UA",
+        "GB",
+        "US",
+    ]
 )
 
 
@@ -53,7 +108,14 @@ def capability_fit(needs: Sequence[Need], sites: Sequence[SiteFacts], *, url: st
     credit = 0.0
     short: list[str] = []
     for need in needs:
-        best = max((s.capabilities[need.capability_id][0] for s in sites if need.capability_id in s.capabilities), default=0)
+        best = max(
+            (
+                s.capabilities[need.capability_id][0]
+                for s in sites
+                if need.capability_id in s.capabilities
+            ),
+            default=0,
+        )
         if best >= need.min_level:
             credit += 1
         else:
@@ -84,9 +146,12 @@ def compliance(summary, *, url: str = "") -> Figure:
     if any("import alert" in f.lower() for f in flags):
         blocking.append("open import alert")
     note = flags[0].lower() if flags else ""
-    if summary.latest_warning_letter and not note:
-        note = f"a warning letter in {summary.latest_warning_letter.year}"
-    elif summary.latest_warning_letter and "warning letter" in note:
+    if (
+        summary.latest_warning_letter
+        and not note
+        or summary.latest_warning_letter
+        and "warning letter" in note
+    ):
         note = f"a warning letter in {summary.latest_warning_letter.year}"
     return Figure(
         score=clamp(float(summary.signal)),
@@ -136,11 +201,16 @@ def quality_agreement(status, *, available: bool) -> Figure:
     if not available:
         return no_data("contract data not available")
     if status is None:
-        return Figure(score=0.0, raw="no quality agreement in force", note="no quality agreement",
-                      knockout="No quality agreement in force")
+        return Figure(
+            score=0.0,
+            raw="no quality agreement in force",
+            note="no quality agreement",
+            knockout="No quality agreement in force",
+        )
     until = f" until {status.expiry_date:%Y-%m-%d}" if status.expiry_date else ""
-    return Figure(score=100.0, raw=f"in force since {status.effective_date:%Y-%m-%d}{until}",
-                  url=status.url)
+    return Figure(
+        score=100.0, raw=f"in force since {status.effective_date:%Y-%m-%d}{until}", url=status.url
+    )
 
 
 def capacity_fit(
@@ -183,7 +253,9 @@ def capacity_fit(
     )
 
 
-def supply_risk(sites: Sequence[SiteFacts], capability_ids: Sequence[int], *, url: str = "") -> Figure:
+def supply_risk(
+    sites: Sequence[SiteFacts], capability_ids: Sequence[int], *, url: str = ""
+) -> Figure:
     """Start at 100 and subtract 40 when a single site can make the product (single-site
     dependency), 15 when several can but all in one country, and 30 when none is in a PIC/S
     country. The capable sites are those with every needed capability (all sites without
@@ -192,9 +264,13 @@ def supply_risk(sites: Sequence[SiteFacts], capability_ids: Sequence[int], *, ur
         return no_data("no sites recorded")
     capable = [s for s in sites if all(c in s.capabilities for c in capability_ids)]
     if not capable:
-        return Figure(score=0.0, raw="no site has every needed capability", url=url,
-                      note="no single site covers the needs",
-                      knockout="No site has every needed capability")
+        return Figure(
+            score=0.0,
+            raw="no site has every needed capability",
+            url=url,
+            note="no single site covers the needs",
+            knockout="No site has every needed capability",
+        )
     countries = sorted({s.country for s in capable})
     score = 100
     concerns = []

@@ -1,12 +1,13 @@
 import uuid
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from scoring.compute import DEBOUNCE_SECONDS, evaluation_scores_hash
+from scoring.compute import evaluation_scores_hash
 from scoring.models import (
     ENTERED_SOURCES,
     Candidate,
@@ -37,7 +38,9 @@ def criteria_validate(criteria: Sequence[dict]) -> None:
     codes = [c["code"] for c in criteria]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise ValidationError({"criteria": f"Each criterion needs its own code: {', '.join(duplicates)}."})
+        raise ValidationError(
+            {"criteria": f"Each criterion needs its own code: {', '.join(duplicates)}."}
+        )
     bad = [c["name"] for c in criteria if not 0 <= int(c["weight"]) <= 100]
     if bad:
         raise ValidationError({"weights": f"Weights run from 0 to 100 ({', '.join(bad)})."})
@@ -222,7 +225,7 @@ def evaluation_request_recompute(*, evaluation: Evaluation, reason: str) -> str:
         )
         transaction.on_commit(
             lambda: compute_evaluation.apply_async(
-                (evaluation.pk, token), countdown=DEBOUNCE_SECONDS
+                (evaluation.pk, token), countdown=settings.SCORING_DEBOUNCE_SECONDS
             )
         )
     evaluation.pending_since = locked.pending_since or now
@@ -246,7 +249,9 @@ def _enqueue_cmo_scores(cmo_ids: list[int] | None) -> None:
     from scoring.tasks import compute_cmo_scores
 
     transaction.on_commit(
-        lambda: compute_cmo_scores.apply_async((cmo_ids,), countdown=DEBOUNCE_SECONDS)
+        lambda: compute_cmo_scores.apply_async(
+            (cmo_ids,), countdown=settings.SCORING_DEBOUNCE_SECONDS
+        )
     )
 
 
@@ -278,9 +283,7 @@ def decision_sign(
         evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         _check_open(evaluation)
         if evaluation.pending_since or evaluation.scored_at is None:
-            raise ValidationError(
-                "The scores are being recomputed; sign once they are up to date."
-            )
+            raise ValidationError("The scores are being recomputed; sign once they are up to date.")
         if candidate.knocked_out:
             raise ValidationError({"candidate": "This candidate is excluded by a knock-out."})
         snapshot = list(

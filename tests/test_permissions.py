@@ -12,7 +12,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cmoselect.roles import MATRIX, Perm
-from tests.factories import ContactFactory, SiteFactory
+from tests.factories import CandidateFactory, ContactFactory, SiteFactory
 
 PUBLIC = {"login", "logout"}
 SKIP_PREFIXES = ("admin:",)
@@ -99,7 +99,23 @@ def world(db):
     """One sample of every object a URL can name."""
     site = SiteFactory()
     ContactFactory(cmo=site.cmo, site=site)
+    _scoring_world(site)
     return site
+
+
+def _scoring_world(site):
+    import importlib
+
+    from django.core.files.base import ContentFile
+
+    from scoring.models import ComparisonReport
+
+    importlib.import_module("scoring.migrations.0002_default_model").forwards(apps, None)
+    candidate = CandidateFactory(cmo=site.cmo)
+    report = ComparisonReport.objects.create(
+        evaluation=candidate.evaluation, requested_by=candidate.added_by, status="ready"
+    )
+    report.pdf.save("sample.pdf", ContentFile(b"%PDF-1.7 sample"))
 
 
 def test_the_url_conf_has_endpoints_to_check():

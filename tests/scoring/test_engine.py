@@ -20,16 +20,35 @@ def test_the_weighted_total_leaves_out_criteria_without_data():
 
 
 def test_ranks_go_by_total_then_name_and_skip_knocked_out_or_empty():
-    ranks = ranked([(1, "Beta", 70.0, False), (2, "Alpha", 70.0, False), (3, "Gamma", 90.0, True),
-                    (4, "Delta", None, False), (5, "Eta", 10.0, False)])
+    ranks = ranked(
+        [
+            (1, "Beta", 70.0, False),
+            (2, "Alpha", 70.0, False),
+            (3, "Gamma", 90.0, True),
+            (4, "Delta", None, False),
+            (5, "Eta", 10.0, False),
+        ]
+    )
     assert ranks == {1: 2, 2: 1, 3: None, 4: None, 5: 3}
 
 
 def outcomes():
     return [
-        Outcome(1, "Cork Sterile", {"audit": fig(87), "compliance": fig(40, "a warning letter in 2024"), "cost": fig(100)}),
+        Outcome(
+            1,
+            "Cork Sterile",
+            {"audit": fig(87), "compliance": fig(40, "a warning letter in 2024"), "cost": fig(100)},
+        ),
         Outcome(2, "Basel Biologics", {"audit": fig(90), "compliance": fig(95), "cost": fig(60)}),
-        Outcome(3, "Hyderabad Fine", {"audit": fig(70), "compliance": fig(10, knockout="Regulatory: open warning letter"), "cost": fig(None)}),
+        Outcome(
+            3,
+            "Hyderabad Fine",
+            {
+                "audit": fig(70),
+                "compliance": fig(10, knockout="Regulatory: open warning letter"),
+                "cost": fig(None),
+            },
+        ),
     ]
 
 
@@ -43,7 +62,9 @@ def test_knocked_out_candidates_are_excluded_with_their_reason():
 
 
 def test_a_knockout_on_a_criterion_not_marked_knockout_does_not_exclude():
-    rows = [Outcome(1, "A", {"audit": fig(50, knockout="x"), "compliance": fig(50), "cost": fig(50)})]
+    rows = [
+        Outcome(1, "A", {"audit": fig(50, knockout="x"), "compliance": fig(50), "cost": fig(50)})
+    ]
     assert not evaluate(CRITERIA, rows)[0].knocked_out
 
 

@@ -26,7 +26,11 @@ NEEDS = [rules.Need(STERILE, "Sterile vials", 2), rules.Need(LYO, "Lyophilized",
         ([site(c1=(3, None, ""), c2=(1, None, ""))], 100.0, "2 of 2 needs met"),
         ([site(c1=(1, None, ""), c2=(1, None, ""))], 75.0, "1 of 2 needs met"),  # (½ + 1) / 2
         ([site(c2=(2, None, ""))], 50.0, "1 of 2 needs met"),  # (0 + 1) / 2
-        ([site(c1=(1, None, "")), site(2, c1=(2, None, ""), c2=(1, None, ""))], 100.0, "2 of 2 needs met"),
+        (
+            [site(c1=(1, None, "")), site(2, c1=(2, None, ""), c2=(1, None, ""))],
+            100.0,
+            "2 of 2 needs met",
+        ),
         ([], 0.0, "0 of 2 needs met"),
     ],
 )
@@ -48,7 +52,14 @@ def test_capability_fit_without_needs_has_no_data():
 
 @pytest.mark.parametrize(
     ("capacity", "score"),
-    [(150_000, 100.0), (200_000, 100.0), (125_000, 90.0), (100_000, 80.0), (50_000, 40.0), (0, None)],
+    [
+        (150_000, 100.0),
+        (200_000, 100.0),
+        (125_000, 90.0),
+        (100_000, 80.0),
+        (50_000, 40.0),
+        (0, None),
+    ],
 )
 def test_capacity_fit_maps_capacity_over_volume(capacity, score):
     sites = [site(c1=(2, Decimal(capacity) if capacity else None, "vials/year"))]
@@ -78,9 +89,21 @@ def test_capacity_fit_without_volume_has_no_data():
     [
         ([site(1, "IE", c1=(2, None, "")), site(2, "US", c1=(1, None, ""))], 100.0, ""),
         ([site(1, "IE", c1=(2, None, ""))], 60.0, "single-site dependency"),
-        ([site(1, "IE", c1=(2, None, "")), site(2, "IE", c1=(2, None, ""))], 85.0, "all capable sites in IE"),
-        ([site(1, "IN", c1=(2, None, "")), site(2, "CN", c1=(2, None, ""))], 70.0, "no site in a PIC/S country"),
-        ([site(1, "IN", c1=(2, None, ""))], 30.0, "single-site dependency, no site in a PIC/S country"),
+        (
+            [site(1, "IE", c1=(2, None, "")), site(2, "IE", c1=(2, None, ""))],
+            85.0,
+            "all capable sites in IE",
+        ),
+        (
+            [site(1, "IN", c1=(2, None, "")), site(2, "CN", c1=(2, None, ""))],
+            70.0,
+            "no site in a PIC/S country",
+        ),
+        (
+            [site(1, "IN", c1=(2, None, ""))],
+            30.0,
+            "single-site dependency, no site in a PIC/S country",
+        ),
         ([site(1, "US", c1=(2, None, "")), site(2, "DE")], 60.0, "single-site dependency"),
     ],
 )
@@ -108,7 +131,9 @@ def test_cost_without_price_has_no_data():
     assert rules.cost(None, Decimal(10)).score is None
 
 
-@pytest.mark.parametrize(("value", "score"), [(1, 0.0), (2, 25.0), (3, 50.0), (4, 75.0), (5, 100.0)])
+@pytest.mark.parametrize(
+    ("value", "score"), [(1, 0.0), (2, 25.0), (3, 50.0), (4, 75.0), (5, 100.0)]
+)
 def test_ratings_map_one_to_five_onto_zero_to_hundred(value, score):
     figure = rules.rating(Decimal(value), "Weekly calls kept", "Communication")
     assert figure.score == score
@@ -132,8 +157,12 @@ class Compliance:
 
 
 def test_compliance_takes_the_signal_and_names_the_warning_letter_year():
-    summary = Compliance(40, flags=("Warning letter within 5 years",), event_count=3,
-                         latest_warning_letter=date(2024, 3, 1))
+    summary = Compliance(
+        40,
+        flags=("Warning letter within 5 years",),
+        event_count=3,
+        latest_warning_letter=date(2024, 3, 1),
+    )
     figure = rules.compliance(summary)
     assert figure.score == 40.0
     assert figure.note == "a warning letter in 2024"
@@ -144,7 +173,10 @@ def test_compliance_knocks_out_on_an_open_warning_letter_or_import_alert():
     assert rules.compliance(Compliance(20, open_warning_letter=True)).knockout == (
         "Regulatory: open warning letter"
     )
-    assert "open import alert" in rules.compliance(Compliance(50, flags=("Open import alert",))).knockout
+    assert (
+        "open import alert"
+        in rules.compliance(Compliance(50, flags=("Open import alert",))).knockout
+    )
 
 
 def test_compliance_without_regulatory_data_has_no_data():
