@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from scoring import api as scoring_api
 from vendors import api as vendors_api
 from vendors import views as vendors_views
 
@@ -11,6 +12,10 @@ router = DefaultRouter()
 router.register("cmos", vendors_api.CmoViewSet, basename="cmo")
 router.register("sites", vendors_api.SiteViewSet, basename="site")
 router.register("contacts", vendors_api.ContactViewSet, basename="contact")
+router.register("scoring-models", scoring_api.ScoringModelViewSet, basename="scoringmodel")
+router.register("evaluations", scoring_api.EvaluationViewSet, basename="evaluation")
+router.register("candidates", scoring_api.CandidateViewSet, basename="candidate")
+router.register("comparison-reports", scoring_api.ComparisonReportViewSet, basename="report")
 
 urlpatterns = [
     path("", vendors_views.home, name="home"),
