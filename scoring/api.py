@@ -194,14 +194,14 @@ class EvaluationViewSet(ApiViewSet):
             candidates_add(
                 evaluation=evaluation, cmos=data.validated_data["cmos"], user=request.user
             )
-        rows = evaluation.candidates.select_related("cmo").order_by("rank", "cmo__legal_name")
+        rows = evaluation.candidates.select_related("cmo").ranked()
         return Response(CandidateSerializer(rows, many=True).data)
 
     @extend_schema(responses=CandidateSerializer(many=True))
     @action(detail=True, methods=["get"])
     def scores(self, request, pk=None):
         evaluation = self.get_object()
-        rows = evaluation.candidates.select_related("cmo").order_by("rank", "cmo__legal_name")
+        rows = evaluation.candidates.select_related("cmo").ranked()
         return Response(
             {
                 "version": str(evaluation.scored_version) if evaluation.scored_version else None,

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -208,6 +208,12 @@ class EvaluationNeed(models.Model):
         return f"{self.capability} (at least {self.get_min_level_display()})"
 
 
+class CandidateQuerySet(models.QuerySet):
+    def ranked(self):
+        """Ranked candidates first, then the excluded and unranked, by name."""
+        return self.order_by(F("rank").asc(nulls_last=True), "cmo__legal_name")
+
+
 class Candidate(models.Model):
     """A CMO under evaluation, with its latest computed score."""
 
@@ -230,8 +236,10 @@ class Candidate(models.Model):
     # [{"code", "name", "source", "weight", "raw", "score", "note", "url", "knockout"}, ...]
     breakdown = models.JSONField(default=list, blank=True)
 
+    objects = CandidateQuerySet.as_manager()
+
     class Meta:
-        ordering = ["evaluation", "rank", "cmo__legal_name"]
+        ordering = ["evaluation", F("rank").asc(nulls_last=True), "cmo__legal_name"]
         constraints = [models.UniqueConstraint(fields=["evaluation", "cmo"], name="candidate_once")]
 
     def __str__(self) -> str:

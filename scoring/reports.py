@@ -86,9 +86,7 @@ def report_render(*, report: ComparisonReport) -> ComparisonReport:
     ComparisonReport.objects.filter(pk=report.pk).update(status=ComparisonReport.Status.RENDERING)
     try:
         evaluation = report.evaluation
-        candidates = list(
-            report.candidates.select_related("cmo").order_by("rank", "cmo__legal_name")
-        )
+        candidates = list(report.candidates.select_related("cmo").ranked())
         context = report_context(evaluation=evaluation, candidates=candidates)
         pdf = render_pdf("scoring/pdf/comparison.html", context, base_url=str(settings.BASE_DIR))
     except Exception as error:  # noqa: BLE001 - any failure is shown on the report, not lost
@@ -155,9 +153,7 @@ def radar_svg(
 
 
 def _rows(evaluation: Evaluation) -> tuple[list[str], list[list]]:
-    candidates = list(
-        evaluation.candidates.select_related("cmo").order_by("rank", "cmo__legal_name")
-    )
+    candidates = list(evaluation.candidates.select_related("cmo").ranked())
     criteria = candidates[0].breakdown if candidates else []
     header = (
         ["Rank", "CMO", "Total", "Excluded"]
@@ -205,7 +201,7 @@ def scores_xlsx(evaluation: Evaluation) -> bytes:
         sheet.append(row)
     raw = book.create_sheet("Raw values")
     raw.append(["CMO", "Criterion", "Weight", "Score", "Raw value", "Knock-out"])
-    for c in evaluation.candidates.select_related("cmo").order_by("rank", "cmo__legal_name"):
+    for c in evaluation.candidates.select_related("cmo").ranked():
         for f in c.breakdown:
             raw.append(
                 [c.cmo.legal_name, f["name"], f["weight"], f["score"], f["raw"], f["knockout"]]

@@ -287,7 +287,7 @@ def decision_sign(
         if candidate.knocked_out:
             raise ValidationError({"candidate": "This candidate is excluded by a knock-out."})
         snapshot = list(
-            evaluation.candidates.order_by("rank", "pk").values(
+            evaluation.candidates.ranked().values(
                 "pk", "cmo_id", "cmo__legal_name", "total", "rank", "knocked_out"
             )
         )

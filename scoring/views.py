@@ -144,9 +144,7 @@ def _what_if_data(evaluation: Evaluation, candidates: list[Candidate], criteria)
 @role_required(Perm.VIEW)
 def evaluation_detail(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id)
-    candidates = list(
-        evaluation.candidates.select_related("cmo").order_by("rank", "cmo__legal_name")
-    )
+    candidates = list(evaluation.candidates.select_related("cmo").ranked())
     candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.cmo.legal_name))
     version = evaluation.scoring_model.current_version
     criteria = list(version.criteria.all())
@@ -283,11 +281,7 @@ def evaluation_cancel_view(request, evaluation_id: int):
 @role_required(Perm.SIGN_DECISIONS)
 def evaluation_decide(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id)
-    candidates = (
-        evaluation.candidates.select_related("cmo")
-        .filter(knocked_out=False)
-        .order_by("rank", "cmo__legal_name")
-    )
+    candidates = evaluation.candidates.select_related("cmo").filter(knocked_out=False).ranked()
     form = DecisionForm(
         request.POST or None, candidates=candidates, initial={"candidate": candidates.first()}
     )
