@@ -129,7 +129,8 @@ def explain(criteria: Sequence[Weighted], outcome: Outcome, *, of: int | None) -
     if concerns:
         joined = " and ".join(concern(c) for c in concerns)
         parts.append(("but " if parts else "") + joined)
-    sentence = head + (": " + ", ".join(parts) if parts else "") + "."
+    separator = ". Otherwise " if outcome.knocked_out else ": "
+    sentence = head + (separator + ", ".join(parts) if parts else "") + "."
     if missing:
         sentence += f" No data for {', '.join(missing)}."
     return sentence

@@ -24,3 +24,10 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo logins (role: username / password):")
             for role, username, password in ensure_demo_users():
                 self.stdout.write(f"  {role:<9} {username:<9} / {password}")
+        from scoring.demo import seed_scoring
+
+        self.stdout.write(
+            "Demo scoring: {evaluations} evaluations, {reports} reports, {decisions} decisions created.".format(
+                **seed_scoring()
+            )
+        )
