@@ -126,44 +126,42 @@ def seed_scoring() -> dict[str, int]:
         manager
         and not Evaluation.objects.filter(name=DECIDED_NAME).exists()
         and len(chemicals) >= 2
+        and manager.check_password(f"manager{DEMO_PASSWORD_SUFFIX}")
     ):
-        if manager.check_password(f"manager{DEMO_PASSWORD_SUFFIX}"):
-            from scoring.services import decision_sign
+        from scoring.services import decision_sign
 
-            _capabilities(chemicals, [API], "kg/year", 800)
-            evaluation = _evaluation(
-                DECIDED_NAME,
-                "ABX-205 small-molecule API",
-                "phase_2",
-                1_200,
-                "kg/year",
-                [(API, CapabilityLevel.DEMONSTRATED)],
-                chemicals,
-                sourcing,
+        _capabilities(chemicals, [API], "kg/year", 800)
+        evaluation = _evaluation(
+            DECIDED_NAME,
+            "ABX-205 small-molecule API",
+            "phase_2",
+            1_200,
+            "kg/year",
+            [(API, CapabilityLevel.DEMONSTRATED)],
+            chemicals,
+            sourcing,
+        )
+        created["evaluations"] += 1
+        chosen = evaluation.candidates.ranked().filter(knocked_out=False).first()
+        if chosen is not None:
+            status = (
+                QualificationStatus.UNDER_EVALUATION
+                if chosen.cmo.qualification_status == QualificationStatus.PROSPECT
+                else ""
             )
-            created["evaluations"] += 1
-            chosen = evaluation.candidates.ranked().filter(knocked_out=False).first()
-            if chosen is not None:
-                status = (
-                    QualificationStatus.UNDER_EVALUATION
-                    if chosen.cmo.qualification_status == QualificationStatus.PROSPECT
-                    else ""
-                )
-                decision_sign(
-                    evaluation=evaluation,
-                    candidate=chosen,
-                    user=manager,
-                    password=f"manager{DEMO_PASSWORD_SUFFIX}",
-                    meaning=Decision.Meaning.SELECTED,
-                    rationale="Highest weighted score, verified API capability and capacity headroom.",
-                    new_status=status,
-                )
-                created["decisions"] += 1
-                report = ComparisonReport.objects.create(
-                    evaluation=evaluation, requested_by=manager
-                )
-                report.candidates.set(evaluation.candidates.all())
-                transaction.on_commit(lambda: report_render(report=report))
-                created["reports"] += 1
+            decision_sign(
+                evaluation=evaluation,
+                candidate=chosen,
+                user=manager,
+                password=f"manager{DEMO_PASSWORD_SUFFIX}",
+                meaning=Decision.Meaning.SELECTED,
+                rationale="Highest weighted score, verified API capability and capacity headroom.",
+                new_status=status,
+            )
+            created["decisions"] += 1
+            report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=manager)
+            report.candidates.set(evaluation.candidates.all())
+            transaction.on_commit(lambda: report_render(report=report))
+            created["reports"] += 1
     cmo_scores_compute()
     return created

@@ -4,14 +4,14 @@ from playwright.sync_api import expect
 from scoring.models import Decision, Evaluation
 from tests.conftest import PASSWORD
 from tests.factories import CmoFactory, SiteFactory
-from tests.scoring.conftest import give, reference_data  # noqa: F401 (a fixture)
+from tests.scoring.conftest import give, reference_data  # noqa: F401 (an autouse fixture)
 from vendors.models import Capability
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def market(reference_data):
+def market():
     """Three sterile fill-finish CMOs for 100,000 vials a year.
 
     Basel: two countries, 80,000 → 91; Lyon: one large site → 90; Cork: two Irish sites → 87.25.
@@ -113,7 +113,7 @@ def test_a_manager_downloads_the_pdf_and_signs_off(live_server, login, manager, 
 
     page.get_by_role("button", name="Sign off the decision").click()
     basel = evaluation.candidates.get(cmo__legal_name="Basel Biologics AG")
-    page.get_by_label("Selected CMO").select_option(str(basel.pk))
+    page.locator("#id_candidate").select_option(str(basel.pk))
     page.get_by_label("I select this CMO for the evaluation's product").check()
     page.get_by_label("Reasons for the decision").fill(
         "Highest score, two sites, capacity headroom"
