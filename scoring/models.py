@@ -301,7 +301,8 @@ class Decision(models.Model):
         return f"{self.candidate.cmo} selected by {self.signed_by}"
 
     def signed_name(self) -> str:
-        return self.signed_by.get_full_name() or self.signed_by.get_username()
+        full, username = self.signed_by.get_full_name(), self.signed_by.get_username()
+        return f"{full} ({username})" if full else username
 
 
 class ComparisonReport(models.Model):
