@@ -82,7 +82,9 @@ class NeedSerializer(serializers.Serializer):
 
 class EvaluationSerializer(serializers.ModelSerializer):
     needs = NeedSerializer(many=True, required=False)
-    change_reason = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    change_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=100
+    )
     pending = serializers.BooleanField(source="is_pending", read_only=True)
 
     class Meta:

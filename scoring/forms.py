@@ -9,7 +9,7 @@ from vendors.models import Capability, CapabilityLevel, QualificationStatus
 
 class EvaluationForm(forms.ModelForm):
     change_reason = forms.CharField(
-        label="Reason for change", max_length=250, help_text="Kept in the evaluation's history."
+        label="Reason for change", max_length=100, help_text="Kept in the evaluation's history."
     )
 
     class Meta:
