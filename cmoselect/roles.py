@@ -32,6 +32,8 @@ class Perm(StrEnum):
     EDIT_CHECKLISTS = "edit_checklists"
     PERFORM_AUDITS = "perform_audits"
     SIGN_AUDITS = "sign_audits"
+    EDIT_EVALUATIONS = "edit_evaluations"
+    SIGN_DECISIONS = "sign_decisions"
 
 
 # What each permission allows, and who holds it.
@@ -59,6 +61,14 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.EDIT_QUALITY_MATRIX: (
         "Edit the responsibility matrix of a quality agreement",
         frozenset({QA, MANAGER, ADMIN}),
+    ),
+    Perm.EDIT_EVALUATIONS: (
+        "Create and edit evaluations, candidates, entered scores and scoring models",
+        frozenset({SOURCING, ADMIN}),
+    ),
+    Perm.SIGN_DECISIONS: (
+        "Sign off an evaluation's decision with an electronic signature",
+        frozenset({MANAGER}),
     ),
     Perm.ADMINISTER: (
         "Django admin: users, roles and reference data",

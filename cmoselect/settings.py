@@ -207,7 +207,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "contracts.tasks.review_contracts",
         "schedule": crontab(hour=env_int("CONTRACT_REVIEW_HOUR", 6), minute=0),
     },
+    "scoring-qualification-scores": {
+        "task": "scoring.tasks.compute_cmo_scores",
+        "schedule": 24 * 60 * 60,
+    },
 }
+# Seconds to wait for further changes before recomputing scores (changes come in bursts).
+SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10)
 # Days before a contract's notice deadline that its owner and the managers are alerted.
 CONTRACT_NOTICE_LEAD_DAYS = env_int("CONTRACT_NOTICE_LEAD_DAYS", 30)
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audits import api as audits_api
 from contracts import api as contracts_api
+from scoring import api as scoring_api
 from vendors import api as vendors_api
 from vendors import views as vendors_views
 
@@ -33,6 +34,10 @@ router.register("answers", audits_api.AnswerViewSet, basename="answer")
 router.register("findings", audits_api.FindingViewSet, basename="finding")
 router.register("capas", audits_api.CapaViewSet, basename="capa")
 router.register("audit-reports", audits_api.AuditReportViewSet, basename="auditreport")
+router.register("scoring-models", scoring_api.ScoringModelViewSet, basename="scoringmodel")
+router.register("evaluations", scoring_api.EvaluationViewSet, basename="evaluation")
+router.register("candidates", scoring_api.CandidateViewSet, basename="candidate")
+router.register("comparison-reports", scoring_api.ComparisonReportViewSet, basename="report")
 
 urlpatterns = [
     path("", vendors_views.home, name="home"),
@@ -42,6 +47,7 @@ urlpatterns = [
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),
     path("audits/", include("audits.urls")),
+    path("evaluations/", include("scoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

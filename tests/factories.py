@@ -215,3 +215,34 @@ def make_audit(*, site=None, version=None, lead=None, status=None, **fields):
         Audit.objects.filter(pk=audit.pk).update(status=status)
         audit.refresh_from_db()
     return audit
+
+
+# Scoring
+
+
+def default_scoring_model():
+    from scoring.models import ScoringModel
+
+    return ScoringModel.objects.get(is_default=True)
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Evaluation"
+
+    name = factory.Sequence(lambda n: f"Fill-finish for ABX-{100 + n}")
+    product = "ABX-101 monoclonal antibody"
+    phase = "phase_2"
+    annual_volume = 100_000
+    volume_unit = "vials/year"
+    scoring_model = factory.LazyFunction(default_scoring_model)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Candidate"
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    cmo = factory.SubFactory(CmoFactory)
+    added_by = factory.SelfAttribute("evaluation.created_by")

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cmoselect.roles import MATRIX, Perm
 from contracts.models import ContractDocument, Kpi, ResponsibilityItem, ScopeItem
 from tests.factories import (
+    CandidateFactory,
     CitationFactory,
     ContactFactory,
     ContractFactory,
@@ -155,6 +156,23 @@ def world_audits(site):
     )
     report = AuditReport(audit=audit, revision=1, status="ready", requested_by=audit.lead_auditor)
     report.file.save("world.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    _scoring_world(site)
+    return site
+
+
+def _scoring_world(site):
+    import importlib
+
+    from django.core.files.base import ContentFile
+
+    from scoring.models import ComparisonReport
+
+    importlib.import_module("scoring.migrations.0002_default_model").forwards(apps, None)
+    candidate = CandidateFactory(cmo=site.cmo)
+    report = ComparisonReport.objects.create(
+        evaluation=candidate.evaluation, requested_by=candidate.added_by, status="ready"
+    )
+    report.pdf.save("sample.pdf", ContentFile(b"%PDF-1.7 sample"))
 
 
 def test_the_url_conf_has_endpoints_to_check():

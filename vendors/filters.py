@@ -56,6 +56,7 @@ class CmoFilter(django_filters.FilterSet):
             ("qualification_status", "status"),
             ("site_count", "sites"),
             ("updated_at", "updated"),
+            ("qualification_score__total", "score"),
         ),
         label="Sort",
     )

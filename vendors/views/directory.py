@@ -72,7 +72,7 @@ def home(request):
 
 @role_required(Perm.VIEW)
 def cmo_list(request):
-    queryset = Cmo.objects.with_site_counts()
+    queryset = Cmo.objects.with_site_counts().select_related("qualification_score")
     cmo_filter = CmoFilter(request.GET, queryset=queryset)
     cmo_filter.form.label_suffix = ""
     queryset = cmo_filter.qs if cmo_filter.is_valid() else queryset.none()

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         # vendors must not depend on them.
         from audits.demo import seed_audits
         from contracts.demo import seed_contracts
+        from scoring.demo import seed_scoring
 
         logins = ensure_demo_users() if with_users else []
         self.stdout.write(
@@ -38,6 +39,10 @@ class Command(BaseCommand):
             "Demo contracts: {contracts} contracts, {milestones} milestones created.".format(
                 **seed_contracts()
             )
+        )
+        self.stdout.write(
+            "Demo scoring: {evaluations} evaluations, {reports} reports, "
+            "{decisions} decisions created.".format(**seed_scoring())
         )
         if with_users:
             self.stdout.write("\nDemo logins (role: username / password):")

@@ -1,0 +1,280 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cmoselect.api import ApiViewSet
+from cmoselect.roles import Perm
+from scoring.models import (
+    Candidate,
+    ComparisonReport,
+    Criterion,
+    Evaluation,
+    ScoringModel,
+    Source,
+)
+from scoring.reports import report_request
+from scoring.services import (
+    candidates_add,
+    evaluation_request_recompute,
+    evaluation_save,
+    model_version_create,
+)
+from vendors.models import Capability, CapabilityLevel, Cmo
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    code = serializers.SlugField(max_length=40)
+    source = serializers.ChoiceField(choices=Source.choices)
+
+    class Meta:
+        model = Criterion
+        fields = ["code", "name", "source", "weight", "knockout"]
+
+
+class ScoringModelSerializer(serializers.ModelSerializer):
+    version = serializers.SerializerMethodField()
+    criteria = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScoringModel
+        fields = ["id", "name", "description", "is_default", "version", "criteria"]
+
+    def get_version(self, obj) -> int:
+        return obj.current_version.number
+
+    def get_criteria(self, obj) -> list[dict]:
+        return CriterionSerializer(obj.current_version.criteria.all(), many=True).data
+
+
+class WeightsSerializer(serializers.Serializer):
+    criteria = CriterionSerializer(many=True)
+    note = serializers.CharField(max_length=250)
+
+
+class ScoringModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Scoring models with their current criteria. `weights` saves a new version."""
+
+    queryset = ScoringModel.objects.order_by("pk")
+    serializer_class = ScoringModelSerializer
+    action_perms = {"weights": Perm.EDIT_EVALUATIONS}
+
+    @extend_schema(request=WeightsSerializer, responses=ScoringModelSerializer)
+    @action(detail=True, methods=["post"])
+    def weights(self, request, pk=None):
+        scoring_model = self.get_object()
+        data = WeightsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        model_version_create(
+            scoring_model=scoring_model,
+            criteria=data.validated_data["criteria"],
+            user=request.user,
+            note=data.validated_data["note"],
+        )
+        return Response(self.get_serializer(scoring_model).data)
+
+
+class NeedSerializer(serializers.Serializer):
+    capability = serializers.SlugRelatedField(slug_field="code", queryset=Capability.objects.all())
+    min_level = serializers.ChoiceField(choices=CapabilityLevel.choices)
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    needs = NeedSerializer(many=True, required=False)
+    change_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=100
+    )
+    pending = serializers.BooleanField(source="is_pending", read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "name",
+            "product",
+            "modality",
+            "phase",
+            "annual_volume",
+            "volume_unit",
+            "needed_from",
+            "timeline",
+            "scoring_model",
+            "team",
+            "status",
+            "needs",
+            "scored_version",
+            "scored_at",
+            "pending",
+            "stability_note",
+            "change_reason",
+        ]
+        read_only_fields = ["status", "scored_version", "scored_at", "stability_note"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["needs"] = [
+            {"capability": n.capability.code, "min_level": n.min_level}
+            for n in instance.needs.all()
+        ]
+        return data
+
+    def _save(self, instance, validated_data):
+        needs = validated_data.pop("needs", None)
+        team = validated_data.pop("team", None)
+        reason = validated_data.pop("change_reason", "")
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        if needs is None:
+            needs = (
+                list(instance.needs.values_list("capability_id", "min_level"))
+                if instance.pk
+                else []
+            )
+        else:
+            needs = [(n["capability"].pk, n["min_level"]) for n in needs]
+        with transaction.atomic():
+            return evaluation_save(
+                evaluation=instance,
+                user=self.context["request"].user,
+                needs=needs,
+                team=team,
+                reason=reason,
+            )
+
+    def create(self, validated_data):
+        return self._save(Evaluation(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    cmo_name = serializers.CharField(source="cmo.legal_name", read_only=True)
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id",
+            "evaluation",
+            "cmo",
+            "cmo_name",
+            "origin",
+            "total",
+            "rank",
+            "knocked_out",
+            "knockout_reasons",
+            "explanation",
+            "breakdown",
+        ]
+        read_only_fields = fields
+
+
+class AddCandidatesSerializer(serializers.Serializer):
+    cmos = serializers.PrimaryKeyRelatedField(queryset=Cmo.objects.all(), many=True)
+
+
+class EvaluationViewSet(ApiViewSet):
+    """Evaluations; `candidates` adds CMOs, `scores` gives the breakdown, `recompute` asks for one."""
+
+    queryset = (
+        Evaluation.objects.select_related("scored_version")
+        .prefetch_related("needs__capability", "team")
+        .order_by("-pk")
+    )
+    serializer_class = EvaluationSerializer
+    write_perm = Perm.EDIT_EVALUATIONS
+    filterset_fields = ["status"]
+
+    @extend_schema(request=AddCandidatesSerializer, responses=CandidateSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def candidates(self, request, pk=None):
+        evaluation = self.get_object()
+        if request.method == "POST":
+            data = AddCandidatesSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            candidates_add(
+                evaluation=evaluation, cmos=data.validated_data["cmos"], user=request.user
+            )
+        rows = evaluation.candidates.select_related("cmo").ranked()
+        return Response(CandidateSerializer(rows, many=True).data)
+
+    @extend_schema(responses=CandidateSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def scores(self, request, pk=None):
+        evaluation = self.get_object()
+        rows = evaluation.candidates.select_related("cmo").ranked()
+        return Response(
+            {
+                "version": str(evaluation.scored_version) if evaluation.scored_version else None,
+                "scored_at": evaluation.scored_at,
+                "pending": evaluation.is_pending,
+                "stability_note": evaluation.stability_note,
+                "candidates": CandidateSerializer(rows, many=True).data,
+            }
+        )
+
+    @extend_schema(request=None, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        evaluation = self.get_object()
+        evaluation_request_recompute(evaluation=evaluation, reason="requested through the API")
+        return Response(self.get_serializer(evaluation).data, status=202)
+
+
+class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Candidate.objects.select_related("cmo").order_by("evaluation", "rank", "pk")
+    serializer_class = CandidateSerializer
+    filterset_fields = ["evaluation", "cmo"]
+
+
+class ComparisonReportSerializer(serializers.ModelSerializer):
+    candidates = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.all(), many=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComparisonReport
+        fields = [
+            "id",
+            "evaluation",
+            "candidates",
+            "status",
+            "error",
+            "requested_at",
+            "rendered_at",
+            "scores_hash",
+            "with_decision",
+            "download_url",
+        ]
+        read_only_fields = [
+            "status",
+            "error",
+            "requested_at",
+            "rendered_at",
+            "scores_hash",
+            "with_decision",
+        ]
+
+    def get_download_url(self, obj) -> str | None:
+        return obj.get_absolute_url() if obj.status == ComparisonReport.Status.READY else None
+
+    def create(self, validated_data):
+        return report_request(
+            evaluation=validated_data["evaluation"],
+            candidates=validated_data["candidates"],
+            user=self.context["request"].user,
+        )
+
+
+class ComparisonReportViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """PDF comparison reports: create one for 2–10 candidates, then poll its status."""
+
+    queryset = ComparisonReport.objects.prefetch_related("candidates").order_by("-pk")
+    serializer_class = ComparisonReportSerializer
+    write_perm = Perm.VIEW
+    filterset_fields = ["evaluation", "status"]

@@ -1,0 +1,147 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from cmoselect.roles import ROLES
+from scoring.models import Decision, Evaluation, ScoringModel, Source
+from scoring.services import FORWARD_STATUSES
+from vendors.models import Capability, CapabilityLevel, QualificationStatus
+
+
+class EvaluationForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="Reason for change", max_length=100, help_text="Kept in the evaluation's history."
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "name",
+            "product",
+            "modality",
+            "phase",
+            "annual_volume",
+            "volume_unit",
+            "needed_from",
+            "timeline",
+            "scoring_model",
+            "team",
+        ]
+        widgets = {
+            "needed_from": forms.DateInput(attrs={"type": "date"}),
+            "team": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["change_reason"]
+        self.fields["team"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=ROLES)
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["scoring_model"].empty_label = None
+        if not self.instance.pk:
+            self.initial.setdefault(
+                "scoring_model", ScoringModel.objects.filter(is_default=True).first()
+            )
+
+
+class NeedForm(forms.Form):
+    capability = forms.ModelChoiceField(
+        Capability.objects.all(), required=False, label="Capability"
+    )
+    min_level = forms.TypedChoiceField(
+        choices=CapabilityLevel.choices,
+        coerce=int,
+        initial=CapabilityLevel.DEMONSTRATED,
+        label="At least",
+    )
+
+
+class BaseNeedFormSet(forms.BaseFormSet):
+    def clean(self):
+        seen = set()
+        for form in self.forms:
+            capability = form.cleaned_data.get("capability") if form.is_valid() else None
+            if capability is None:
+                continue
+            if capability.pk in seen:
+                raise forms.ValidationError(f"{capability} is listed twice.")
+            seen.add(capability.pk)
+
+    def needs(self) -> list[tuple[int, int]]:
+        return [
+            (f.cleaned_data["capability"].pk, f.cleaned_data["min_level"])
+            for f in self.forms
+            if f.cleaned_data.get("capability")
+        ]
+
+
+NeedFormSet = forms.formset_factory(NeedForm, formset=BaseNeedFormSet, extra=3)
+
+
+class EnteredScoreForm(forms.Form):
+    criterion = forms.SlugField(widget=forms.HiddenInput)
+    value = forms.DecimalField(max_digits=14, decimal_places=4, min_value=0)
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class DecisionForm(forms.Form):
+    candidate = forms.ModelChoiceField(queryset=None, label="Selected CMO", empty_label=None)
+    meaning = forms.ChoiceField(
+        choices=Decision.Meaning.choices, widget=forms.RadioSelect, label="Meaning of signature"
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Reasons for the decision"
+    )
+    new_status = forms.ChoiceField(
+        choices=[("", "Leave the qualification status as it is")]
+        + [(s.value, f"Move to {s.label}") for s in map(QualificationStatus, FORWARD_STATUSES)],
+        required=False,
+        label="Qualification status of the selected CMO",
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput, label="Your password", help_text="Re-enter it to sign."
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = candidates
+        self.fields["candidate"].label_from_instance = lambda c: (
+            f"{c.cmo.legal_name} (rank {c.rank}, {c.total:.1f})" if c.rank else c.cmo.legal_name
+        )
+
+
+class ScoringModelForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    based_on = forms.ModelChoiceField(
+        ScoringModel.objects.all(), empty_label=None, label="Start from the criteria of"
+    )
+
+
+class CriterionForm(forms.Form):
+    code = forms.SlugField(max_length=40, required=False)
+    name = forms.CharField(max_length=80, required=False)
+    source = forms.ChoiceField(choices=Source.choices, initial=Source.RATING)
+    weight = forms.IntegerField(min_value=0, max_value=100, initial=0)
+    knockout = forms.BooleanField(required=False, label="Knock-out")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name") and not data.get("code"):
+            self.add_error("code", "Give the criterion a short code, e.g. sustainability.")
+        if data.get("code") and not data.get("name"):
+            self.add_error("name", "Give the criterion a name.")
+        return data
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=1)
+
+
+class VersionNoteForm(forms.Form):
+    note = forms.CharField(
+        max_length=250, label="Why the weights change", help_text="Kept with the version."
+    )

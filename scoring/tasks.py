@@ -1,0 +1,22 @@
+from celery import shared_task
+
+from scoring.compute import cmo_scores_compute, evaluation_compute
+from scoring.models import ComparisonReport, Evaluation
+from scoring.reports import report_render
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def compute_evaluation(evaluation_id: int, token: str | None = None) -> None:
+    evaluation = Evaluation.objects.get(pk=evaluation_id)
+    evaluation_compute(evaluation=evaluation, token=token)
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def compute_cmo_scores(cmo_ids: list[int] | None = None) -> None:
+    cmo_scores_compute(cmo_ids=cmo_ids)
+
+
+@shared_task(max_retries=0)
+def render_comparison_report(report_id: int) -> None:
+    report = ComparisonReport.objects.select_related("evaluation").get(pk=report_id)
+    report_render(report=report)

@@ -1,0 +1,519 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cmoselect.history import history_rows
+from cmoselect.htmx import is_htmx
+from cmoselect.roles import Perm, check_perm, has_perm, role_required
+from scoring import reports, sources
+from scoring.forms import (
+    CriterionFormSet,
+    DecisionForm,
+    EnteredScoreForm,
+    EvaluationForm,
+    NeedFormSet,
+    ScoringModelForm,
+    VersionNoteForm,
+)
+from scoring.models import (
+    ENTERED_SOURCES,
+    Candidate,
+    ComparisonReport,
+    Decision,
+    EnteredScore,
+    Evaluation,
+    ScoringModel,
+)
+from scoring.services import (
+    candidate_remove,
+    candidates_add,
+    criterion_dict,
+    decision_sign,
+    entered_score_save,
+    evaluation_cancel,
+    evaluation_request_recompute,
+    evaluation_save,
+    model_version_create,
+    scoring_model_create,
+)
+from vendors.models import Cmo
+
+
+def get_evaluation_for(user, pk: int, *, write: bool = False) -> Evaluation:
+    check_perm(user, Perm.EDIT_EVALUATIONS if write else Perm.VIEW)
+    queryset = Evaluation.objects.select_related("scoring_model", "scored_version", "modality")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_candidate_for(user, pk: int, *, write: bool = False) -> Candidate:
+    check_perm(user, Perm.EDIT_EVALUATIONS if write else Perm.VIEW)
+    queryset = Candidate.objects.select_related("cmo", "evaluation__scoring_model")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _messages_from(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field_name, errors in error.message_dict.items():
+        form.add_error(field_name if field_name in form.fields else None, errors)
+
+
+@role_required(Perm.VIEW)
+def evaluation_list(request):
+    status = request.GET.get("status", "open")
+    evaluations = Evaluation.objects.select_related("scoring_model").annotate(
+        candidate_count=Count("candidates")
+    )
+    if status in Evaluation.Status.values:
+        evaluations = evaluations.filter(status=status)
+    return render(
+        request,
+        "scoring/evaluation_list.html",
+        {"evaluations": evaluations, "status": status, "statuses": Evaluation.Status.choices},
+    )
+
+
+def _evaluation_form(request, evaluation: Evaluation | None):
+    instance = evaluation or Evaluation()
+    form = EvaluationForm(request.POST or None, instance=instance)
+    initial = (
+        [{"capability": n.capability, "min_level": n.min_level} for n in instance.needs.all()]
+        if instance.pk
+        else []
+    )
+    needs = NeedFormSet(request.POST or None, initial=initial, prefix="needs")
+    if request.method == "POST" and form.is_valid() and needs.is_valid():
+        try:
+            saved = evaluation_save(
+                evaluation=form.save(commit=False),
+                user=request.user,
+                needs=needs.needs(),
+                team=form.cleaned_data["team"],
+                reason=form.cleaned_data.get("change_reason", ""),
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Evaluation saved." if evaluation else "Evaluation created.")
+            return redirect(saved)
+    return render(
+        request,
+        "scoring/evaluation_form.html",
+        {"form": form, "needs": needs, "evaluation": evaluation},
+    )
+
+
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_create(request):
+    return _evaluation_form(request, None)
+
+
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_edit(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    if not evaluation.is_open:
+        messages.error(request, "Only an open evaluation can be edited.")
+        return redirect(evaluation)
+    return _evaluation_form(request, evaluation)
+
+
+def _what_if_data(evaluation: Evaluation, candidates: list[Candidate], criteria) -> dict:
+    return {
+        "criteria": [{"code": c.code, "name": c.name, "weight": c.weight} for c in criteria],
+        "candidates": [
+            {
+                "id": c.pk,
+                "name": c.cmo.legal_name,
+                "knocked_out": c.knocked_out,
+                "scores": {f["code"]: f["score"] for f in c.breakdown},
+            }
+            for c in candidates
+        ],
+    }
+
+
+@role_required(Perm.VIEW)
+def evaluation_detail(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id)
+    candidates = list(evaluation.candidates.select_related("cmo").ranked())
+    candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.cmo.legal_name))
+    version = evaluation.scoring_model.current_version
+    criteria = list(version.criteria.all())
+    reports_list = list(evaluation.reports.select_related("requested_by")[:10])
+    context = {
+        "evaluation": evaluation,
+        "candidates": candidates,
+        "criteria": criteria,
+        "version": version,
+        "stale_version": evaluation.scored_version_id not in (None, version.pk),
+        "reports": reports_list,
+        "reports_pending": any(not r.is_settled for r in reports_list),
+        "what_if": _what_if_data(evaluation, candidates, criteria),
+        "can_edit": has_perm(request.user, Perm.EDIT_EVALUATIONS) and evaluation.is_open,
+    }
+    if is_htmx(request):
+        fragment = request.GET.get("fragment")
+        if fragment in ("scores", "reports"):
+            return render(request, f"scoring/evaluation_detail.html#{fragment}", context)
+    decision = (
+        Decision.objects.filter(evaluation=evaluation)
+        .select_related("candidate__cmo", "signed_by")
+        .first()
+    )
+    context.update(
+        {
+            "needs": evaluation.needs.select_related("capability"),
+            "team": evaluation.team.all(),
+            "decision": decision,
+            "history": history_rows(evaluation.history.all()),
+            "picker": _picker(request, evaluation, candidates),
+            "needs_matches": _needs_matches(evaluation, candidates)
+            if context["can_edit"]
+            else None,
+            "note_form": VersionNoteForm(),
+        }
+    )
+    return render(request, "scoring/evaluation_detail.html", context)
+
+
+def _picker(request, evaluation: Evaluation, candidates: list[Candidate]) -> dict:
+    query = request.GET.get("cmo_q", "").strip()
+    taken = {c.cmo_id for c in candidates}
+    found = []
+    if query:
+        found = [
+            c for c in Cmo.objects.search(query).order_by("legal_name")[:25] if c.pk not in taken
+        ]
+    return {"query": query, "found": found}
+
+
+def _needs_matches(evaluation: Evaluation, candidates: list[Candidate]):
+    needs = list(evaluation.needs.values_list("capability_id", "min_level"))
+    if not needs:
+        return None
+    result = sources.needs_search(needs)
+    if result is None:
+        return None
+    taken = {c.cmo_id for c in candidates}
+    return [m for m in list(result.full) + list(result.partial) if m.cmo.pk not in taken][:25]
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_add_candidates(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    ids = [int(v) for v in request.POST.getlist("cmo") if v.isdigit()]
+    cmos = list(Cmo.objects.filter(pk__in=ids))
+    if not cmos:
+        messages.error(request, "Tick at least one CMO to add.")
+        return redirect(evaluation)
+    origin = request.POST.get("origin", Candidate.Origin.MANUAL)
+    if origin not in Candidate.Origin.values:
+        origin = Candidate.Origin.MANUAL
+    try:
+        added = candidates_add(evaluation=evaluation, cmos=cmos, user=request.user, origin=origin)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request,
+            f"{len(added)} candidate{'s' if len(added) != 1 else ''} added; scores are being computed.",
+        )
+    return redirect(evaluation)
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_recompute(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    evaluation_request_recompute(evaluation=evaluation, reason="requested by a user")
+    messages.success(request, "Recomputation requested.")
+    return redirect(evaluation)
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_save_weights(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    criteria = [criterion_dict(c) for c in evaluation.scoring_model.current_version.criteria.all()]
+    try:
+        for c in criteria:
+            c["weight"] = int(request.POST.get(f"weight_{c['code']}", c["weight"]))
+        version = model_version_create(
+            scoring_model=evaluation.scoring_model,
+            criteria=criteria,
+            user=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ValueError:
+        messages.error(request, "Weights are whole numbers from 0 to 100.")
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, f"Weights saved as {version}. Scores are being recomputed.")
+    return redirect(evaluation)
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_cancel_view(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    try:
+        evaluation_cancel(
+            evaluation=evaluation, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, "Evaluation cancelled.")
+    return redirect(evaluation)
+
+
+@role_required(Perm.SIGN_DECISIONS)
+def evaluation_decide(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id)
+    candidates = evaluation.candidates.select_related("cmo").filter(knocked_out=False).ranked()
+    form = DecisionForm(
+        request.POST or None, candidates=candidates, initial={"candidate": candidates.first()}
+    )
+    if not evaluation.is_open:
+        messages.error(request, f"This evaluation is {evaluation.get_status_display().lower()}.")
+        return redirect(evaluation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision_sign(
+                evaluation=evaluation,
+                candidate=data["candidate"],
+                user=request.user,
+                password=data["password"],
+                meaning=data["meaning"],
+                rationale=data["rationale"],
+                new_status=data["new_status"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Decision signed: {data['candidate'].cmo} selected.")
+            return redirect(evaluation)
+    return render(request, "scoring/decision_form.html", {"evaluation": evaluation, "form": form})
+
+
+@require_POST
+@role_required(Perm.VIEW)
+def evaluation_request_report(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id)
+    ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
+    chosen = list(evaluation.candidates.filter(pk__in=ids))
+    try:
+        reports.report_request(evaluation=evaluation, candidates=chosen, user=request.user)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, "The comparison report is being rendered.")
+    return redirect(f"{evaluation.get_absolute_url()}#reports")
+
+
+@require_GET
+@role_required(Perm.VIEW)
+def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
+    evaluation = get_evaluation_for(request.user, evaluation_id)
+    name = f"scores-{evaluation.pk}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            reports.scores_xlsx(evaluation),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    else:
+        response = HttpResponse(
+            reports.scores_csv(evaluation), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@role_required(Perm.VIEW, write=Perm.EDIT_EVALUATIONS)
+def candidate_detail(request, candidate_id: int):
+    candidate = get_candidate_for(request.user, candidate_id)
+    evaluation = candidate.evaluation
+    criteria = [
+        c
+        for c in evaluation.scoring_model.current_version.criteria.all()
+        if c.source in ENTERED_SOURCES
+    ]
+    entries = {e.criterion_code: e for e in candidate.entries.select_related("entered_by")}
+    posted = request.POST.get("criterion") if request.method == "POST" else None
+    forms = []
+    for criterion in criteria:
+        entry = entries.get(criterion.code)
+        data = request.POST if posted == criterion.code else None
+        initial = {"criterion": criterion.code}
+        if entry:
+            initial.update(value=entry.value.normalize(), justification=entry.justification)
+        forms.append(
+            (criterion, entry, EnteredScoreForm(data, initial=initial, prefix=criterion.code))
+        )
+    if request.method == "POST":
+        match = next((f for c, _, f in forms if c.code == posted), None)
+        criterion = next((c for c in criteria if c.code == posted), None)
+        if match is None:
+            messages.error(request, "Choose a criterion to enter a score for.")
+            return redirect(candidate)
+        if match.is_valid():
+            try:
+                entered_score_save(
+                    candidate=candidate,
+                    criterion=criterion,
+                    value=match.cleaned_data["value"],
+                    justification=match.cleaned_data["justification"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                _apply_service_errors(match, error)
+            else:
+                messages.success(request, f"{criterion.name} saved; scores are being recomputed.")
+                return redirect(candidate)
+    history = history_rows(
+        EnteredScore.history.filter(candidate_id=candidate.pk).select_related("history_user")
+    )
+    return render(
+        request,
+        "scoring/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "evaluation": evaluation,
+            "forms": forms,
+            "history": history,
+            "can_edit": has_perm(request.user, Perm.EDIT_EVALUATIONS) and evaluation.is_open,
+        },
+    )
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def candidate_remove_view(request, candidate_id: int):
+    candidate = get_candidate_for(request.user, candidate_id, write=True)
+    evaluation = candidate.evaluation
+    try:
+        candidate_remove(candidate=candidate, user=request.user)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, f"{candidate.cmo} removed from the candidates.")
+    return redirect(evaluation)
+
+
+@role_required(Perm.VIEW)
+def report_status(request, comparisonreport_id: int):
+    report = get_object_or_404(
+        ComparisonReport.objects.select_related("evaluation"), pk=comparisonreport_id
+    )
+    return render(request, "scoring/_report_row.html", {"report": report})
+
+
+@require_GET
+@role_required(Perm.VIEW)
+def report_download(request, comparisonreport_id: int):
+    report = get_object_or_404(ComparisonReport, pk=comparisonreport_id)
+    if report.status != ComparisonReport.Status.READY or not report.pdf:
+        raise Http404("This report is not ready.")
+    return FileResponse(
+        report.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"comparison-{report.evaluation_id}-{report.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@role_required(Perm.VIEW)
+def scoringmodel_list(request):
+    models = ScoringModel.objects.prefetch_related(Prefetch("versions", to_attr="all_versions"))
+    return render(request, "scoring/scoringmodel_list.html", {"models": models})
+
+
+@role_required(Perm.VIEW)
+def scoringmodel_detail(request, scoringmodel_id: int):
+    scoring_model = get_object_or_404(ScoringModel, pk=scoringmodel_id)
+    versions = list(
+        scoring_model.versions.select_related("created_by").prefetch_related("criteria")
+    )
+    codes = []
+    for version in reversed(versions):
+        for c in version.criteria.all():
+            if (c.code, c.name) not in codes:
+                codes.append((c.code, c.name))
+    matrix = [
+        (
+            version,
+            [
+                next((c.weight for c in version.criteria.all() if c.code == code), None)
+                for code, _ in codes
+            ],
+        )
+        for version in versions
+    ]
+    return render(
+        request,
+        "scoring/scoringmodel_detail.html",
+        {
+            "model": scoring_model,
+            "current": versions[0] if versions else None,
+            "codes": codes,
+            "matrix": matrix,
+        },
+    )
+
+
+@role_required(Perm.EDIT_EVALUATIONS)
+def scoringmodel_create(request):
+    form = ScoringModelForm(
+        request.POST or None,
+        initial={"based_on": ScoringModel.objects.filter(is_default=True).first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            scoring_model = scoring_model_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Scoring model {scoring_model} created.")
+            return redirect(scoring_model)
+    return render(request, "scoring/scoringmodel_form.html", {"form": form})
+
+
+@role_required(Perm.EDIT_EVALUATIONS)
+def scoringmodel_edit(request, scoringmodel_id: int):
+    scoring_model = get_object_or_404(ScoringModel, pk=scoringmodel_id)
+    initial = [criterion_dict(c) for c in scoring_model.current_version.criteria.all()]
+    formset = CriterionFormSet(request.POST or None, initial=initial, prefix="criteria")
+    note = VersionNoteForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid() and note.is_valid():
+        criteria = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("code")]
+        try:
+            model_version_create(
+                scoring_model=scoring_model,
+                criteria=criteria,
+                user=request.user,
+                note=note.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, "New version saved.")
+            return redirect(scoring_model)
+    return render(
+        request,
+        "scoring/scoringmodel_edit.html",
+        {"model": scoring_model, "formset": formset, "note_form": note, "errors": errors},
+    )

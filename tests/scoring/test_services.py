@@ -1,0 +1,280 @@
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from cmoselect.events import scoring_inputs_changed
+from scoring.compute import cmo_scores_compute, evaluation_compute
+from scoring.models import Candidate, CmoScore, Evaluation, ScoringModel
+from scoring.services import (
+    candidates_add,
+    criteria_validate,
+    criterion_dict,
+    entered_score_save,
+    model_version_create,
+)
+from tests.factories import CandidateFactory, CmoFactory, EvaluationFactory, SiteFactory
+from tests.scoring.conftest import give
+
+pytestmark = pytest.mark.django_db
+
+
+def default_criteria():
+    model = ScoringModel.objects.get(is_default=True)
+    return model, [criterion_dict(c) for c in model.current_version.criteria.all()]
+
+
+def test_the_default_model_ships_with_weights_adding_up_to_100():
+    model, criteria = default_criteria()
+    assert model.current_version.number == 1
+    assert sum(c["weight"] for c in criteria) == 100
+    criteria_validate(criteria)
+
+
+def test_weights_that_do_not_add_up_to_100_are_refused_with_the_sum(sourcing):
+    model, criteria = default_criteria()
+    criteria[0]["weight"] += 5
+    with pytest.raises(ValidationError) as error:
+        model_version_create(scoring_model=model, criteria=criteria, user=sourcing, note="More fit")
+    assert error.value.message_dict["weights"] == [
+        "The weights add up to 105; they must add up to exactly 100."
+    ]
+    assert model.versions.count() == 1
+
+
+def test_weights_out_of_range_and_duplicate_codes_are_refused():
+    _, criteria = default_criteria()
+    criteria[0]["weight"], criteria[1]["weight"] = 120, -80
+    with pytest.raises(ValidationError, match="Weights run from 0 to 100"):
+        criteria_validate(criteria)
+    _, criteria = default_criteria()
+    criteria[1]["code"] = criteria[0]["code"]
+    with pytest.raises(ValidationError, match="its own code"):
+        criteria_validate(criteria)
+
+
+def test_saving_weights_makes_a_new_version_and_keeps_the_old(sourcing):
+    model, criteria = default_criteria()
+    criteria[0]["weight"] -= 10
+    criteria[1]["weight"] += 10
+    version = model_version_create(
+        scoring_model=model, criteria=criteria, user=sourcing, note="Compliance first"
+    )
+    assert version.number == 2
+    assert model.current_version == version
+    assert [c.weight for c in model.versions.get(number=1).criteria.all()][:2] == [20, 20]
+    assert [c.weight for c in version.criteria.all()][:2] == [10, 30]
+
+
+def test_computing_an_evaluation_ranks_explains_and_links_every_figure(evaluation):
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    assert evaluation.scored_version == ScoringModel.objects.get(is_default=True).current_version
+    assert evaluation.scored_at is not None and evaluation.pending_since is None
+    rows = {c.cmo.legal_name: c for c in evaluation.candidates.select_related("cmo")}
+    basel, cork, hyd = (
+        rows["Basel Biologics AG"],
+        rows["Cork Sterile Ltd"],
+        rows["Hyderabad Fine Chemicals"],
+    )
+    # Basel: capability 100, capacity 170k/100k → 1.7 → 100, two sites CH+US → 100.
+    assert basel.score_of("capability_fit") == 100.0
+    assert basel.score_of("capacity_fit") == 100.0
+    assert basel.score_of("supply_risk") == 100.0
+    assert basel.rank == 1 and basel.total == 100.0
+    # Cork: one site, 60k of 100k → 48, single site → 60.
+    assert cork.score_of("capacity_fit") == 48.0
+    assert cork.score_of("supply_risk") == 60.0
+    assert cork.rank == 2
+    # Hyderabad: vials only claimed (below demonstrated) → knocked out by capability fit.
+    assert hyd.knocked_out and hyd.rank is None
+    assert hyd.knockout_reasons == [
+        "Required capability not met: Sterile liquid vials (below demonstrated)"
+    ]
+    assert hyd.explanation.startswith("Excluded: Required capability not met")
+    for candidate in rows.values():
+        for figure in candidate.breakdown:
+            assert figure["url"] or figure["score"] is None, figure
+    # Data the other apps do not provide yet shows no data rather than a number.
+    assert basel.score_of("cost") is None
+    assert "No data for" in basel.explanation
+
+
+def test_entered_scores_need_a_justification_and_are_normalised_across_candidates(
+    evaluation, sourcing, django_capture_on_commit_callbacks
+):
+    criteria = {c.code: c for c in evaluation.scoring_model.current_version.criteria.all()}
+    basel, cork, _ = evaluation.candidates.order_by("cmo__legal_name")
+    with pytest.raises(ValidationError) as error:
+        entered_score_save(
+            candidate=basel,
+            criterion=criteria["communication"],
+            value=6,
+            justification="",
+            user=sourcing,
+        )
+    assert set(error.value.message_dict) == {"value"}
+    with pytest.raises(ValidationError, match="Write why"):
+        entered_score_save(
+            candidate=basel,
+            criterion=criteria["communication"],
+            value=4,
+            justification=" ",
+            user=sourcing,
+        )
+    with pytest.raises(ValidationError, match="computed, not entered"):
+        entered_score_save(
+            candidate=basel,
+            criterion=criteria["audit_outcome"],
+            value=4,
+            justification="x",
+            user=sourcing,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        entered_score_save(
+            candidate=basel,
+            criterion=criteria["cost"],
+            value=Decimal("12.50"),
+            justification="Quote Q-17",
+            user=sourcing,
+        )
+        entered_score_save(
+            candidate=cork,
+            criterion=criteria["cost"],
+            value=Decimal("10"),
+            justification="Quote C-3",
+            user=sourcing,
+        )
+    basel.refresh_from_db()
+    cork.refresh_from_db()
+    assert cork.score_of("cost") == 100.0
+    assert basel.score_of("cost") == 80.0
+    assert basel.entries.get().history.first().history_user == sourcing
+
+
+@pytest.fixture
+def count_computations(monkeypatch):
+    from scoring import compute
+
+    runs = []
+    original = compute.figures_for
+
+    def counting(**kwargs):
+        runs.append("evaluation" if kwargs.get("entries") is not None else "cmos")
+        return original(**kwargs)
+
+    monkeypatch.setattr(compute, "figures_for", counting)
+    return runs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_within_one_transaction_are_computed_once(evaluation, sourcing, count_computations):
+    criteria = {c.code: c for c in evaluation.scoring_model.current_version.criteria.all()}
+    cork = evaluation.candidates.get(cmo=evaluation.cmos["Cork Sterile Ltd"])
+    with transaction.atomic():
+        entered_score_save(
+            candidate=cork,
+            criterion=criteria["cost"],
+            value=Decimal(9),
+            justification="Quote",
+            user=sourcing,
+        )
+        candidates_add(evaluation=evaluation, cmos=[CmoFactory()], user=sourcing)
+        assert Evaluation.objects.get(pk=evaluation.pk).pending_since is not None
+    assert count_computations == ["evaluation"]
+    evaluation.refresh_from_db()
+    assert evaluation.pending_since is None and evaluation.scored_at is not None
+    assert evaluation.candidates.count() == 4
+    assert evaluation.candidates.get(pk=cork.pk).score_of("cost") == 100.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_input_change_announced_twice_is_rescored_once_through_a_worker(
+    evaluation, settings, django_db_blocker, count_computations
+):
+    """Through the broker (Redis when configured, else Celery's in-memory one) to a worker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from cmoselect.celery import app as celery_app
+
+    settings.SCORING_DEBOUNCE_SECONDS = 1
+    evaluation_compute(evaluation=evaluation)
+    count_computations.clear()
+    cork = evaluation.cmos["Cork Sterile Ltd"]
+    celery_app.conf.task_always_eager = False
+    with (
+        django_db_blocker.unblock(),
+        start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+    ):
+        site = SiteFactory(cmo=cork, country="US")
+        give(site, evaluation.needs.first().capability, 2, 90_000)
+        give(site, evaluation.needs.last().capability, 2)
+        scoring_inputs_changed(cmo_ids=[cork.pk], reason="capabilities imported")
+        scoring_inputs_changed(cmo_ids=[cork.pk], reason="capabilities imported again")
+        assert Evaluation.objects.get(pk=evaluation.pk).pending_since is not None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and count_computations.count("cmos") < 2:
+            time.sleep(0.1)
+        while (
+            time.monotonic() < deadline and Evaluation.objects.get(pk=evaluation.pk).pending_since
+        ):
+            time.sleep(0.1)
+    evaluation.refresh_from_db()
+    assert evaluation.pending_since is None and evaluation.pending_token == ""
+    # The first request was superseded by the second within the debounce delay.
+    assert count_computations.count("evaluation") == 1
+    cork_row = evaluation.candidates.get(cmo=cork)
+    assert cork_row.score_of("capacity_fit") == 100.0  # 150k of 100k now
+    assert cork_row.score_of("supply_risk") == 100.0
+    assert CmoScore.objects.filter(cmo=cork).exists()
+
+
+def test_a_superseded_request_does_not_compute_and_a_stale_one_computes_anyway(evaluation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        pending_since=timezone.now(), pending_token="new"
+    )
+    evaluation.refresh_from_db()
+    assert evaluation_compute(evaluation=evaluation, token="old") is False
+    assert Evaluation.objects.get(pk=evaluation.pk).scored_at is None
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        pending_since=timezone.now() - timedelta(minutes=5)
+    )
+    evaluation.refresh_from_db()
+    assert evaluation_compute(evaluation=evaluation, token="old") is True
+    assert Evaluation.objects.get(pk=evaluation.pk).pending_token == ""
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_computing_costs_the_same_queries_for_3_or_30_candidates(n, sourcing, capabilities):
+    evaluation = EvaluationFactory(created_by=sourcing)
+    for _ in range(n):
+        site = SiteFactory()
+        give(site, capabilities["vials"], 2, 1000)
+        CandidateFactory(evaluation=evaluation, cmo=site.cmo)
+    with CaptureQueriesContext(connection) as queries:
+        evaluation_compute(evaluation=evaluation)
+    assert len(queries) == 12, [q["sql"] for q in queries]
+    assert Candidate.objects.filter(evaluation=evaluation, total__isnull=False).count() == n
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_the_bulk_qualification_score_costs_constant_queries_per_batch(n, capabilities):
+    for _ in range(n):
+        give(SiteFactory(), capabilities["vials"], 2, 1000)
+    CmoFactory()  # a CMO without sites
+    with CaptureQueriesContext(connection) as queries:
+        assert cmo_scores_compute() == n + 1
+    assert len(queries) == 7, [q["sql"] for q in queries]
+    scores = CmoScore.objects.all()
+    assert scores.count() == n + 1
+    # Without needs or entered scores, capability fit and cost have no data.
+    score = scores.filter(cmo__sites__isnull=False).first()
+    assert score.breakdown[0]["score"] is None
+    assert score.total == 60.0  # only supply risk has data: one site in CH → 60

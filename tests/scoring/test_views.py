@@ -1,0 +1,296 @@
+import subprocess
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from scoring.compute import cmo_scores_compute, evaluation_compute, evaluation_scores_hash
+from scoring.models import ComparisonReport, Decision, Evaluation, ScoringModel
+from tests.conftest import PASSWORD
+from vendors.models import QualificationStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sourcing_creates_an_evaluation_with_needs(client_for, sourcing, capabilities):
+    client = client_for(sourcing)
+    model = ScoringModel.objects.get(is_default=True)
+    response = client.post(
+        reverse("scoring:evaluation_create"),
+        {
+            "name": "ABX-7 fill-finish",
+            "product": "ABX-7",
+            "phase": "phase_1",
+            "annual_volume": "20000",
+            "volume_unit": "vials/year",
+            "scoring_model": model.pk,
+            "needs-TOTAL_FORMS": "3",
+            "needs-INITIAL_FORMS": "0",
+            "needs-0-capability": capabilities["vials"].pk,
+            "needs-0-min_level": "2",
+            "needs-1-capability": "",
+            "needs-1-min_level": "2",
+            "needs-2-capability": "",
+            "needs-2-min_level": "2",
+        },
+    )
+    evaluation = Evaluation.objects.get(name="ABX-7 fill-finish")
+    assert response.status_code == 302 and response.url == evaluation.get_absolute_url()
+    assert list(evaluation.needs.values_list("capability", "min_level")) == [
+        (capabilities["vials"].pk, 2)
+    ]
+    assert evaluation.history.first().history_user == sourcing
+
+
+def test_the_same_capability_twice_is_refused_beside_the_needs(client_for, sourcing, capabilities):
+    vials = capabilities["vials"].pk
+    response = client_for(sourcing).post(
+        reverse("scoring:evaluation_create"),
+        {
+            "name": "x",
+            "product": "x",
+            "phase": "phase_1",
+            "scoring_model": ScoringModel.objects.get(is_default=True).pk,
+            "needs-TOTAL_FORMS": "2",
+            "needs-INITIAL_FORMS": "0",
+            "needs-0-capability": vials,
+            "needs-0-min_level": "2",
+            "needs-1-capability": vials,
+            "needs-1-min_level": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "is listed twice" in response.content.decode()
+
+
+def test_the_detail_page_shows_ranks_explanations_and_links(client_for, qa, evaluation):
+    evaluation_compute(evaluation=evaluation)
+    page = client_for(qa).get(evaluation.get_absolute_url()).content.decode()
+    assert "Ranked 1st of 3" in page
+    assert "Excluded" in page
+    assert 'id="what-if-data"' in page
+    cork = evaluation.cmos["Cork Sterile Ltd"]
+    assert f'href="/cmos/{cork.pk}/#sites"' in page
+
+
+def test_a_pending_recomputation_polls_and_stops_when_done(client_for, qa, evaluation):
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        pending_since="2026-01-01T00:00Z", pending_token="t"
+    )
+    client = client_for(qa)
+    url = evaluation.get_absolute_url() + "?fragment=scores"
+    pending = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Recomputing" in pending and 'hx-trigger="every 2s"' in pending
+    evaluation_compute(evaluation=Evaluation.objects.get(pk=evaluation.pk))
+    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Recomputing" not in done and "every 2s" not in done and "Ranked 1st" in done
+
+
+def test_saving_what_if_weights_needs_100_and_makes_a_version(
+    client_for, sourcing, evaluation, django_capture_on_commit_callbacks
+):
+    evaluation_compute(evaluation=evaluation)
+    client = client_for(sourcing)
+    url = reverse("scoring:evaluation_weights", args=[evaluation.pk])
+    criteria = list(evaluation.scoring_model.current_version.criteria.all())
+    weights = {f"weight_{c.code}": c.weight for c in criteria}
+    weights["weight_capability_fit"] = 30
+    response = client.post(url, {**weights, "note": "Fit matters more"}, follow=True)
+    assert "The weights add up to 110" in response.content.decode()
+    weights["weight_compliance"] = 10
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**weights, "note": "Fit matters more"})
+    model = evaluation.scoring_model
+    assert model.current_version.number == 2
+    assert model.current_version.criteria.get(code="capability_fit").weight == 30
+    evaluation.refresh_from_db()
+    assert evaluation.scored_version == model.current_version
+
+
+def test_entered_scores_are_saved_from_the_candidate_page(
+    client_for, sourcing, evaluation, django_capture_on_commit_callbacks
+):
+    candidate = evaluation.candidates.first()
+    client = client_for(sourcing)
+    url = candidate.get_absolute_url()
+    response = client.post(
+        url,
+        {
+            "criterion": "communication",
+            "communication-criterion": "communication",
+            "communication-value": "4",
+            "communication-justification": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            {
+                "criterion": "communication",
+                "communication-criterion": "communication",
+                "communication-value": "4",
+                "communication-justification": "Weekly calls, minutes sent",
+            },
+        )
+    candidate.refresh_from_db()
+    assert candidate.score_of("communication") == 75.0
+
+
+def test_csv_export_has_one_row_per_candidate(client_for, qa, evaluation):
+    evaluation_compute(evaluation=evaluation)
+    response = client_for(qa).get(reverse("scoring:evaluation_csv", args=[evaluation.pk]))
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("Rank,CMO,Total,Excluded,Capability fit (20%)")
+    assert lines[1].startswith("1,Basel Biologics AG,100.0")
+    assert len(lines) == 4
+    xlsx = client_for(qa).get(reverse("scoring:evaluation_xlsx", args=[evaluation.pk]))
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_a_manager_signs_the_decision_with_the_password_and_moves_the_cmo(
+    client_for, manager, evaluation
+):
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    basel = evaluation.candidates.get(rank=1)
+    client = client_for(manager)
+    url = reverse("scoring:evaluation_decide", args=[evaluation.pk])
+    data = {
+        "candidate": basel.pk,
+        "meaning": "selected",
+        "rationale": "Best fit and capacity",
+        "new_status": QualificationStatus.UNDER_EVALUATION,
+        "password": "wrong",
+    }
+    response = client.post(url, data)
+    assert "The password is not correct" in response.content.decode()
+    assert not Decision.objects.exists()
+    expected_hash = evaluation_scores_hash(evaluation)
+    response = client.post(url, {**data, "password": PASSWORD})
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.signed_by == manager and decision.scores_hash == expected_hash
+    assert decision.scores_snapshot["candidates"][0]["cmo__legal_name"] == "Basel Biologics AG"
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.DECIDED
+    basel.cmo.refresh_from_db()
+    assert basel.cmo.qualification_status == QualificationStatus.UNDER_EVALUATION
+    assert basel.cmo.status_changes.get().changed_by == manager
+
+
+def test_a_knocked_out_candidate_cannot_be_selected(client_for, manager, evaluation):
+    evaluation_compute(evaluation=evaluation)
+    excluded = evaluation.candidates.get(knocked_out=True)
+    response = client_for(manager).post(
+        reverse("scoring:evaluation_decide", args=[evaluation.pk]),
+        {"candidate": excluded.pk, "meaning": "selected", "rationale": "x", "password": PASSWORD},
+    )
+    assert response.status_code == 200 and not Decision.objects.exists()
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_the_comparison_pdf_holds_candidates_scores_and_the_decision(
+    client_for, manager, evaluation, django_capture_on_commit_callbacks
+):
+    evaluation_compute(evaluation=evaluation)
+    client = client_for(manager)
+    basel = evaluation.candidates.get(rank=1)
+    client.post(
+        reverse("scoring:evaluation_decide", args=[evaluation.pk]),
+        {
+            "candidate": basel.pk,
+            "meaning": "selected",
+            "rationale": "Best fit and capacity",
+            "password": PASSWORD,
+        },
+    )
+    ids = list(evaluation.candidates.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("scoring:evaluation_report", args=[evaluation.pk]), {"candidate": ids})
+    report = ComparisonReport.objects.get()
+    assert report.status == ComparisonReport.Status.READY and report.with_decision
+    response = client.get(reverse("scoring:comparisonreport_download", args=[report.pk]))
+    text = pdf_text(b"".join(response.streaming_content))
+    for name in ("Basel Biologics AG", "Cork Sterile Ltd", "Hyderabad Fine Chemicals"):
+        assert name in text
+    assert "Decision: Basel Biologics AG selected." in text
+    assert "Best fit and capacity" in text
+    cork = evaluation.candidates.get(cmo__legal_name="Cork Sterile Ltd")
+    assert f"{cork.total:.1f}" in text
+    assert "Required capability not met" in text
+
+
+def test_a_report_needs_two_to_ten_candidates(client_for, qa, evaluation):
+    evaluation_compute(evaluation=evaluation)
+    one = evaluation.candidates.first()
+    response = client_for(qa).post(
+        reverse("scoring:evaluation_report", args=[evaluation.pk]),
+        {"candidate": [one.pk]},
+        follow=True,
+    )
+    assert "Compare from 2 to 10 candidates (1 chosen)" in response.content.decode()
+    assert not ComparisonReport.objects.exists()
+
+
+def test_a_report_not_ready_is_not_downloadable(client_for, qa, evaluation):
+    report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=qa)
+    assert (
+        client_for(qa)
+        .get(reverse("scoring:comparisonreport_download", args=[report.pk]))
+        .status_code
+        == 404
+    )
+    row = (
+        client_for(qa)
+        .get(reverse("scoring:comparisonreport_status", args=[report.pk]))
+        .content.decode()
+    )
+    assert "Queued" in row and "every 2s" in row
+    report.status = "ready"
+    report.pdf.save("r.pdf", ContentFile(b"%PDF"))
+    row = (
+        client_for(qa)
+        .get(reverse("scoring:comparisonreport_status", args=[report.pk]))
+        .content.decode()
+    )
+    assert "Download PDF" in row and "every 2s" not in row
+
+
+def test_the_cmo_list_sorts_by_qualification_score(client_for, qa, evaluation):
+    cmo_scores_compute()
+    response = client_for(qa).get(reverse("vendors:cmo_list") + "?ordering=-score")
+    page = response.content.decode()
+    assert "Score" in page
+    # Basel: sites in CH and US (100); Cork: one site (60); Hyderabad: two sites, both in IN (55)
+    assert (
+        page.index("Basel Biologics AG")
+        < page.index("Cork Sterile Ltd")
+        < page.index("Hyderabad Fine Chemicals")
+    )
+
+
+@pytest.mark.parametrize("n", [3, 20])
+def test_the_evaluation_page_costs_the_same_queries_for_3_or_20_candidates(
+    n, client_for, qa, sourcing, capabilities
+):
+    from tests.factories import CandidateFactory, EvaluationFactory, SiteFactory
+
+    evaluation = EvaluationFactory(created_by=sourcing)
+    for _ in range(n):
+        CandidateFactory(evaluation=evaluation, cmo=SiteFactory().cmo)
+    evaluation_compute(evaluation=evaluation)
+    client = client_for(qa)
+    client.get(evaluation.get_absolute_url())
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(evaluation.get_absolute_url())
+    assert len(queries) == 14, [q["sql"] for q in queries]
