@@ -88,8 +88,8 @@ def figures_for(
                     figure = rules.audit_outcome(None if audits is None else audits.get(cmo_id))
                 case Source.QUALITY_AGREEMENT:
                     figure = rules.quality_agreement(
-                        None if agreements is None else agreements.get(cmo_id),
-                        available=agreements is not None,
+                        agreements.get(cmo_id),
+                        contracts_url=f"{reverse('contracts:contract_list')}?cmo={cmo_id}",
                     )
                 case Source.CAPACITY_FIT:
                     figure = rules.capacity_fit(volume, unit, sites, capability_ids)

@@ -195,15 +195,14 @@ def audit_outcome(outcome) -> Figure:
     )
 
 
-def quality_agreement(status, *, available: bool) -> Figure:
+def quality_agreement(status, *, contracts_url: str = "") -> Figure:
     """100 with a signed quality agreement in force today, 0 without one. Knock-out: none in
-    force."""
-    if not available:
-        return no_data("contract data not available")
+    force. Without one, the figure links to the CMO's contracts (`contracts_url`)."""
     if status is None:
         return Figure(
             score=0.0,
             raw="no quality agreement in force",
+            url=contracts_url,
             note="no quality agreement",
             knockout="No quality agreement in force",
         )

@@ -1,29 +1,22 @@
 """Every read scoring makes of another app, one function per input.
 
 Each function takes many CMO ids at once and costs a constant number of queries, whatever the
-number of CMOs. Regulatory compliance, audit outcomes, quality agreements and the needs search
-come from modules of the vendors, audits and contracts apps; while one of them is not installed,
-`_provider` returns None and the criterion it feeds shows "no data" for every candidate.
+number of CMOs. A CMO with no data for an input (no regulatory record, no approved audit, no
+quality agreement) is simply absent from that input's dict, and its criterion shows "no data".
 """
 
-import importlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from audits.outcomes import AuditOutcome, latest_approved_audits
+from contracts.status import QualityAgreementStatus, quality_agreements_in_force
+from vendors.capabilities import NeedsResult
+from vendors.capabilities import needs_search as vendors_needs_search
+from vendors.compliance import ComplianceSummary, compliance_for_cmos
 from vendors.models import Site, SiteCapability
-
-
-def _provider(module: str):
-    """The named module, or None while the app that provides it has not shipped it."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name != module:
-            raise
-        return None
 
 
 @dataclass(frozen=True)
@@ -51,25 +44,25 @@ def sites(cmo_ids: Iterable[int]) -> dict[int, list[SiteFacts]]:
     return result
 
 
-def compliance(cmo_ids: Iterable[int], *, today: date | None = None) -> dict | None:
-    """ComplianceSummary per CMO, or None when regulatory history is not available."""
-    module = _provider("vendors.compliance")
-    return None if module is None else module.compliance_for_cmos(list(cmo_ids), today=today)
+def compliance(
+    cmo_ids: Iterable[int], *, today: date | None = None
+) -> dict[int, ComplianceSummary]:
+    """The regulatory compliance summary per CMO."""
+    return compliance_for_cmos(list(cmo_ids), today=today)
 
 
-def audit_outcomes(cmo_ids: Iterable[int]) -> dict | None:
-    """The latest approved audit per CMO, or None when audits are not available."""
-    module = _provider("audits.outcomes")
-    return None if module is None else module.latest_approved_audits(list(cmo_ids))
+def audit_outcomes(cmo_ids: Iterable[int]) -> dict[int, AuditOutcome]:
+    """The latest approved audit per CMO."""
+    return latest_approved_audits(list(cmo_ids))
 
 
-def quality_agreements(cmo_ids: Iterable[int], *, on: date | None = None) -> dict | None:
-    """The quality agreement in force per CMO, or None when contracts are not available."""
-    module = _provider("contracts.status")
-    return None if module is None else module.quality_agreements_in_force(list(cmo_ids), on=on)
+def quality_agreements(
+    cmo_ids: Iterable[int], *, on: date | None = None
+) -> dict[int, QualityAgreementStatus]:
+    """The quality agreement in force per CMO."""
+    return quality_agreements_in_force(list(cmo_ids), on=on)
 
 
-def needs_search(needs: Sequence[tuple[int, int]]):
-    """CMOs matching (capability id, minimum level) needs, or None when search is not available."""
-    module = _provider("vendors.capabilities")
-    return None if module is None else module.needs_search(list(needs))
+def needs_search(needs: Sequence[tuple[int, int]]) -> NeedsResult:
+    """CMOs matching (capability id, minimum level) needs, ranked by coverage."""
+    return vendors_needs_search(list(needs))

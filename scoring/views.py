@@ -201,8 +201,6 @@ def _needs_matches(evaluation: Evaluation, candidates: list[Candidate]):
     if not needs:
         return None
     result = sources.needs_search(needs)
-    if result is None:
-        return None
     taken = {c.cmo_id for c in candidates}
     return [m for m in list(result.full) + list(result.partial) if m.cmo.pk not in taken][:25]
 

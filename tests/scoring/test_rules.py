@@ -226,8 +226,8 @@ class Agreement:
     expiry_date: date | None = date(2027, 1, 1)
 
 
-def test_quality_agreement_in_force_scores_100_none_scores_0_unavailable_has_no_data():
-    assert rules.quality_agreement(Agreement(), available=True).score == 100.0
-    missing = rules.quality_agreement(None, available=True)
+def test_quality_agreement_in_force_scores_100_and_none_scores_0_linking_the_contracts():
+    assert rules.quality_agreement(Agreement()).score == 100.0
+    missing = rules.quality_agreement(None, contracts_url="/contracts/?cmo=7")
     assert (missing.score, missing.knockout) == (0.0, "No quality agreement in force")
-    assert rules.quality_agreement(None, available=False).score is None
+    assert missing.url == "/contracts/?cmo=7"

@@ -84,7 +84,11 @@ def test_computing_an_evaluation_ranks_explains_and_links_every_figure(evaluatio
     assert basel.score_of("capability_fit") == 100.0
     assert basel.score_of("capacity_fit") == 100.0
     assert basel.score_of("supply_risk") == 100.0
-    assert basel.rank == 1 and basel.total == 100.0
+    # No quality agreement in force → 0 on that criterion (weight 5); compliance and audit
+    # have no data and stay out: (20·100 + 10·100 + 10·100 + 5·0) / 45 = 88.89.
+    assert basel.score_of("quality_agreement") == 0.0
+    assert basel.score_of("compliance") is None and basel.score_of("audit_outcome") is None
+    assert basel.rank == 1 and basel.total == 88.89
     # Cork: one site, 60k of 100k → 48, single site → 60.
     assert cork.score_of("capacity_fit") == 48.0
     assert cork.score_of("supply_risk") == 60.0
@@ -260,7 +264,9 @@ def test_computing_costs_the_same_queries_for_3_or_30_candidates(n, sourcing, ca
         CandidateFactory(evaluation=evaluation, cmo=site.cmo)
     with CaptureQueriesContext(connection) as queries:
         evaluation_compute(evaluation=evaluation)
-    assert len(queries) == 12, [q["sql"] for q in queries]
+    # model, candidates, needs, sites + cells, compliance, audits, agreements, entered scores,
+    # and the writes: the same for 3 or 30 candidates
+    assert len(queries) == 15, [q["sql"] for q in queries]
     assert Candidate.objects.filter(evaluation=evaluation, total__isnull=False).count() == n
 
 
@@ -271,10 +277,11 @@ def test_the_bulk_qualification_score_costs_constant_queries_per_batch(n, capabi
     CmoFactory()  # a CMO without sites
     with CaptureQueriesContext(connection) as queries:
         assert cmo_scores_compute() == n + 1
-    assert len(queries) == 7, [q["sql"] for q in queries]
+    assert len(queries) == 10, [q["sql"] for q in queries]
     scores = CmoScore.objects.all()
     assert scores.count() == n + 1
     # Without needs or entered scores, capability fit and cost have no data.
     score = scores.filter(cmo__sites__isnull=False).first()
     assert score.breakdown[0]["score"] is None
-    assert score.total == 60.0  # only supply risk has data: one site in CH → 60
+    # Supply risk (one site in CH → 60, weight 10) and no quality agreement (0, weight 5).
+    assert score.total == 40.0

@@ -35,46 +35,16 @@ def test_sites_gives_each_cmo_its_sites_and_capability_cells(capabilities):
     )
 
 
-def test_a_module_not_yet_installed_gives_none_and_a_broken_one_raises():
-    assert sources._provider("vendors.no_such_module") is None
-    with pytest.raises(ModuleNotFoundError):
-        sources._provider("no_such_package.module")
-
-
 @pytest.mark.parametrize(
-    ("module", "read"),
-    [
-        ("vendors.compliance", sources.compliance),
-        ("audits.outcomes", sources.audit_outcomes),
-        ("contracts.status", sources.quality_agreements),
-    ],
+    "read", [sources.compliance, sources.audit_outcomes, sources.quality_agreements]
 )
-def test_each_other_app_input_costs_constant_queries(module, read):
-    pytest.importorskip(module)
+def test_each_other_app_input_costs_constant_queries(read):
     few, many = make_cmos(2), make_cmos(25)
     assert isinstance(read(few), dict)
     assert queries_for(read, few) == queries_for(read, many)
 
 
-@pytest.mark.parametrize("module", ["vendors.compliance", "audits.outcomes", "contracts.status"])
-def test_an_input_whose_module_is_missing_is_no_data_for_every_candidate(module, evaluation):
-    from importlib.util import find_spec
-
-    from scoring.compute import evaluation_compute
-
-    if find_spec(module) is not None:
-        pytest.skip(f"{module} is installed")
-    code = {
-        "vendors.compliance": "compliance",
-        "audits.outcomes": "audit_outcome",
-        "contracts.status": "quality_agreement",
-    }[module]
-    evaluation_compute(evaluation=evaluation)
-    assert all(c.score_of(code) is None for c in evaluation.candidates.all())
-
-
-def test_the_needs_search_is_used_when_installed(capabilities):
-    pytest.importorskip("vendors.capabilities")
+def test_the_needs_search_finds_a_site_at_or_above_the_minimum_level(capabilities):
     site = SiteFactory()
     give(site, capabilities["vials"], 3)
     result = sources.needs_search([(capabilities["vials"].pk, 2)])

@@ -143,7 +143,7 @@ def test_csv_export_has_one_row_per_candidate(client_for, qa, evaluation):
     response = client_for(qa).get(reverse("scoring:evaluation_csv", args=[evaluation.pk]))
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("Rank,CMO,Total,Excluded,Capability fit (20%)")
-    assert lines[1].startswith("1,Basel Biologics AG,100.0")
+    assert lines[1].startswith("1,Basel Biologics AG,88.9")
     assert len(lines) == 4
     xlsx = client_for(qa).get(reverse("scoring:evaluation_xlsx", args=[evaluation.pk]))
     assert xlsx.content[:2] == b"PK"
