@@ -2,7 +2,10 @@ import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from cmoselect.celery import app as celery_app
 from cmoselect.roles import ADMIN, MANAGER, QA, SOURCING
@@ -18,6 +21,30 @@ def _tasks_run_eagerly():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+# Data migrations that load reference data (site types, roles, the capability taxonomy, the
+# default checklist and scoring model), with the function that loads it.
+REFERENCE_DATA = [
+    ("vendors.migrations.0002_reference_data", "forwards"),
+    ("vendors.migrations.0005_capability_taxonomy", "forwards"),
+    ("audits.migrations.0002_default_gmp_template", "load"),
+    ("scoring.migrations.0002_default_model", "forwards"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Reload reference data for a transactional test: the one before it flushed every table.
+
+    pytest-django runs transactional tests after all the others, so only they need this.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

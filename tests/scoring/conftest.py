@@ -1,27 +1,9 @@
-import importlib
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 
 from tests.factories import CmoFactory, EvaluationFactory, SiteFactory
 from vendors.models import Capability, CapabilityLevel, SiteCapability
-
-REFERENCE_MIGRATIONS = [
-    "vendors.migrations.0002_reference_data",
-    "vendors.migrations.0005_capability_taxonomy",
-    "scoring.migrations.0002_default_model",
-]
-
-
-@pytest.fixture(autouse=True)
-def reference_data(request):
-    """Data migrations' rows, restored after a transactional test elsewhere flushed them."""
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    request.getfixturevalue("_django_db_helper")
-    for name in REFERENCE_MIGRATIONS:
-        importlib.import_module(name).forwards(apps, None)
 
 
 @pytest.fixture
