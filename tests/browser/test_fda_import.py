@@ -1,3 +1,4 @@
+import importlib
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,16 @@ DECRS = (
 )
 
 
+@pytest.fixture
+def taxonomy():
+    """Transactional tests flush the database, taking the migrated taxonomy with it."""
+    from django.apps import apps
+
+    importlib.import_module("vendors.migrations.0005_capability_taxonomy").forwards(apps, None)
+
+
 def test_a_manager_imports_registrations_and_finds_the_site_in_the_matrix(
-    live_server, login, manager
+    live_server, login, manager, taxonomy
 ):
     page = login(manager)
     page.get_by_role("link", name="Capabilities").click()
