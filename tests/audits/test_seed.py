@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -8,11 +10,13 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_adds_an_audit_in_every_status_once(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", "--with-users", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--with-users", stdout=io.StringIO())
     assert set(Audit.objects.values_list("status", flat=True)) == set(Audit.Status.values)
     approved = Audit.objects.get(status=Audit.Status.APPROVED)
-    assert approved.findings.count() == 3 and approved.findings.filter(capa__status="closed").exists()
+    assert (
+        approved.findings.count() == 3 and approved.findings.filter(capa__status="closed").exists()
+    )
     assert Signature.objects.filter(audit=approved).exists()
     assert AuditReport.objects.get(audit=approved).status == AuditReport.Status.READY
-    call_command("seed_demo", "--with-users", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--with-users", stdout=io.StringIO())
     assert Audit.objects.count() == 6

@@ -32,7 +32,11 @@ def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
     block.get_by_label("Comment").press("Tab")
     expect(page.locator("#progress")).to_contain_text("2 of 4 answered")
     block.locator("input[type=file]").set_input_files(
-        {"name": "line-clearance.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}
+        {
+            "name": "line-clearance.png",
+            "mimeType": "image/png",
+            "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64),
+        }
     )
     block.get_by_role("button", name="Upload").click()
     expect(page.locator(f"#evidence-{first.pk}")).to_contain_text("line-clearance.png")
@@ -57,11 +61,15 @@ def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
     expect(lab_block.locator(".badge.sev-major")).to_contain_text("F01")
 
     page.reload()
-    expect(page.locator(f"#q-{lab[1].pk} textarea[name=value]")).to_have_value("Methods transferred in 2024")
+    expect(page.locator(f"#q-{lab[1].pk} textarea[name=value]")).to_have_value(
+        "Methods transferred in 2024"
+    )
     expect(page.locator(f"#q-{lab[0].pk}").get_by_label("No", exact=True)).to_be_checked()
     page.get_by_role("link", name=re.compile(r"1\. Quality system")).first.click()
     expect(page.locator(f"#q-{first.pk}").get_by_label("Yes")).to_be_checked()
-    expect(page.locator(f"#q-{first.pk}").get_by_label("Comment")).to_have_value("SOP QA-001 rev 7 seen")
+    expect(page.locator(f"#q-{first.pk}").get_by_label("Comment")).to_have_value(
+        "SOP QA-001 rev 7 seen"
+    )
     expect(page.locator(f"#evidence-{first.pk}")).to_contain_text("line-clearance.png")
     assert Answer.objects.filter(audit=audit).exclude(value="").count() == 4
     assert Evidence.objects.filter(answer=first).count() == 1
