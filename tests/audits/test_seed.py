@@ -8,9 +8,9 @@ from audits.models import Audit, AuditReport, Signature
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_adds_an_audit_in_every_status_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", "--with-users", stdout=io.StringIO())
+def test_seed_demo_adds_an_audit_in_every_status_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--with-users", stdout=io.StringIO())
     assert set(Audit.objects.values_list("status", flat=True)) == set(Audit.Status.values)
     approved = Audit.objects.get(status=Audit.Status.APPROVED)
     assert (

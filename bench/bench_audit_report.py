@@ -1,0 +1,198 @@
+"""Benchmark: the PDF audit report task and the answer save.
+
+Builds, in a scratch SQLite database (or the database named by BENCH_DATABASE_URL), an audit
+with 150 answered questions, 30 findings and 20 evidence files; then prints:
+- the whole report task (fetch, fingerprint, context, HTML, WeasyPrint, file save), median of 3,
+  beside WeasyPrint's own render time of the same final HTML, and their ratio;
+- the server time of one answer save through the htmx endpoint, p50/p95 of 200 saves.
+
+Run: .venv/bin/python bench/bench_audit_report.py
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+scratch = tempfile.mkdtemp(prefix="cmoselect-bench-")
+os.environ["DATABASE_URL"] = (
+    os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+)
+os.environ["MEDIA_ROOT"] = f"{scratch}/media"
+os.environ.pop("CELERY_BROKER_URL", None)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmoselect.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+
+import django  # noqa: E402
+
+django.setup()
+
+from datetime import date  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from audits.models import (  # noqa: E402
+    Audit,
+    AuditReport,
+    ChecklistQuestion,
+    ChecklistSection,
+    ChecklistTemplate,
+    Finding,
+    Severity,
+    TemplateVersion,
+)
+from audits.services import (  # noqa: E402
+    answer_save,
+    audit_create,
+    evidence_add,
+    finding_create,
+)
+from audits.services.reports import report_html  # noqa: E402
+from audits.tasks import render_audit_report  # noqa: E402
+from cmoselect.pdf import html_to_pdf  # noqa: E402
+from vendors.models import Cmo, Site  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(2048)
+
+
+def build():
+    call_command("migrate", verbosity=0)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = get_user_model().objects.create_user(
+        "bench-qa", password="bench-password-1", first_name="Bea", last_name="Auditor"
+    )
+    user.groups.add(Group.objects.get_or_create(name="QA")[0])
+    template = ChecklistTemplate.objects.create(name="Benchmark checklist")
+    version = TemplateVersion.objects.create(template=template, number=1, status="published")
+    for s in range(1, 11):
+        section = ChecklistSection.objects.create(
+            version=version, position=s, title=f"Section {s} of the benchmark checklist"
+        )
+        ChecklistQuestion.objects.bulk_create(
+            ChecklistQuestion(
+                section=section,
+                position=q,
+                text=f"Does the site keep records for control {s}.{q} as the procedure requires, "
+                "reviewed and approved by the quality unit?",
+                reference=f"21 CFR 211.{100 + q}",
+                answer_type="rating" if q % 3 == 0 else "yes_no",
+                weight=2,
+            )
+            for q in range(1, 16)
+        )
+    cmo = Cmo.objects.create(legal_name="Benchmark Biologics AG", headquarters_country="CH")
+    site = Site.objects.create(cmo=cmo, name="Benchmark Visp", country="CH", city="Visp")
+    audit = audit_create(
+        audit=Audit(
+            site=site,
+            template_version=version,
+            planned_start=date(2026, 3, 2),
+            planned_end=date(2026, 3, 4),
+            lead_auditor=user,
+            scope="Everything",
+        ),
+        team=[user],
+        user=user,
+    )
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.IN_PROGRESS)
+    audit.refresh_from_db()
+    answers = list(audit.answers.select_related("audit", "question__section"))
+    for i, answer in enumerate(answers):
+        value = (
+            str(i % 5) if answer.question.answer_type == "rating" else ("yes" if i % 7 else "no")
+        )
+        answer_save(
+            answer=answer,
+            user=user,
+            value=value,
+            comment=f"Observed on the tour, item {i}; records sampled and found complete.",
+            expected_version=0,
+        )
+    severities = [Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.OBSERVATION]
+    for i in range(30):
+        finding_create(
+            finding=Finding(
+                audit=audit,
+                severity=severities[i % 4],
+                title=f"Finding {i + 1}: procedure not followed",
+                requirement="EU GMP 4.9",
+                description="Two entries lacked a second-person review. " * 3,
+            ),
+            user=user,
+            answer=answers[i * 5],
+        )
+    for i in range(20):
+        evidence_add(answer=answers[i], upload=SimpleUploadedFile(f"photo-{i}.png", PNG), user=user)
+    return audit, user, answers
+
+
+def median_time(fn, runs=3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    audit, user, answers = build()
+    print(
+        f"Audit {audit.reference}: {audit.answers.exclude(value='').count()} answered questions, "
+        f"{audit.findings.count()} findings, {audit.evidence.count()} evidence files"
+    )
+
+    html = report_html(audit)
+    base_url = str(settings.BASE_DIR / "static")
+    html_to_pdf(html, base_url=base_url)  # warm-up: fonts and Pango load once per process
+
+    def task():
+        report = AuditReport.objects.create(audit=audit, revision=audit.revision, requested_by=user)
+        render_audit_report.run(report.pk)
+        report.refresh_from_db()
+        assert report.status == "ready", report.error
+
+    task_time = median_time(task)
+    floor = median_time(lambda: html_to_pdf(html, base_url=base_url))
+    pages = len(__import__("pypdf").PdfReader(AuditReport.objects.latest("pk").file.path).pages)
+    print(
+        f"Report ({pages} pages): whole task {task_time:.2f} s · WeasyPrint alone {floor:.2f} s · ratio {task_time / floor:.2f}×"
+    )
+
+    client = Client()
+    client.force_login(user)
+    url = reverse("audits:answer", args=[answers[0].pk])
+    version = answers[0].__class__.objects.get(pk=answers[0].pk).version
+    samples = []
+    for i in range(220):
+        start = time.perf_counter()
+        response = client.post(
+            url,
+            {"value": "yes" if i % 2 else "no", "comment": f"c{i}", "version": version},
+            HTTP_HX_REQUEST="true",
+        )
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 200, response.status_code
+        version += 1
+        if i >= 20:  # the first saves warm caches
+            samples.append(elapsed * 1000)
+    samples.sort()
+    p50 = samples[len(samples) // 2]
+    p95 = samples[int(len(samples) * 0.95)]
+    print(f"Answer save (htmx endpoint, {len(samples)} saves): p50 {p50:.1f} ms · p95 {p95:.1f} ms")
+    print(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+
+
+if __name__ == "__main__":
+    main()
