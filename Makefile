@@ -48,7 +48,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	cd bench && ../$(BIN)/python bench_directory.py
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/media var/staticfiles

@@ -1,6 +1,6 @@
 """Contract pages and the daily review on a large book of contracts.
 
-Run: `.venv/bin/python bench/contracts.py` (SQLite) or with DATABASE_URL set (PostgreSQL).
+Run: `.venv/bin/python bench/bench_contracts.py` (SQLite) or with DATABASE_URL set (PostgreSQL).
 Creates a scratch test database, loads 2,000 CMOs with 5 contracts and 4 milestones each
 (10,000 contracts, 40,000 milestones), then prints p50/p95 server times and query counts.
 """
