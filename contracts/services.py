@@ -206,13 +206,31 @@ def _notify(*, recipients, key: str, subject: str, body: str, url: str) -> list[
     return sent
 
 
+def _send_due(events: list[dict]) -> list[Notification]:
+    """Send the events' notices that were not sent before (read in a few queries)."""
+    keys = [event["key"] for event in events]
+    already = set()
+    for start in range(0, len(keys), 500):
+        already.update(
+            Notification.objects.filter(key__in=keys[start : start + 500]).values_list(
+                "recipient_id", "key"
+            )
+        )
+    sent = []
+    for event in events:
+        recipients = [p for p in event.pop("recipients") if (p.pk, event["key"]) not in already]
+        if recipients:
+            sent += _notify(recipients=recipients, **event)
+    return sent
+
+
 def contract_alerts_send(*, on: date | None = None) -> list[Notification]:
     """Alert owners and managers, once each, of open notice windows and late milestones."""
     on = on or today()
     managers = list(
         get_user_model().objects.filter(groups__name=MANAGER, is_active=True).distinct()
     )
-    sent = []
+    events = []
     candidates = Contract.objects.filter(
         status=Contract.Status.ACTIVE, expiry_date__gte=on
     ).select_related("cmo", "owner")
@@ -234,12 +252,14 @@ def contract_alerts_send(*, on: date | None = None) -> list[Notification]:
             f"{action} on {contract.expiry_date:%Y-%m-%d}.\n"
             f"Notice of termination or non-renewal {when}."
         )
-        sent += _notify(
-            recipients=_recipients(contract, managers),
-            key=f"contract-notice:{contract.pk}:{contract.expiry_date:%Y-%m-%d}",
-            subject=subject,
-            body=body,
-            url=contract.get_absolute_url(),
+        events.append(
+            dict(
+                recipients=_recipients(contract, managers),
+                key=f"contract-notice:{contract.pk}:{contract.expiry_date:%Y-%m-%d}",
+                subject=subject,
+                body=body,
+                url=contract.get_absolute_url(),
+            )
         )
     late = (
         Milestone.objects.late(on=on)
@@ -254,14 +274,16 @@ def contract_alerts_send(*, on: date | None = None) -> list[Notification]:
             f"{milestone.planned_date:%Y-%m-%d} and has no actual date yet "
             f"({milestone.days_late(on)} days late)."
         )
-        sent += _notify(
-            recipients=_recipients(contract, managers),
-            key=f"milestone-late:{milestone.pk}:{milestone.planned_date:%Y-%m-%d}",
-            subject=subject,
-            body=body,
-            url=milestone.get_absolute_url(),
+        events.append(
+            dict(
+                recipients=_recipients(contract, managers),
+                key=f"milestone-late:{milestone.pk}:{milestone.planned_date:%Y-%m-%d}",
+                subject=subject,
+                body=body,
+                url=milestone.get_absolute_url(),
+            )
         )
-    return sent
+    return _send_due(events)
 
 
 def contracts_review(*, on: date | None = None) -> dict[str, int]:

@@ -33,6 +33,7 @@ from contracts.status import quality_agreements_in_force
 from vendors.models import Cmo
 
 PAGE_SIZE = 25
+SHOWN = 50  # rows per dashboard table; the full lists are a filter away
 
 
 def get_contract_for(user, pk: int, *, perm: Perm = Perm.VIEW) -> Contract:
@@ -63,7 +64,7 @@ def contract_list(request):
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "ordering": request.GET.get("ordering", ""),
-        "today": today(),
+        "cmo_choices": contract_filter.filters["cmo"].queryset.only("pk", "legal_name"),
     }
     template = "contracts/contract_list.html"
     if is_htmx(request):
@@ -75,7 +76,7 @@ def contract_list(request):
 def contract_dashboard(request):
     on = today()
     active = Contract.objects.filter(status=Contract.Status.ACTIVE).select_related("cmo", "owner")
-    expiring = list(active.expiring_within(90, on=on).order_by("expiry_date"))
+    expiring = active.expiring_within(90, on=on).order_by("expiry_date")
     notice_candidates = active.filter(
         expiry_date__gte=on, expiry_date__lte=on + timedelta(days=3 * 366)
     )
@@ -103,9 +104,11 @@ def contract_dashboard(request):
         "contracts/dashboard.html",
         {
             "today": on,
-            "expiring": expiring,
-            "notices": notices,
-            "late_milestones": late[:100],
+            "expiring": expiring[:SHOWN],
+            "expiring_count": expiring.count(),
+            "notices": notices[:SHOWN],
+            "notice_count": len(notices),
+            "late_milestones": late[:SHOWN],
             "late_count": late.count(),
             "without_qa": [(pk, name) for pk, name in approved if pk not in in_force],
             "status_counts": [(Contract.Status(k), v) for k, v in counts.items()],
