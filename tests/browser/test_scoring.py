@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from scoring.models import Decision, Evaluation
 from tests.conftest import PASSWORD
 from tests.factories import CmoFactory, SiteFactory
-from tests.scoring.conftest import give, reference_data  # noqa: F401 (an autouse fixture)
+from tests.scoring.conftest import give
 from vendors.models import Capability
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
