@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
 from contracts.filters import ContractFilter
@@ -39,11 +40,6 @@ SHOWN = 50  # rows per dashboard table; the full lists are a filter away
 def get_contract_for(user, pk: int, *, perm: Perm = Perm.VIEW) -> Contract:
     check_perm(user, perm)
     return get_object_or_404(Contract.objects.select_related("cmo", "parent", "owner"), pk=pk)
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    for field_name, errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
 
 
 @role_required(Perm.VIEW)
@@ -155,7 +151,7 @@ def contract_create(request):
                 contract=form.save(commit=False), user=request.user, save_m2m=form.save_m2m
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{contract} was recorded.")
             return redirect(contract)
@@ -178,7 +174,7 @@ def contract_edit(request, contract_id: int):
                 save_m2m=form.save_m2m,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Changes saved.")
             return redirect(contract)
@@ -230,7 +226,7 @@ def _edit_table(request, contract: Contract, table: str):
                 reason=reason_form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            _apply_service_errors(reason_form, error)
+            apply_service_errors(reason_form, error)
         else:
             messages.success(request, f"{title} saved.")
             return redirect(f"{contract.get_absolute_url()}#{anchor}")
@@ -288,7 +284,7 @@ def document_upload(request, contract_id: int):
                 user=request.user,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{document.filename} uploaded.")
             return redirect(f"{contract.get_absolute_url()}#documents")

@@ -23,8 +23,6 @@ from scoring.models import (
 from vendors.models import Cmo, QualificationStatus
 from vendors.services import cmo_change_status
 
-# django-simple-history keeps the reason for a change in 100 characters.
-HISTORY_REASON_MAX = 100
 # Where a decision may move the chosen CMO's qualification status.
 FORWARD_STATUSES = (
     QualificationStatus.UNDER_EVALUATION,
@@ -133,7 +131,7 @@ def evaluation_save(
     if evaluation.pk is None:
         evaluation.created_by = user
     evaluation._history_user = user
-    evaluation._change_reason = (reason.strip() or "Created")[:HISTORY_REASON_MAX]
+    evaluation._change_reason = reason.strip() or "Created"
     with transaction.atomic():
         evaluation.full_clean()
         evaluation.save()
@@ -207,7 +205,7 @@ def entered_score_save(
     entry.justification = justification.strip()
     entry.entered_by = user
     entry._history_user = user
-    entry._change_reason = justification.strip()[:HISTORY_REASON_MAX]
+    entry._change_reason = justification.strip()
     with transaction.atomic():
         entry.save()
         evaluation_request_recompute(evaluation=candidate.evaluation, reason="score entered")
@@ -309,14 +307,14 @@ def decision_sign(
         )
         evaluation.status = Evaluation.Status.DECIDED
         evaluation._history_user = user
-        evaluation._change_reason = f"Decision signed: {candidate.cmo}"[:HISTORY_REASON_MAX]
+        evaluation._change_reason = f"Decision signed: {candidate.cmo}"
         evaluation.save(update_fields=["status", "updated_at"])
         if new_status:
             cmo_change_status(
                 cmo=candidate.cmo,
                 status=new_status,
                 user=user,
-                reason=f"Selected in evaluation “{evaluation.name}”"[:HISTORY_REASON_MAX],
+                reason=f"Selected in evaluation “{evaluation.name}”",
             )
     return decision
 
@@ -328,6 +326,6 @@ def evaluation_cancel(*, evaluation: Evaluation, user, reason: str) -> Evaluatio
         raise ValidationError({"reason": "Say why the evaluation is cancelled."})
     evaluation.status = Evaluation.Status.CANCELLED
     evaluation._history_user = user
-    evaluation._change_reason = reason.strip()[:HISTORY_REASON_MAX]
+    evaluation._change_reason = reason.strip()
     evaluation.save(update_fields=["status", "updated_at"])
     return evaluation

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, has_perm, role_required
@@ -54,19 +55,6 @@ def get_candidate_for(user, pk: int, *, write: bool = False) -> Candidate:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field_name, errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
-
-
 @role_required(Perm.VIEW)
 def evaluation_list(request):
     status = request.GET.get("status", "open")
@@ -101,7 +89,7 @@ def _evaluation_form(request, evaluation: Evaluation | None):
                 reason=form.cleaned_data.get("change_reason", ""),
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Evaluation saved." if evaluation else "Evaluation created.")
             return redirect(saved)
@@ -220,7 +208,7 @@ def evaluation_add_candidates(request, evaluation_id: int):
     try:
         added = candidates_add(evaluation=evaluation, cmos=cmos, user=request.user, origin=origin)
     except ValidationError as error:
-        _messages_from(request, error)
+        message_errors(request, error)
     else:
         messages.success(
             request,
@@ -255,7 +243,7 @@ def evaluation_save_weights(request, evaluation_id: int):
     except ValueError:
         messages.error(request, "Weights are whole numbers from 0 to 100.")
     except ValidationError as error:
-        _messages_from(request, error)
+        message_errors(request, error)
     else:
         messages.success(request, f"Weights saved as {version}. Scores are being recomputed.")
     return redirect(evaluation)
@@ -270,7 +258,7 @@ def evaluation_cancel_view(request, evaluation_id: int):
             evaluation=evaluation, user=request.user, reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
-        _messages_from(request, error)
+        message_errors(request, error)
     else:
         messages.success(request, "Evaluation cancelled.")
     return redirect(evaluation)
@@ -299,7 +287,7 @@ def evaluation_decide(request, evaluation_id: int):
                 new_status=data["new_status"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Decision signed: {data['candidate'].cmo} selected.")
             return redirect(evaluation)
@@ -315,7 +303,7 @@ def evaluation_request_report(request, evaluation_id: int):
     try:
         reports.report_request(evaluation=evaluation, candidates=chosen, user=request.user)
     except ValidationError as error:
-        _messages_from(request, error)
+        message_errors(request, error)
     else:
         messages.success(request, "The comparison report is being rendered.")
     return redirect(f"{evaluation.get_absolute_url()}#reports")
@@ -377,7 +365,7 @@ def candidate_detail(request, candidate_id: int):
                     user=request.user,
                 )
             except ValidationError as error:
-                _apply_service_errors(match, error)
+                apply_service_errors(match, error)
             else:
                 messages.success(request, f"{criterion.name} saved; scores are being recomputed.")
                 return redirect(candidate)
@@ -405,7 +393,7 @@ def candidate_remove_view(request, candidate_id: int):
     try:
         candidate_remove(candidate=candidate, user=request.user)
     except ValidationError as error:
-        _messages_from(request, error)
+        message_errors(request, error)
     else:
         messages.success(request, f"{candidate.cmo} removed from the candidates.")
     return redirect(evaluation)
@@ -482,7 +470,7 @@ def scoringmodel_create(request):
         try:
             scoring_model = scoring_model_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Scoring model {scoring_model} created.")
             return redirect(scoring_model)

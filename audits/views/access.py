@@ -1,6 +1,5 @@
 """Permission-checked getters: fetch and authorize in one call (404 or 403)."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 
 from audits.models import Answer, Audit, Capa, Finding, TemplateVersion
@@ -34,19 +33,3 @@ def get_capa_for(user, pk: int, *, write: bool = False) -> Capa:
 def get_version_for(user, pk: int, *, write: bool = False) -> TemplateVersion:
     check_perm(user, Perm.EDIT_CHECKLISTS if write else Perm.VIEW)
     return get_object_or_404(TemplateVersion.objects.select_related("template"), pk=pk)
-
-
-def form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, beside the fields it names."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field_name, errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
-
-
-def message_errors(request, error: ValidationError) -> None:
-    from django.contrib import messages
-
-    for message in error.messages:
-        messages.error(request, message)

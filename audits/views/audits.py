@@ -41,12 +41,8 @@ from audits.services import (
     evidence_add,
     signature_verifies,
 )
-from audits.views.access import (
-    form_errors,
-    get_answer_for,
-    get_audit_for,
-    message_errors,
-)
+from audits.views.access import get_answer_for, get_audit_for
+from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
@@ -103,7 +99,7 @@ def audit_create_view(request):
                 audit=form.save(commit=False), team=form.cleaned_data["team"], user=request.user
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{audit.reference} planned.")
             return redirect(audit)
@@ -123,7 +119,7 @@ def audit_edit(request, audit_id: int):
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Audit plan saved.")
             return redirect(audit)
@@ -203,7 +199,7 @@ def audit_sign(request, audit_id: int):
         try:
             signature = audit_decide(audit=audit, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -29,7 +29,8 @@ from audits.services import (
     version_discard,
     version_publish,
 )
-from audits.views.access import form_errors, get_version_for, message_errors
+from audits.views.access import get_version_for
+from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.roles import Perm, role_required
 
 
@@ -51,7 +52,7 @@ def template_create_view(request):
         try:
             version = template_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Template created. Add sections and questions to draft 1.")
             return redirect(version)
@@ -192,7 +193,7 @@ def _section_form(request, form, version):
         try:
             section = section_save(section=form.save(commit=False))
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Section {section.position} saved.")
             return redirect(f"{version.get_absolute_url()}#section-{section.pk}")
@@ -223,7 +224,7 @@ def _question_form(request, form, version, *, moved_from):
         try:
             question = question_save(question=form.save(commit=False), moved_from=moved_from)
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Question saved.")
             if "add_another" in request.POST:

@@ -15,13 +15,8 @@ from audits.services import (
     finding_create,
     finding_update,
 )
-from audits.views.access import (
-    form_errors,
-    get_audit_for,
-    get_capa_for,
-    get_finding_for,
-    message_errors,
-)
+from audits.views.access import get_audit_for, get_capa_for, get_finding_for
+from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, role_required
 
@@ -57,7 +52,7 @@ def finding_create_view(request, audit_id: int):
                 capa_due=form.cleaned_data.get("capa_due"),
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Finding {finding.reference} raised.")
             if answer is not None and "back" in request.POST:
@@ -114,7 +109,7 @@ def finding_edit(request, finding_id: int):
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Finding saved.")
             return redirect(finding)

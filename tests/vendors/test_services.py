@@ -108,3 +108,10 @@ def test_a_duplicate_fei_is_refused_with_a_field_error(db, sourcing):
     with pytest.raises(ValidationError) as excinfo:
         record_save(instance=clash, user=sourcing)
     assert "FEI" in str(excinfo.value)
+
+
+def test_a_long_reason_is_kept_whole_in_the_history(cmo, qa):
+    reason = "Qualification audit passed with two minor observations; " * 5
+    cmo_change_status(cmo=cmo, status=S.APPROVED, user=qa, reason=reason)
+    assert cmo.history.latest().history_change_reason == reason.strip()
+    assert len(reason.strip()) > 250

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
+from cmoselect.forms import apply_service_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
@@ -47,11 +48,6 @@ def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
 def get_site_for(user, pk: int, *, write: bool = False) -> Site:
     check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
     return get_object_or_404(Site.objects.select_related("cmo"), pk=pk)
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    for field_name, errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
 
 
 @role_required(Perm.VIEW)
@@ -138,7 +134,7 @@ def cmo_create(request):
         try:
             cmo = record_save(instance=form.save(commit=False), user=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{cmo} was added to the directory.")
             return redirect(cmo)
@@ -157,7 +153,7 @@ def cmo_edit(request, cmo_id: int):
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Changes saved.")
             return redirect(cmo)
@@ -225,7 +221,7 @@ def site_create(request, cmo_id: int):
         try:
             record_save(instance=site, user=request.user, save_m2m=form.save_m2m)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Site {site.name} added.")
             return redirect(site)
@@ -245,7 +241,7 @@ def site_edit(request, site_id: int):
                 save_m2m=form.save_m2m,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Changes saved.")
             return redirect(site)
@@ -269,7 +265,7 @@ def contact_create(request, cmo_id: int):
         try:
             record_save(instance=contact, user=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Contact {contact.name} added.")
             return redirect(cmo)
@@ -288,7 +284,7 @@ def contact_edit(request, contact_id: int):
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Contact saved.")
             return redirect(contact.cmo)

@@ -4,12 +4,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
 from vendors.forms import ImportUploadForm
 from vendors.models import ImportRun
 from vendors.services import import_run_commit, import_run_create
-from vendors.views.directory import _apply_service_errors
 
 __all__ = ["import_commit", "import_detail", "import_list"]
 
@@ -27,7 +27,7 @@ def import_list(request):
                 create_missing=form.cleaned_data["create_missing"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect(run)
     runs = ImportRun.objects.select_related("uploaded_by")

@@ -8,13 +8,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from openpyxl import Workbook
 
+from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
 from vendors.capabilities import needs_search
 from vendors.forms import CapabilityCellForm, MatrixFilterForm
 from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
 from vendors.services import site_capability_set
-from vendors.views.directory import _apply_service_errors, get_site_for
+from vendors.views.directory import get_site_for
 
 __all__ = ["capability_matrix", "matrix_cell", "needs"]
 
@@ -153,7 +154,7 @@ def matrix_cell(request, site_id: int, capability_id: int):
                     reason=form.cleaned_data["change_reason"],
                 )
             except ValidationError as error:
-                _apply_service_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 context["level"] = cell.level if cell else None
                 return render(request, "vendors/matrix.html#cell", context)

@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from cmoselect.forms import apply_service_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, check_perm, role_required
 from vendors.forms import RegulatoryEventForm
 from vendors.models import RegulatoryEvent
 from vendors.services import regulatory_event_save
-from vendors.views.directory import _apply_service_errors, get_site_for
+from vendors.views.directory import get_site_for
 
 __all__ = ["event_create", "event_detail", "event_edit"]
 
@@ -44,7 +45,7 @@ def event_create(request, site_id: int):
         try:
             regulatory_event_save(event=event, user=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{event} recorded for {site.name}.")
             return redirect(site.get_absolute_url() + "#regulatory")
@@ -63,7 +64,7 @@ def event_edit(request, regulatoryevent_id: int):
                 reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Event saved.")
             return redirect(event)
