@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
         "CountryEnum": "django_countries.countries",
+        "CapabilityLevelEnum": "vendors.models.CapabilityLevel",
         "ContractStatusEnum": "contracts.models.Contract.Status",
         "ContractTypeEnum": "contracts.models.Contract.Type",
         "AuditStatusEnum": "audits.models.Audit.Status",
