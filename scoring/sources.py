@@ -63,6 +63,6 @@ def quality_agreements(
     return quality_agreements_in_force(list(cmo_ids), on=on)
 
 
-def needs_search(needs: Sequence[tuple[int, int]]) -> NeedsResult:
-    """CMOs matching (capability id, minimum level) needs, ranked by coverage."""
-    return vendors_needs_search(list(needs))
+def needs_search(needs: Sequence[tuple[int, int]], *, limit: int = 100) -> NeedsResult:
+    """CMOs matching (capability id, minimum level) needs, ranked by coverage (the best `limit`)."""
+    return vendors_needs_search(list(needs), limit=limit)

@@ -188,8 +188,9 @@ def _needs_matches(evaluation: Evaluation, candidates: list[Candidate]):
     needs = list(evaluation.needs.values_list("capability_id", "min_level"))
     if not needs:
         return None
-    result = sources.needs_search(needs)
     taken = {c.cmo_id for c in candidates}
+    # Candidates already on the evaluation are dropped, so ask for enough to still show 25.
+    result = sources.needs_search(needs, limit=25 + len(taken))
     return [m for m in list(result.full) + list(result.partial) if m.cmo.pk not in taken][:25]
 
 

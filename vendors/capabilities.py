@@ -4,7 +4,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Count, Max, Q, Value
+from django.db.models.functions import Coalesce, Collate
 
 from vendors.models import Capability, Cmo, Site, SiteCapability
 
@@ -24,7 +26,12 @@ class NeedsResult:
     partial: list[NeedsMatch]
 
 
-def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None) -> NeedsResult:
+# Collation comparing names code point by code point, as Python does, so the database's top
+# CMOs are the ones Python would pick.
+_BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
+
+
+def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 100) -> NeedsResult:
     """CMOs ranked by how many needs (capability id, minimum level) their sites cover."""
     wanted: dict[int, int] = {}
     for capability_id, level in needs:
@@ -32,15 +39,32 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None) -> NeedsResult:
     capabilities = Capability.objects.in_bulk(list(wanted))
     wanted = {c: lvl for c, lvl in wanted.items() if c in capabilities}
     ordered_needs = [(capabilities[c], lvl) for c, lvl in wanted.items()]
-    if not wanted:
+    if not wanted or limit <= 0:
         return NeedsResult(needs=ordered_needs, full=[], partial=[])
+    conditions = {
+        capability_id: Q(capability_id=capability_id, level__gte=level)
+        for capability_id, level in wanted.items()
+    }
     condition = Q()
-    for capability_id, level in wanted.items():
-        condition |= Q(capability_id=capability_id, level__gte=level)
+    for need in conditions.values():
+        condition |= need
     cells = SiteCapability.objects.filter(condition)
     if cmos is not None:
         cells = cells.filter(site__cmo__in=cmos)
-    rows = cells.values_list(
+    # Rank in the database and keep only the top CMOs; the cells are then fetched for those
+    # alone, in the same query (the ranking is its subquery).
+    best = sum(Coalesce(Max("level", filter=need), Value(0)) for need in conditions.values())
+    top = (
+        cells.values("site__cmo_id")
+        .annotate(covered_count=Count("capability_id", distinct=True), best_sum=best)
+        .order_by(
+            "-covered_count",
+            "-best_sum",
+            Collate("site__cmo__legal_name", _BYTE_ORDER.get(connection.vendor, "C")),
+        )
+        .values("site__cmo_id")[:limit]
+    )
+    rows = cells.filter(site__cmo_id__in=top).values_list(
         "site_id",
         "site__name",
         "site__cmo_id",

@@ -122,6 +122,22 @@ def test_the_needs_page_lists_full_and_partial_matches(client_for, sourcing, via
     partial = html[html.index('id="partial-matches"') :]
     assert "Both Vials And Lyo AG" in full and "Only Vials SA" not in full
     assert "Only Vials SA" in partial and "missing" in partial
+    assert 'id="needs-cut"' not in html
+
+
+def test_the_needs_page_says_when_it_shows_only_the_best_cmos(
+    client_for, sourcing, vials, monkeypatch
+):
+    monkeypatch.setattr("vendors.views.matrix.NEEDS_SHOWN", 2)
+    for name, level in [("Gamma", 1), ("Alpha", 3), ("Beta", 2)]:
+        site = SiteFactory(cmo=CmoFactory(legal_name=name))
+        SiteCapabilityFactory(site=site, capability=vials, level=level)
+    client = client_for(sourcing)
+    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": "1"}).content.decode()
+    assert "Alpha" in html and "Beta" in html and "Gamma" not in html
+    assert "Showing the best 2 CMOs" in html
+    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": "2"}).content.decode()
+    assert 'id="needs-cut"' not in html
 
 
 def test_the_site_and_cmo_pages_show_the_compliance_summary(client_for, manager):

@@ -62,3 +62,77 @@ def test_partial_matches_rank_by_coverage_and_the_cmo_filter_applies(caps):
     only_one = needs_search(needs, cmos=Cmo.objects.filter(legal_name="One"))
     assert [m.cmo.legal_name for m in only_one.partial] == ["One"]
     assert needs_search([]).full == []
+
+
+def _cmo_with(name, caps, *sites):
+    """A CMO whose sites hold the given {capability name: level} cells."""
+    cmo = CmoFactory(legal_name=name)
+    made = []
+    for index, cells in enumerate(sites):
+        site = SiteFactory(cmo=cmo, name=f"{name} site {index}")
+        for key, level in cells.items():
+            SiteCapabilityFactory(site=site, capability=caps[key], level=level)
+        made.append(site)
+    return made
+
+
+@pytest.fixture
+def ranked(caps):
+    _cmo_with("Weak", caps, {"vials": L.CLAIMED})
+    _cmo_with("Partial", caps, {"vials": L.VERIFIED, "lyo": L.VERIFIED, "mab": L.CLAIMED})
+    _cmo_with("alpha low", caps, {"vials": L.CLAIMED, "lyo": L.CLAIMED, "mab": L.DEMONSTRATED})
+    _cmo_with("Zeta low", caps, {"vials": L.CLAIMED, "lyo": L.CLAIMED, "mab": L.DEMONSTRATED})
+    mid = _cmo_with(
+        "Mid",
+        caps,
+        {"vials": L.CLAIMED, "lyo": L.DEMONSTRATED},
+        {"vials": L.VERIFIED, "mab": L.DEMONSTRATED},
+    )
+    _cmo_with("Top", caps, {"vials": L.VERIFIED, "lyo": L.VERIFIED, "mab": L.VERIFIED})
+    needs = [
+        (caps["vials"].pk, L.CLAIMED),
+        (caps["lyo"].pk, L.CLAIMED),
+        (caps["mab"].pk, L.DEMONSTRATED),
+    ]
+    return needs, mid
+
+
+def _names(matches):
+    return [m.cmo.legal_name for m in matches]
+
+
+def test_the_limit_keeps_the_best_cmos_in_rank_order(caps, ranked):
+    needs, (mid_fill, mid_bio) = ranked
+    everything = needs_search(needs)
+    # Coverage, then the sum of each need's best level, then the name as Python orders it.
+    assert _names(everything.full) == ["Top", "Mid", "Zeta low", "alpha low"]
+    assert _names(everything.partial) == ["Partial", "Weak"]
+    assert everything.partial[0].missing == [caps["mab"]]
+
+    top_three = needs_search(needs, limit=3)
+    assert _names(top_three.full) == ["Top", "Mid", "Zeta low"]
+    assert top_three.partial == []
+    top_five = needs_search(needs, limit=5)
+    assert _names(top_five.full) == _names(everything.full)
+    assert _names(top_five.partial) == ["Partial"]
+    # The cells kept for a CMO are the same as without a limit: every qualifying site, best first.
+    assert top_three.full[1].covered == everything.full[1].covered
+    assert top_three.full[1].covered[caps["vials"].pk] == [
+        (mid_bio, L.VERIFIED),
+        (mid_fill, L.CLAIMED),
+    ]
+    assert needs_search(needs, limit=0).full == []
+
+
+def test_the_needs_search_costs_the_same_queries_for_few_or_many_cmos(
+    caps, ranked, django_assert_num_queries
+):
+    needs, _ = ranked
+    with django_assert_num_queries(2):
+        few = needs_search(needs, limit=2)
+    for index in range(30):
+        _cmo_with(f"More {index:02d}", caps, {"vials": L.DEMONSTRATED, "lyo": L.CLAIMED})
+    with django_assert_num_queries(2):
+        many = needs_search(needs)
+    assert len(few.full) == 2
+    assert len(many.full) + len(many.partial) == 36

@@ -164,6 +164,9 @@ def matrix_cell(request, site_id: int, capability_id: int):
     return render(request, "vendors/matrix.html#cell", context)
 
 
+NEEDS_SHOWN = 50  # CMOs listed on the needs page, best first
+
+
 @role_required(Perm.VIEW)
 def needs(request):
     capabilities = list(Capability.objects.all())
@@ -177,7 +180,15 @@ def needs(request):
         groups.setdefault(capability.get_category_display(), []).append(
             (capability, chosen.get(capability.pk))
         )
-    result = needs_search(list(chosen.items())) if chosen else None
+    # One more than is shown, to tell the user when the list was cut.
+    result = needs_search(list(chosen.items()), limit=NEEDS_SHOWN + 1) if chosen else None
+    more = False
+    if result and len(result.full) + len(result.partial) > NEEDS_SHOWN:
+        more = True
+        if len(result.full) > NEEDS_SHOWN:
+            result.full, result.partial = result.full[:NEEDS_SHOWN], []
+        else:
+            result.partial = result.partial[: NEEDS_SHOWN - len(result.full)]
 
     def explain(match):
         return [
@@ -189,6 +200,8 @@ def needs(request):
         "groups": groups,
         "levels": CapabilityLevel.choices,
         "result": result,
+        "more": more,
+        "shown": NEEDS_SHOWN,
         "full": [(m, explain(m)) for m in result.full] if result else [],
         "partial": [(m, explain(m)) for m in result.partial] if result else [],
     }
