@@ -314,3 +314,135 @@ def test_the_older_date_posted_header_of_published_483s(tmp_path):
     sites_for(PUBLISHED)
     summary = run(path)
     assert (summary["format"], summary["created"]) == ("published_483s", 30)
+
+
+# ---------------------------------------------------------------- writes, history, rescoring
+
+
+def import_as(user, path: Path) -> ImportRun:
+    from django.core.files import File
+
+    from vendors.services import import_run_create, import_run_execute
+
+    with path.open("rb") as handle:
+        run = import_run_create(
+            file=File(handle), name=path.name, user=user, via=ImportRun.Via.COMMAND, start=False
+        )
+    return import_run_execute(run=run, commit=True)
+
+
+def test_imported_events_and_citations_carry_a_history_row_with_user_and_file(manager):
+    sites_for(INSPECTIONS)
+    import_as(manager, INSPECTIONS)
+    import_as(manager, CITATIONS)
+    event = RegulatoryEvent.objects.get(reference="1305862")
+    (record,) = event.history.all()
+    assert (record.history_type, record.history_user) == ("+", manager)
+    assert record.history_change_reason == f"Imported from {INSPECTIONS.name}"
+    citation = Citation.objects.filter(inspection__reference="1306888").first()
+    (record,) = citation.history.all()
+    assert record.history_user == manager
+    assert record.history_change_reason == f"Imported from {CITATIONS.name}"
+
+
+def test_the_same_event_twice_in_one_file_is_written_once_and_the_later_row_wins(tmp_path):
+    sites_for(INSPECTIONS)
+    lines = INSPECTIONS.read_text().splitlines()
+    later = next(line for line in lines if ",1306962," in line).replace(
+        "No Action Indicated (NAI)", "Official Action Indicated (OAI)"
+    )
+    path = tmp_path / "inspections.csv"
+    path.write_text("\n".join([*lines, later]) + "\n")
+    summary = run(path)
+    assert (summary["created"], summary["updated"], summary["skipped"]) == (5, 1, 0)
+    event = RegulatoryEvent.objects.get(reference="1306962")
+    assert event.classification == Classification.OAI
+    assert event.source_row == len(lines) + 1
+
+
+def test_only_cmos_whose_data_changed_are_sent_for_rescoring(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    from cmoselect.events import inputs_changed
+
+    sites_for(INSPECTIONS)
+    sent = []
+
+    def listen(sender, cmo_ids, reason, **kwargs):
+        sent.append((set(cmo_ids), reason))
+
+    inputs_changed.connect(listen, dispatch_uid="test.listen")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(INSPECTIONS)
+        assert sent == [(set(Cmo.objects.values_list("pk", flat=True)), "fda_import")]
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            run(INSPECTIONS)  # nothing changed
+        assert sent == []
+        changed = tmp_path / "inspections.csv"
+        changed.write_text(
+            INSPECTIONS.read_text().replace(
+                "No,03/18/2026,No Action Indicated (NAI)",
+                "No,03/18/2026,Official Action Indicated (OAI)",
+            )
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            run(changed)
+        site = RegulatoryEvent.objects.get(reference="1306962").site
+        assert sent == [({site.cmo_id}, "fda_import")]
+    finally:
+        inputs_changed.disconnect(dispatch_uid="test.listen")
+
+
+def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_report(
+    tmp_path, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from vendors.fda import engine
+
+    sites_for(ACTIONS)
+    lines = ACTIONS.read_text().splitlines()
+    lines[4] = "3009999999" + lines[4][lines[4].index(",") :]  # an FEI of no site
+    path = tmp_path / "actions.csv"
+    path.write_text("\n".join(lines) + "\n")
+    doomed = lines[7].split(",")[7]  # the case ID of row 8
+    insert = engine.insert_with_history
+
+    def refuse_one(model, rows, **kwargs):
+        if any(row.get("reference") == doomed for row in rows):
+            raise IntegrityError("refused by the database")
+        return insert(model, rows, **kwargs)
+
+    monkeypatch.setattr(engine, "insert_with_history", refuse_one)
+    summary = run(path)
+    errors = {e["row"]: e["message"] for e in summary["errors"]}
+    assert "matches no site" in errors[5]
+    assert "could not be saved: refused by the database" in errors[8]
+    assert summary["created"] == 28
+    assert not RegulatoryEvent.objects.filter(reference=doomed).exists()
+    assert summary["created"] + summary["skipped"] == 30
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("03/18/2026", datetime.date(2026, 3, 18)),
+        ("2026-03-18", datetime.date(2026, 3, 18)),
+        ("3/8/26", datetime.date(2026, 3, 8)),
+        (datetime.datetime(2026, 3, 18, 9, 30), datetime.date(2026, 3, 18)),
+    ],
+)
+def test_dates_in_the_shapes_the_exports_use(value, expected):
+    from vendors.fda.formats import date
+
+    assert date(value, "Inspection End Date") == expected
+
+
+@pytest.mark.parametrize("value", ["02/30/2026", "13/01/2026", "18.03.2026", "03/18/20266"])
+def test_impossible_or_foreign_dates_are_row_errors(value):
+    from vendors.fda.formats import RowError, date
+
+    with pytest.raises(RowError, match=f"Inspection End Date '{value}' is not a date"):
+        date(value, "Inspection End Date")

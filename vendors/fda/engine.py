@@ -9,12 +9,14 @@ never leaves half a record behind. A preview runs the same planning without writ
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from cmoselect.bulk import insert_objects_with_history, insert_with_history
 from vendors.fda.formats import (
     OPERATION_CAPABILITIES,
     Format,
@@ -38,7 +40,7 @@ from vendors.models import (
 from vendors.models.imports import MAX_STORED_ERRORS
 from vendors.models.regulatory import Source
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 1000
 
 
 @dataclass
@@ -145,33 +147,50 @@ def _apply_chunk(apply, chunk: list, ctx: Context, tally: Tally) -> None:
         apply(chunk, ctx, local)
         tally.add(local)
         return
+    if _write(apply, chunk, ctx, tally) is None:
+        return
+    for item in chunk:  # the chunk failed in the database: find the row(s) to blame
+        error = _write(apply, [item], ctx, tally)
+        if error is not None:
+            tally.error(item[0], f"could not be saved: {error}")
+
+
+def _write(apply, items: list, ctx: Context, tally: Tally) -> DatabaseError | None:
+    """Apply rows in one transaction; their counts join the tally only if it commits."""
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # The chunks of an import need not wait for the disk one by one: the import's
+                # final save (its status and counts) waits, and with it every chunk before it.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             local = Tally()
-            apply(chunk, ctx, local)
-        tally.add(local)
-        return
-    except DatabaseError:
-        pass
-    for item in chunk:
-        try:
-            with transaction.atomic():
-                local = Tally()
-                apply([item], ctx, local)
-            tally.add(local)
-        except DatabaseError as error:
-            tally.error(item[0], f"could not be saved: {error}")
+            apply(list(items), ctx, local)  # a copy: appliers drop the rows they report
+    except DatabaseError as error:
+        return error
+    tally.add(local)
+    return None
 
 
 # ---------------------------------------------------------------- sites
 
 
-def _find_sites(chunk: list, ctx: Context, tally: Tally) -> dict[str, Site]:
+class SiteRef(NamedTuple):
+    """What an event row needs of an existing site (cheaper than a model instance)."""
+
+    pk: int
+    cmo_id: int
+    fei_number: str
+
+
+def _find_sites(chunk: list, ctx: Context, tally: Tally) -> dict[str, "Site | SiteRef"]:
     """FEI → site for the rows of a chunk; reports (or creates) the ones that match no site."""
     feis = {record.fei for _, record in chunk}
     sites = {
-        s.fei_number: s
-        for s in Site.objects.filter(fei_number__in=feis).only("pk", "cmo_id", "fei_number")
+        fei: SiteRef(pk, cmo_id, fei)
+        for pk, cmo_id, fei in Site.objects.filter(fei_number__in=feis).values_list(
+            "pk", "cmo_id", "fei_number"
+        )
     }
     sites.update({f: s for f, s in ctx.pending_sites.items() if f in feis})
     kept = []
@@ -226,144 +245,181 @@ def _site_key(site: Site):
 # ---------------------------------------------------------------- regulatory events
 
 
+EVENT_KEY = ("site_id", "kind", "agency", "reference", "project_area", "product_id")
+
+
 def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
     sites = _find_sites(chunk, ctx, tally)
     site_ids = {s.pk for s in sites.values() if s.pk}
     references = {record.reference for _, record in chunk}
+    names = sorted({"event_date", *(n for _, record in chunk for n in record.fields)})
+    # Plain values, not model instances: most rows of a re-import are unchanged.
     existing = {
-        (e.site_id, e.kind, e.agency, e.reference, e.project_area, e.product_id): e
-        for e in RegulatoryEvent.objects.filter(
+        tuple(values[:6]): values[6:]
+        for values in RegulatoryEvent.objects.filter(
             site_id__in=site_ids, agency=Agency.FDA, reference__in=references
-        )
+        ).values_list(*EVENT_KEY, "pk", "source", *names)
     }
     to_create: dict = {}
-    to_update: dict = {}
-    fields: set = set()
+    changes: dict = {}  # event pk → (row number, {field: new value})
     for number, record in chunk:
         site = sites[record.fei]
         key = (_site_key(site), *record.key)
         values = {"event_date": record.event_date, **record.fields}
-        event = existing.get(key) or to_create.get(key)
-        if event is None and key in ctx.pending_keys:
+        if key in to_create:  # the same event twice in one chunk: the later row wins
+            pending = to_create[key]
+            changed = {n: v for n, v in values.items() if pending[n] != v}
+            pending.update(changed, source_row=number)
+            if changed:
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
+            continue
+        if key in ctx.pending_keys and key not in existing:
             tally.unchanged += 1  # already counted earlier in this preview
             continue
-        if event is None:
-            to_create[key] = RegulatoryEvent(
-                site=site,
-                kind=record.kind,
-                agency=Agency.FDA,
-                reference=record.reference,
-                project_area=record.project_area,
-                product_id=record.product_id,
-                source=Source.IMPORT,
-                import_run=ctx.run,
-                source_row=number,
+        found = existing.get(key)
+        if found is None:
+            to_create[key] = {
+                "site_id": site.pk,
+                "kind": record.kind,
+                "agency": Agency.FDA,
+                "reference": record.reference,
+                "project_area": record.project_area,
+                "product_id": record.product_id,
+                "source": Source.IMPORT,
+                "import_run_id": ctx.run.pk,
+                "source_row": number,
                 **values,
-            )
+            }
             tally.created += 1
         else:
-            changed = [name for name, value in values.items() if getattr(event, name) != value]
+            pk, source, *current = found
+            now = dict(zip(names, current, strict=True))
+            changed = {n: v for n, v in values.items() if now[n] != v}
             if not changed:
                 tally.unchanged += 1
-            else:
-                for name in changed:
-                    setattr(event, name, values[name])
-                if event.source == Source.IMPORT:
-                    event.import_run, event.source_row = ctx.run, number
-                fields.update(changed)
-                if event.pk:
-                    to_update[key] = event
-                tally.updated += 1
+                continue
+            existing[key] = (pk, source, *(changed.get(n, now[n]) for n in names))
+            if source == Source.IMPORT:
+                changed.update(import_run_id=ctx.run.pk, source_row=number)
+            changes[pk] = {**changes.get(pk, {}), **changed}
+            tally.updated += 1
         if site.cmo_id:
             tally.cmo_ids.add(site.cmo_id)
     if not ctx.commit:
         ctx.pending_keys.update(to_create)
         return
     if to_create:
-        bulk_create_with_history(
-            list(to_create.values()),
-            RegulatoryEvent,
-            default_user=ctx.user,
-            default_change_reason=ctx.reason,
+        insert_with_history(
+            RegulatoryEvent, list(to_create.values()), user=ctx.user, reason=ctx.reason
         )
-    if to_update:
+    if changes:
+        events = list(RegulatoryEvent.objects.filter(pk__in=changes))
+        fields = {"updated_at"}
         now = timezone.now()
-        for event in to_update.values():
+        for event in events:
+            for name, value in changes[event.pk].items():
+                setattr(event, name, value)
+                fields.add(name)
             event.updated_at = now
         bulk_update_with_history(
-            list(to_update.values()),
+            events,
             RegulatoryEvent,
-            fields=sorted(fields | {"import_run", "source_row", "updated_at"}),
+            fields=sorted(fields),
             default_user=ctx.user,
             default_change_reason=ctx.reason,
         )
 
 
 def apply_citations(chunk: list, ctx: Context, tally: Tally) -> None:
+    """Citations attach to their inspection (created from the citation row when missing)."""
     sites = _find_sites(chunk, ctx, tally)
+    inspections: dict = {}  # (site key, inspection ID) → [(pk, project area)], newest first
+    for pk, site_id, reference, area in (
+        RegulatoryEvent.objects.filter(
+            site_id__in={s.pk for s in sites.values() if s.pk},
+            kind=EventKind.INSPECTION,
+            agency=Agency.FDA,
+            reference__in={record.inspection_id for _, record in chunk},
+        )
+        .order_by("-event_date", "-pk")
+        .values_list("pk", "site_id", "reference", "project_area")
+    ):
+        inspections.setdefault((site_id, reference), []).append((pk, area))
+
+    def inspection_of(site, record) -> int | None:
+        found = inspections.get((_site_key(site), record.inspection_id))
+        if not found:
+            return None
+        return next((pk for pk, area in found if area == record.program_area), found[0][0])
+
+    new_inspections: dict = {}
     for number, record in chunk:
         site = sites[record.fei]
-        inspections = (
-            list(
-                RegulatoryEvent.objects.filter(
-                    site=site,
-                    kind=EventKind.INSPECTION,
-                    agency=Agency.FDA,
-                    reference=record.inspection_id,
-                )
+        key = (_site_key(site), record.inspection_id)
+        if inspection_of(site, record) is None and ("inspection", *key) not in ctx.pending_keys:
+            new_inspections.setdefault(
+                key,
+                {
+                    "site_id": site.pk,
+                    "kind": EventKind.INSPECTION,
+                    "agency": Agency.FDA,
+                    "reference": record.inspection_id,
+                    "project_area": record.program_area,
+                    "event_date": record.end_date,
+                    "citations_posted": True,
+                    "source": Source.IMPORT,
+                    "import_run_id": ctx.run.pk,
+                    "source_row": number,
+                },
             )
-            if site.pk
-            else []
-        )
-        inspection = next(
-            (i for i in inspections if i.project_area == record.program_area),
-            inspections[0] if inspections else None,
-        )
-        pending = ("inspection", _site_key(site), record.inspection_id)
-        citation_key = ("citation", *pending, record.key)
-        if inspection is None and pending not in ctx.pending_keys:
-            inspection = RegulatoryEvent(
-                site=site,
-                kind=EventKind.INSPECTION,
-                agency=Agency.FDA,
-                reference=record.inspection_id,
-                project_area=record.program_area,
-                event_date=record.end_date,
-                citations_posted=True,
-                source=Source.IMPORT,
-                import_run=ctx.run,
-                source_row=number,
-            )
-            if ctx.commit:
-                ctx.stamp(inspection).save()
-            else:
-                ctx.pending_keys.add(pending)
-        exists = citation_key in ctx.pending_keys or (
-            inspection is not None
-            and inspection.pk is not None
-            and Citation.objects.filter(inspection=inspection, key=record.key).exists()
-        )
-        if exists:
+    if not ctx.commit:
+        ctx.pending_keys.update(("inspection", *key) for key in new_inspections)
+    elif new_inspections:
+        rows = list(new_inspections.values())
+        ids = insert_with_history(RegulatoryEvent, rows, user=ctx.user, reason=ctx.reason)
+        for key, pk, row in zip(new_inspections, ids, rows, strict=True):
+            inspections[key] = [(pk, row["project_area"])]
+
+    inspection_ids = {pk for found in inspections.values() for pk, _ in found}
+    existing = set(
+        Citation.objects.filter(
+            inspection_id__in=inspection_ids, key__in={record.key for _, record in chunk}
+        ).values_list("inspection_id", "key")
+    )
+    new_citations: dict = {}
+    for number, record in chunk:
+        site = sites[record.fei]
+        inspection_id = inspection_of(site, record)
+        key = ("citation", _site_key(site), record.inspection_id, record.key)
+        if (
+            key in new_citations
+            or key in ctx.pending_keys
+            or (inspection_id, record.key) in existing
+        ):
             tally.unchanged += 1
-        else:
-            if ctx.commit:
-                citation = Citation(
-                    inspection=inspection,
-                    act_cfr_number=record.act_cfr_number,
-                    short_description=record.short_description,
-                    long_description=record.long_description,
-                    program_area=record.program_area,
-                    key=record.key,
-                    source=Source.IMPORT,
-                    import_run=ctx.run,
-                    source_row=number,
-                )
-                ctx.stamp(citation).save()
-            else:
-                ctx.pending_keys.add(citation_key)
-            tally.created += 1
+            continue
+        new_citations[key] = {
+            "inspection_id": inspection_id,
+            "act_cfr_number": record.act_cfr_number,
+            "short_description": record.short_description,
+            "long_description": record.long_description,
+            "program_area": record.program_area,
+            "key": record.key,
+            "source": Source.IMPORT,
+            "import_run_id": ctx.run.pk,
+            "source_row": number,
+        }
+        tally.created += 1
         if site.cmo_id:
             tally.cmo_ids.add(site.cmo_id)
+    if not ctx.commit:
+        ctx.pending_keys.update(new_citations)
+    elif new_citations:
+        insert_with_history(
+            Citation, list(new_citations.values()), user=ctx.user, reason=ctx.reason
+        )
 
 
 # ---------------------------------------------------------------- registrations (DECRS)
@@ -463,6 +519,7 @@ def apply_registrations(chunk: list, ctx: Context, tally: Tally) -> None:
             tally.updated += 1
         else:
             tally.unchanged += 1
+            continue
         if site.cmo_id:
             tally.cmo_ids.add(site.cmo_id)
     if not ctx.commit:
@@ -470,25 +527,26 @@ def apply_registrations(chunk: list, ctx: Context, tally: Tally) -> None:
         ctx.pending_sites.update({s.fei_number: s for s in new_sites})
         ctx.pending_keys.update((_site_key(c.site), c.capability_id) for c in new_caps)
         return
-    history = {"default_user": ctx.user, "default_change_reason": ctx.reason}
-    if new_cmos:
-        bulk_create_with_history(new_cmos, Cmo, **history)
-        tally.cmo_ids.update(c.pk for c in new_cmos)
+    history = {"user": ctx.user, "reason": ctx.reason}
+    insert_objects_with_history(new_cmos, **history)
+    tally.cmo_ids.update(c.pk for c in new_cmos)
     for site in new_sites:
         site.cmo_id = site.cmo.pk
-    if new_sites:
-        bulk_create_with_history(new_sites, Site, **history)
-        tally.cmo_ids.update(s.cmo_id for s in new_sites)
+    insert_objects_with_history(new_sites, **history)
+    tally.cmo_ids.update(s.cmo_id for s in new_sites)
     for cell in new_caps:
         cell.site_id = cell.site.pk
-    if new_caps:
-        bulk_create_with_history(new_caps, SiteCapability, **history)
+    insert_objects_with_history(new_caps, **history)
     if updated_sites:
         now = timezone.now()
         for site in updated_sites.values():
             site.updated_at = now
         bulk_update_with_history(
-            list(updated_sites.values()), Site, fields=sorted(fields), **history
+            list(updated_sites.values()),
+            Site,
+            fields=sorted(fields),
+            default_user=ctx.user,
+            default_change_reason=ctx.reason,
         )
 
 

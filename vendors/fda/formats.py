@@ -53,6 +53,11 @@ def date(value, column: str, *, required: bool = True) -> dt.date | None:
         if required:
             raise RowError(f"{column} is empty")
         return None
+    if len(raw) == 10 and raw[2] == "/" and raw[5] == "/" and raw.replace("/", "").isdigit():
+        try:  # MM/DD/YYYY, the Dashboard's own format, without strptime's regular expressions
+            return dt.date(int(raw[6:]), int(raw[:2]), int(raw[3:5]))
+        except ValueError:
+            raise RowError(f"{column} '{raw}' is not a date") from None
     for pattern in DATE_FORMATS:
         try:
             return dt.datetime.strptime(raw, pattern).date()

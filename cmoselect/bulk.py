@@ -1,0 +1,135 @@
+"""Insert many new rows of a model, with their history rows, as fast as the database allows.
+
+Importers write thousands of rows at a time. On PostgreSQL the rows and their history rows go
+in with COPY, their ids drawn from the table's sequence in one query; elsewhere through
+django-simple-history's `bulk_create_with_history`. Either way every row gets a "created"
+history row with the user and the reason, as a save would give it.
+
+Rows are dicts of field attnames (`site_id`, not `site`) to values the database adapter takes
+as they are (str, int, bool, date, aware datetime, None). A field left out gets its default;
+`auto_now` and `auto_now_add` fields get the current time.
+"""
+
+from django.db import connection, models
+from django.db.models import Model
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+# Field types whose Python values the database adapter takes as they are.
+PLAIN_FIELDS = {
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DateTimeField,
+    models.EmailField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SlugField,
+    models.SmallIntegerField,
+    models.TextField,
+    models.URLField,
+}
+HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type"}
+
+
+def insert_with_history(model: type[Model], rows: list[dict], *, user, reason: str) -> list[int]:
+    """Insert `rows` as new `model` rows plus one '+' history row each; returns their ids."""
+    if not rows:
+        return []
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = {f.attname for f in fields}
+    stamped = {
+        f.attname: now
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    dynamic = [f for f in fields if f.has_default() and callable(f.default)]
+    fixed = {f.attname: f.get_default() for f in fields if f not in dynamic}
+    complete = []
+    for row in rows:
+        if not row.keys() <= names:
+            raise ValueError(f"Not fields of the model: {', '.join(sorted(row.keys() - names))}")
+        full = {**fixed, **stamped}
+        for name, value in row.items():
+            # Choices members (str subclasses) as plain strings for the database adapter.
+            full[name] = str(value) if isinstance(value, str) and type(value) is not str else value
+        for field in dynamic:
+            if field.attname not in row:
+                full[field.attname] = field.get_default()
+        for name in stamped:
+            if full[name] is None:
+                full[name] = now
+        complete.append(full)
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in complete]
+        bulk_create_with_history(
+            objects, model, default_user=user, default_change_reason=reason, default_date=now
+        )
+        return [obj.pk for obj in objects]
+    return _copy_with_history(model, fields, complete, user=user, reason=reason, now=now)
+
+
+def insert_objects_with_history(objects: list[Model], *, user, reason: str) -> None:
+    """Insert unsaved model instances (with their history rows) and give them their ids."""
+    if not objects:
+        return
+    model = type(objects[0])
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    rows = [{name: getattr(obj, name) for name in names} for obj in objects]
+    ids = insert_with_history(model, rows, user=user, reason=reason)
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+
+
+def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, now) -> list[int]:
+    table = model._meta.db_table
+    pk = model._meta.pk
+    history = model.history.model
+    history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+    columns = [pk.column, *(f.column for f in fields)]
+    attnames = [pk.attname, *(f.attname for f in fields)]
+    mirrored = {f.attname for f in history_fields} - HISTORY_FIELDS - {"history_user_id"}
+    if mirrored - set(attnames):  # the history table is out of step with the model
+        raise RuntimeError(f"History of {table} has unknown fields: {mirrored - set(attnames)}")
+    history_user_id = getattr(user, "pk", None)
+    # COPY goes to psycopg directly: wrap its errors as Django's (IntegrityError...).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(rows)],
+        )
+        ids = [value for (value,) in cursor.fetchall()]
+        for row, new_id in zip(rows, ids, strict=True):
+            row[pk.attname] = new_id
+        # Fields of other types (countries, JSON...) are prepared as a save would prepare them.
+        special = [f for f in fields if type(f) not in PLAIN_FIELDS]
+        for row in rows:
+            for field in special:
+                row[field.attname] = field.get_db_prep_save(row[field.attname], connection)
+        with cursor.copy(_copy_sql(table, columns)) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in attnames])
+        extra = {
+            "history_date": now,
+            "history_change_reason": reason,
+            "history_type": "+",
+            "history_user_id": history_user_id,
+        }
+        history_columns = [f.column for f in history_fields]
+        history_names = [f.attname for f in history_fields]
+        with cursor.copy(_copy_sql(history._meta.db_table, history_columns)) as copy:
+            for row in rows:
+                copy.write_row([row[n] if n in row else extra[n] for n in history_names])
+    return ids
+
+
+def _copy_sql(table: str, columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"

@@ -1,0 +1,85 @@
+"""The bulk insert that importers use: COPY on PostgreSQL, bulk_create elsewhere."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cmoselect.bulk import insert_with_history
+from tests.factories import SiteFactory
+from vendors.models import Agency, Classification, EventKind, RegulatoryEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def event_row(site, reference: str, **extra) -> dict:
+    return {
+        "site_id": site.pk,
+        "kind": EventKind.INSPECTION,
+        "agency": Agency.FDA,
+        "reference": reference,
+        "event_date": datetime.date(2025, 4, 1),
+        "classification": Classification.VAI,
+        **extra,
+    }
+
+
+def test_rows_and_their_history_are_written_with_user_reason_and_defaults(qa):
+    site = SiteFactory()
+    rows = [event_row(site, "1001"), event_row(site, "1002", citations_posted=True)]
+    ids = insert_with_history(RegulatoryEvent, rows, user=qa, reason="Imported from x.csv")
+    assert len(ids) == 2
+    events = {e.reference: e for e in RegulatoryEvent.objects.filter(pk__in=ids)}
+    assert set(events) == {"1001", "1002"}
+    first = events["1001"]
+    assert first.pk == ids[0]
+    assert (first.kind, first.classification) == ("inspection", "vai")
+    assert first.event_date == datetime.date(2025, 4, 1)
+    assert first.source == "manual"  # the model default
+    assert first.citations_posted is None and events["1002"].citations_posted is True
+    recent = timezone.now() - datetime.timedelta(minutes=1)
+    assert first.created_at > recent and first.updated_at > recent
+    (record,) = first.history.all()
+    assert record.history_type == "+"
+    assert record.history_user == qa
+    assert record.history_change_reason == "Imported from x.csv"
+    assert record.reference == "1001" and record.site_id == site.pk
+
+
+def test_ids_continue_the_tables_own_sequence(qa):
+    site = SiteFactory()
+    (first,) = insert_with_history(RegulatoryEvent, [event_row(site, "1")], user=qa, reason="r")
+    saved = RegulatoryEvent.objects.create(
+        site=site, kind=EventKind.INSPECTION, event_date=datetime.date(2025, 1, 1)
+    )
+    (third,) = insert_with_history(RegulatoryEvent, [event_row(site, "3")], user=qa, reason="r")
+    assert first < saved.pk < third
+
+
+def test_a_row_naming_an_unknown_field_is_refused_before_anything_is_written(qa):
+    site = SiteFactory()
+    with pytest.raises(ValueError, match="inspection_number"):
+        insert_with_history(
+            RegulatoryEvent,
+            [event_row(site, "1"), event_row(site, "2", inspection_number="7")],
+            user=qa,
+            reason="r",
+        )
+    assert not RegulatoryEvent.objects.exists()
+
+
+def test_a_constraint_violation_rolls_back_with_the_transaction(qa):
+    site = SiteFactory()
+    insert_with_history(RegulatoryEvent, [event_row(site, "1")], user=qa, reason="r")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_with_history(
+            RegulatoryEvent, [event_row(site, "2"), event_row(site, "1")], user=qa, reason="r"
+        )
+    assert list(RegulatoryEvent.objects.values_list("reference", flat=True)) == ["1"]
+    assert RegulatoryEvent.history.count() == 1
+
+
+def test_nothing_to_insert_writes_nothing(qa, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert insert_with_history(RegulatoryEvent, [], user=qa, reason="r") == []
