@@ -14,4 +14,5 @@ class ApiViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """List, retrieve, create and update; regulated records are never deleted via the API."""
+    """List, retrieve, create and update. A regulated record is removed through the API only
+    where its viewset adds removal, with a reason kept in its history (Form 483 citations)."""

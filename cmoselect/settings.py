@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
         "CountryEnum": "django_countries.countries",
         "CapabilityLevelEnum": "vendors.models.CapabilityLevel",
+        "RegulatorySourceEnum": "vendors.models.regulatory.Source",
         "ContractStatusEnum": "contracts.models.Contract.Status",
         "ContractTypeEnum": "contracts.models.Contract.Type",
         "AuditStatusEnum": "audits.models.Audit.Status",

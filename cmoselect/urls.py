@@ -18,6 +18,7 @@ router.register("capabilities", vendors_api.CapabilityViewSet, basename="capabil
 router.register("site-capabilities", vendors_api.SiteCapabilityViewSet, basename="sitecapability")
 router.register("needs", vendors_api.NeedsViewSet, basename="needs")
 router.register("regulatory-events", vendors_api.RegulatoryEventViewSet, basename="regulatoryevent")
+router.register("citations", vendors_api.CitationViewSet, basename="citation")
 router.register("imports", vendors_api.ImportRunViewSet, basename="importrun")
 router.register("contracts", contracts_api.ContractViewSet, basename="contract")
 router.register("contract-scope", contracts_api.ScopeItemViewSet, basename="contract-scope")

@@ -112,7 +112,8 @@ def world(db):
     site = SiteFactory()
     ContactFactory(cmo=site.cmo, site=site)
     SiteCapabilityFactory(site=site)
-    CitationFactory(inspection=RegulatoryEventFactory(site=site))
+    # The first event is an inspection, so its citation pages exist.
+    CitationFactory(inspection=RegulatoryEventFactory(site=site, kind="inspection"))
     ImportRunFactory()
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -227,6 +228,28 @@ def test_each_role_writes_only_what_the_matrix_allows(client, personas, world, e
         assert response.status_code < 500
     else:
         assert response.status_code == 403, f"{persona} must not write {endpoint.name}"
+
+
+DELETABLE = [e for e in ENDPOINTS if "delete" in (getattr(e.callback, "actions", None) or {})]
+
+
+def test_the_api_endpoints_that_remove_records_are_checked():
+    assert {e.name for e in DELETABLE} == {"citation-detail"}
+
+
+@pytest.mark.parametrize("persona", ROLE_PERSONAS)
+@pytest.mark.parametrize("endpoint", DELETABLE, ids=lambda e: e.name)
+def test_each_role_removes_only_what_the_matrix_allows(client, personas, world, endpoint, persona):
+    client.force_login(personas[persona])
+    url = url_of(endpoint)
+    model = endpoint.callback.cls.queryset.model
+    before = model._default_manager.count()
+    response = client.delete(url)  # no reason given: refused either way, nothing removed
+    if allowed(api_perm(endpoint, "DELETE"), persona):
+        assert response.status_code == 400, f"{persona} should reach {endpoint.name}"
+    else:
+        assert response.status_code == 403, f"{persona} must not remove via {endpoint.name}"
+    assert model._default_manager.count() == before
 
 
 @pytest.mark.parametrize("persona", ROLE_PERSONAS)

@@ -1,6 +1,8 @@
+from collections.abc import Mapping
+
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -9,6 +11,7 @@ from cmoselect.api import ApiViewSet
 from cmoselect.roles import Perm
 from vendors.capabilities import needs_search
 from vendors.filters import (
+    CitationFilter,
     CmoFilter,
     ContactFilter,
     ImportRunFilter,
@@ -31,6 +34,8 @@ from vendors.models import (
     normalize_fei,
 )
 from vendors.services import (
+    citation_remove,
+    citation_save,
     cmo_change_status,
     import_run_commit,
     import_run_create,
@@ -358,9 +363,54 @@ class NeedsViewSet(viewsets.ViewSet):
 
 
 class CitationSerializer(serializers.ModelSerializer):
+    """A Form 483 citation; saved and removed through the services, with who and why."""
+
+    inspection = serializers.PrimaryKeyRelatedField(
+        queryset=RegulatoryEvent.objects.all(), help_text="The inspection (event) cited."
+    )
+    change_reason = ChangeReasonField()
+
     class Meta:
         model = Citation
-        fields = ["id", "act_cfr_number", "short_description", "long_description", "program_area"]
+        fields = [
+            "id",
+            "inspection",
+            "act_cfr_number",
+            "short_description",
+            "long_description",
+            "program_area",
+            "source",
+            "import_run",
+            "source_row",
+            "change_reason",
+        ]
+        read_only_fields = ["source", "import_run", "source_row"]
+
+    def validate(self, attrs):
+        moved = "inspection" in attrs and attrs["inspection"] != getattr(
+            self.instance, "inspection", None
+        )
+        if self.instance is not None and moved:
+            raise serializers.ValidationError(
+                {"inspection": "A citation cannot move to another inspection."}
+            )
+        return attrs
+
+    def _save(self, instance, validated_data):
+        reason = validated_data.pop("change_reason", "")
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return citation_save(citation=instance, user=self.context["request"].user, reason=reason)
+
+    def create(self, validated_data):
+        return self._save(Citation(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+class CitationRemoveSerializer(serializers.Serializer):
+    change_reason = ChangeReasonField()
 
 
 class RegulatoryEventSerializer(RecordSerializer):
@@ -417,6 +467,47 @@ class RegulatoryEventViewSet(ApiViewSet):
     serializer_class = RegulatoryEventSerializer
     filterset_class = RegulatoryEventFilter
     write_perm = Perm.EDIT_REGULATORY
+
+
+class CitationViewSet(mixins.DestroyModelMixin, ApiViewSet):
+    """Form 483 citations of inspections: filter by inspection, site or CMO.
+
+    Updating one needs a `change_reason`; so does removing one, given as a query parameter
+    (or in a JSON body). Both are kept in the citation's history.
+    """
+
+    queryset = Citation.objects.order_by("inspection", "act_cfr_number", "pk")
+    serializer_class = CitationSerializer
+    filterset_class = CitationFilter
+    write_perm = Perm.EDIT_REGULATORY
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "change_reason",
+                str,
+                required=True,
+                description="Why the citation is removed; kept in its history.",
+            )
+        ]
+    )
+    def destroy(self, request, *args, **kwargs):
+        citation = self.get_object()
+        body = request.data if isinstance(request.data, Mapping) else {}
+        data = CitationRemoveSerializer(
+            data={
+                "change_reason": body.get(
+                    "change_reason", request.query_params.get("change_reason", "")
+                )
+            }
+        )
+        data.is_valid(raise_exception=True)
+        citation_remove(
+            citation=citation,
+            user=request.user,
+            reason=data.validated_data.get("change_reason", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------- imports

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from vendors.models import (
     Agency,
     Capability,
+    Citation,
     Classification,
     Cmo,
     Contact,
@@ -138,6 +139,16 @@ class RegulatoryEventFilter(django_filters.FilterSet):
 
     def filter_fei(self, queryset, name, value):
         return queryset.filter(site__fei_number=normalize_fei(value))
+
+
+class CitationFilter(django_filters.FilterSet):
+    inspection = django_filters.NumberFilter(field_name="inspection_id")
+    site = django_filters.NumberFilter(field_name="inspection__site_id")
+    cmo = django_filters.NumberFilter(field_name="inspection__site__cmo_id")
+
+    class Meta:
+        model = Citation
+        fields = ["inspection", "site", "cmo"]
 
 
 class ImportRunFilter(django_filters.FilterSet):

@@ -5,6 +5,7 @@ from django_countries.fields import LazyTypedChoiceField
 from vendors.models import (
     Capability,
     CapabilityLevel,
+    Citation,
     Cmo,
     Contact,
     QualificationStatus,
@@ -130,6 +131,26 @@ class RegulatoryEventForm(ChangeReasonMixin, forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class CitationForm(ChangeReasonMixin, forms.ModelForm):
+    class Meta:
+        model = Citation
+        fields = ["act_cfr_number", "short_description", "long_description", "program_area"]
+        help_texts = {
+            "act_cfr_number": "As on the Form 483, e.g. 21 CFR 211.192.",
+            "short_description": "The observation in one line, as the FDA lists it.",
+            "long_description": "The observation's full text.",
+        }
+        widgets = {"long_description": forms.Textarea(attrs={"rows": 3})}
+
+
+class CitationRemoveForm(forms.Form):
+    change_reason = forms.CharField(
+        label="Reason for removal",
+        max_length=250,
+        help_text="Kept with the citation in the inspection's history.",
+    )
 
 
 class CapabilityCellForm(forms.Form):

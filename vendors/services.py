@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cmoselect.events import scoring_inputs_changed
@@ -16,7 +17,9 @@ from vendors.models import (
     TRANSITIONS,
     Capability,
     CapabilityLevel,
+    Citation,
     Cmo,
+    EventKind,
     ImportRun,
     Notification,
     QualificationStatus,
@@ -25,6 +28,7 @@ from vendors.models import (
     SiteCapability,
     StatusChange,
 )
+from vendors.models.regulatory import Source
 
 
 def record_save(
@@ -168,10 +172,61 @@ def site_capability_set(
 
 def regulatory_event_save(*, event: RegulatoryEvent, user, reason: str = "") -> RegulatoryEvent:
     """Record or correct a regulatory event by hand, with its history entry."""
+    if event.pk and event.kind != EventKind.INSPECTION and event.citations.exists():
+        raise ValidationError(
+            {"kind": "This inspection has Form 483 citations; remove them to change its kind."}
+        )
     with transaction.atomic():
         record_save(instance=event, user=user, reason=reason)
         scoring_inputs_changed(cmo_ids=[event.site.cmo_id], reason="regulatory_event")
     return event
+
+
+DUPLICATE_CITATION = (
+    "This inspection already has this citation (same Act/CFR number and descriptions)."
+)
+
+
+def citation_save(*, citation: Citation, user, reason: str = "") -> Citation:
+    """Add a Form 483 citation to an inspection by hand, or correct one, with its history entry.
+
+    A manual citation's natural key follows its text, so a later import of the same citation
+    finds it; an imported one keeps the key of the row it came from, so importing that file
+    again leaves the corrected citation alone instead of adding the original back.
+    """
+    inspection = citation.inspection
+    if inspection.kind != EventKind.INSPECTION:
+        raise ValidationError({"inspection": "Only an inspection has Form 483 citations."})
+    for name in ("act_cfr_number", "short_description", "long_description", "program_area"):
+        setattr(citation, name, getattr(citation, name).strip())
+    if citation.pk is None or citation.source == Source.MANUAL:
+        citation.key = citation.content_key
+    others = Citation.objects.filter(inspection=inspection).exclude(pk=citation.pk)
+    same = Q(key__in={citation.key, citation.content_key}) | Q(
+        act_cfr_number=citation.act_cfr_number,
+        short_description=citation.short_description,
+        long_description=citation.long_description,
+    )
+    if others.filter(same).exists():
+        raise ValidationError({"short_description": DUPLICATE_CITATION})
+    # Citations feed no score or compliance signal (those count inspections by their
+    # classification), so unlike regulatory_event_save this announces no scoring change.
+    try:
+        with transaction.atomic():
+            record_save(instance=citation, user=user, reason=reason)
+    except IntegrityError as error:  # the same citation saved at the same moment elsewhere
+        raise ValidationError({"short_description": DUPLICATE_CITATION}) from error
+    return citation
+
+
+def citation_remove(*, citation: Citation, user, reason: str) -> None:
+    """Remove a citation from its inspection; its history keeps the removal with who and why."""
+    if not reason.strip():
+        raise ValidationError({"change_reason": "Say why this citation is removed."})
+    citation._history_user = user
+    citation._change_reason = reason.strip()
+    with transaction.atomic():
+        citation.delete()
 
 
 # ---------------------------------------------------------------- FDA imports

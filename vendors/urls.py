@@ -25,6 +25,13 @@ urlpatterns = [
     path("capabilities/needs/", views.needs, name="needs"),
     path("events/<int:regulatoryevent_id>/", views.event_detail, name="event_detail"),
     path("events/<int:regulatoryevent_id>/edit/", views.event_edit, name="event_edit"),
+    path(
+        "events/<int:regulatoryevent_id>/citations/new/",
+        views.citation_create,
+        name="citation_create",
+    ),
+    path("citations/<int:citation_id>/edit/", views.citation_edit, name="citation_edit"),
+    path("citations/<int:citation_id>/remove/", views.citation_remove_view, name="citation_remove"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:importrun_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:importrun_id>/commit/", views.import_commit, name="import_commit"),

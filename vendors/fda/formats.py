@@ -1,13 +1,12 @@
 """Each FDA export: its exact header, and how one of its rows becomes a typed record."""
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 from django_countries import countries
 
-from vendors.models import Agency, Classification, EventKind, normalize_fei
+from vendors.models import Agency, Classification, EventKind, citation_key, normalize_fei
 
 
 class RowError(Exception):
@@ -142,8 +141,7 @@ class CitationRecord:
 
     @property
     def key(self) -> str:
-        body = "\x1f".join([self.act_cfr_number, self.short_description, self.long_description])
-        return hashlib.sha1(body.encode()).hexdigest()
+        return citation_key(self.act_cfr_number, self.short_description, self.long_description)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from vendors.models.regulatory import (
     Classification,
     EventKind,
     RegulatoryEvent,
+    citation_key,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "SiteQuerySet",
     "SiteType",
     "StatusChange",
+    "citation_key",
     "duns_validator",
     "fei_validator",
     "normalize_fei",

@@ -1,5 +1,7 @@
 """A site's regulatory record: inspections, 483s, enforcement, recalls, import alerts, GMP papers."""
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -150,6 +152,16 @@ class RegulatoryEvent(models.Model):
         return self.get_source_display()
 
 
+def citation_key(act_cfr_number: str, short_description: str, long_description: str) -> str:
+    """A citation's natural key on its inspection: a hash of its number and descriptions.
+
+    The FDA importer and manual entry both use it, so importing a citation someone already
+    entered by hand (with the same number and texts) finds it instead of adding it twice.
+    """
+    body = "\x1f".join([act_cfr_number, short_description, long_description])
+    return hashlib.sha1(body.encode()).hexdigest()
+
+
 class Citation(models.Model):
     """One observation cited on the Form 483 of an inspection."""
 
@@ -179,3 +191,17 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.act_cfr_number} {self.short_description}".strip()
+
+    def get_absolute_url(self) -> str:
+        return self.inspection.get_absolute_url() + "#citations"
+
+    @property
+    def content_key(self) -> str:
+        """The natural key of the citation as it reads now."""
+        return citation_key(self.act_cfr_number, self.short_description, self.long_description)
+
+    @property
+    def source_label(self) -> str:
+        if self.source == Source.IMPORT and self.import_run_id:
+            return f"{self.import_run.original_name}, row {self.source_row}"
+        return self.get_source_display()

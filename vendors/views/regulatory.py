@@ -1,16 +1,29 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import Truncator
 
 from cmoselect.forms import apply_service_errors
-from cmoselect.history import history_rows
+from cmoselect.history import HistoryRow, child_history_rows, history_rows
+from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
-from vendors.forms import RegulatoryEventForm
-from vendors.models import RegulatoryEvent
-from vendors.services import regulatory_event_save
+from vendors.forms import CitationForm, CitationRemoveForm, RegulatoryEventForm
+from vendors.models import Citation, EventKind, RegulatoryEvent
+from vendors.services import citation_remove, citation_save, regulatory_event_save
 from vendors.views.directory import get_site_for
 
-__all__ = ["event_create", "event_detail", "event_edit"]
+__all__ = [
+    "citation_create",
+    "citation_edit",
+    "citation_remove_view",
+    "event_create",
+    "event_detail",
+    "event_edit",
+]
+
+HISTORY_LENGTH = 50
 
 
 def get_event_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
@@ -20,19 +33,56 @@ def get_event_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
     )
 
 
+def get_inspection_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
+    """An inspection, the only kind of event with Form 483 citations; 404 for any other."""
+    event = get_event_for(user, pk, write=write)
+    if event.kind != EventKind.INSPECTION:
+        raise Http404("Only an inspection has Form 483 citations.")
+    return event
+
+
+def get_citation_for(user, pk: int, *, write: bool = False) -> Citation:
+    check_perm(user, Perm.EDIT_REGULATORY if write else Perm.VIEW)
+    return get_object_or_404(
+        Citation.objects.select_related(
+            "inspection", "inspection__site", "inspection__site__cmo", "import_run"
+        ),
+        pk=pk,
+    )
+
+
+def _citation_name(record) -> str:
+    text = f"{record.act_cfr_number} {record.short_description}".strip()
+    return Truncator(text).chars(80)
+
+
+def event_history(event: RegulatoryEvent) -> list[HistoryRow]:
+    """The event's changes and its citations' (added, changed, removed), newest first."""
+    rows = history_rows(event.history.all(), limit=HISTORY_LENGTH)
+    rows += child_history_rows(
+        Citation.history.filter(inspection_id=event.pk), label="Citation", name_of=_citation_name
+    )
+    rows.sort(key=lambda row: row.when, reverse=True)
+    return rows[:HISTORY_LENGTH]
+
+
+def _event_context(event: RegulatoryEvent, **extra) -> dict:
+    return {
+        "event": event,
+        "site": event.site,
+        "citations": event.citations.select_related("import_run"),
+        "history": event_history(event),
+        **extra,
+    }
+
+
 @role_required(Perm.VIEW)
 def event_detail(request, regulatoryevent_id: int):
     event = get_event_for(request.user, regulatoryevent_id)
-    return render(
-        request,
-        "vendors/event_detail.html",
-        {
-            "event": event,
-            "site": event.site,
-            "citations": event.citations.all(),
-            "history": history_rows(event.history.all()),
-        },
-    )
+    template = "vendors/event_detail.html"
+    if is_htmx(request):
+        template += "#citations"  # a cancelled inline citation form asks for the list back
+    return render(request, template, _event_context(event))
 
 
 @role_required(Perm.EDIT_REGULATORY)
@@ -70,4 +120,123 @@ def event_edit(request, regulatoryevent_id: int):
             return redirect(event)
     return render(
         request, "vendors/event_form.html", {"form": form, "site": event.site, "event": event}
+    )
+
+
+# ---------------------------------------------------------------- Form 483 citations
+#
+# Each citation view is a page of its own, and with htmx a form swapped into the event page's
+# citation list: a GET answers the form (in a table row for a citation, alone for a new one),
+# a POST with errors answers the form again, and a saved change answers the refreshed list and
+# history, retargeted onto the list.
+
+
+def _citation_form(
+    request, event: RegulatoryEvent, form, *, action: str, citation=None, subject: str = ""
+):
+    """The add, edit or remove form: a page, or with htmx the fragment to swap in."""
+    if citation is None:
+        url = reverse("vendors:citation_create", args=[event.pk])
+    else:
+        url = reverse(f"vendors:citation_{action}", args=[citation.pk])
+    context = {
+        "event": event,
+        "site": event.site,
+        "citation": citation,
+        "subject": subject,
+        "form": form,
+        "action": action,
+        "url": url,
+    }
+    template = "vendors/citation_form.html"
+    if is_htmx(request):
+        # Inline on the event page; on a page of its own the form posts and cancels plainly.
+        context["inline"] = True
+        in_row = request.method == "GET" and citation is not None
+        template += "#row" if in_row else "#form"
+    return render(request, template, context)
+
+
+def _citations_changed(request, event: RegulatoryEvent, notice: str):
+    if is_htmx(request):
+        response = render(
+            request,
+            "vendors/event_detail.html#citations_changed",
+            _event_context(event, notice=notice),
+        )
+        response["HX-Retarget"] = "#citations"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    messages.success(request, notice)
+    return redirect(event.get_absolute_url() + "#citations")
+
+
+@role_required(Perm.EDIT_REGULATORY)
+def citation_create(request, regulatoryevent_id: int):
+    event = get_inspection_for(request.user, regulatoryevent_id, write=True)
+    form = CitationForm(
+        request.POST or None,
+        instance=Citation(inspection=event),
+        initial={"program_area": event.project_area},
+        auto_id="id_new_citation_%s",  # unique ids while other citation forms are open inline
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            citation = citation_save(citation=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _citations_changed(
+                request, event, f"Citation added: {_citation_name(citation)}."
+            )
+    return _citation_form(request, event, form, action="add")
+
+
+@role_required(Perm.EDIT_REGULATORY)
+def citation_edit(request, citation_id: int):
+    citation = get_citation_for(request.user, citation_id, write=True)
+    subject = str(citation)  # as it reads now: a bound form puts its input on the citation
+    form = CitationForm(
+        request.POST or None, instance=citation, auto_id=f"id_citation_{citation.pk}_%s"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            citation_save(
+                citation=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _citations_changed(
+                request, citation.inspection, f"Citation saved: {_citation_name(citation)}."
+            )
+    return _citation_form(
+        request, citation.inspection, form, action="edit", citation=citation, subject=subject
+    )
+
+
+@role_required(Perm.EDIT_REGULATORY)
+def citation_remove_view(request, citation_id: int):
+    citation = get_citation_for(request.user, citation_id, write=True)
+    form = CitationRemoveForm(request.POST or None, auto_id=f"id_remove_{citation.pk}_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            citation_remove(
+                citation=citation, user=request.user, reason=form.cleaned_data["change_reason"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _citations_changed(
+                request, citation.inspection, f"Citation removed: {_citation_name(citation)}."
+            )
+    return _citation_form(
+        request,
+        citation.inspection,
+        form,
+        action="remove",
+        citation=citation,
+        subject=str(citation),
     )
