@@ -113,6 +113,17 @@ class CitationAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["inspection", "import_run"]
     search_fields = ["act_cfr_number", "short_description"]
 
+    # Citations are added, corrected and removed on their inspection's page, which keys them
+    # as the importer does, refuses duplicates and asks for a reason; here they are read only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):

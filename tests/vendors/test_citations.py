@@ -344,3 +344,21 @@ def test_anonymous_visitors_are_sent_to_log_in(client, inspection):
         response = client.post(url, {"change_reason": "x"})
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert Citation.objects.filter(pk=citation.pk).exists()
+
+
+def test_the_django_admin_shows_citations_but_leaves_changes_to_the_inspection_page(
+    client_for, admin_user, inspection
+):
+    citation = Citation.objects.create(
+        inspection=inspection, short_description="Procedures not in writing", key="k"
+    )
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:vendors_citation_changelist")).status_code == 200
+    assert client.get(reverse("admin:vendors_citation_add")).status_code == 403
+    response = client.post(
+        reverse("admin:vendors_citation_change", args=[citation.pk]),
+        {"short_description": "Edited in the admin"},
+    )
+    assert response.status_code == 403
+    citation.refresh_from_db()
+    assert citation.short_description == "Procedures not in writing"
