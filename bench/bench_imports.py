@@ -30,7 +30,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.files import File  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
@@ -133,6 +133,38 @@ def read_floor(path: Path) -> tuple[float, int]:
 
 
 RESCORING: list[tuple[str, int, float]] = []  # (file, CMOs rescored, seconds)
+
+
+def write_floor(run) -> float | None:
+    """Seconds psycopg alone takes to COPY the rows an events import created (the events and
+    their history rows, fetched back) into empty tables shaped like ours, indexes included.
+    PostgreSQL only; None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    from vendors.models import RegulatoryEvent
+
+    events = RegulatoryEvent._meta.db_table
+    history = RegulatoryEvent.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {events} WHERE import_run_id = %s", [run.pk])
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"SELECT * FROM {history} WHERE id IN "
+            f"(SELECT id FROM {events} WHERE import_run_id = %s)",
+            [run.pk],
+        )
+        history_rows = cursor.fetchall()
+        cursor.execute(f"CREATE TEMP TABLE floor_events (LIKE {events} INCLUDING ALL)")
+        cursor.execute(f"CREATE TEMP TABLE floor_history (LIKE {history} INCLUDING ALL)")
+        start = time.perf_counter()
+        with transaction.atomic():
+            for table, data in (("floor_events", rows), ("floor_history", history_rows)):
+                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in data:
+                        copy.write_row(row)
+        elapsed = time.perf_counter() - start
+        cursor.execute("DROP TABLE floor_events, floor_history")
+    return elapsed
 
 
 def do_import(path: Path, *, measure_memory: bool = False):
@@ -282,10 +314,12 @@ def main() -> None:
             insp = inspections_file(tmp / "inspections_10000.csv", 10_000, feis)
             insp_small = inspections_file(tmp / "inspections_2500.csv", 2_500, feis[:2_500])
             rec = recalls_file(tmp / "recalls_10000.xlsx", 10_000, feis)
+            writes = []
             for label, path in (("Inspections csv", insp), ("Recalls xlsx", rec)):
                 floor, n = read_floor(path)
-                elapsed, _, _ = do_import(path)
+                elapsed, _, run = do_import(path)
                 rows.append((f"{label} (create)", n, floor, elapsed, None, None))
+                writes.append((label, floor, elapsed, write_floor(run)))
             _, peak_insp_small, _ = do_import(insp_small, measure_memory=True)
             _, peak_insp_big, _ = do_import(insp, measure_memory=True)
             rows[-2] = (*rows[-2][:4], peak_insp_small, peak_insp_big)
@@ -303,6 +337,19 @@ def main() -> None:
             print(
                 "(peak MiB: Python allocations while importing a 2,500-row and a 10,000-row file)"
             )
+            if any(w for *_, w in writes):
+                print(
+                    "\nBeside the write floor: psycopg alone COPYing the same events and their"
+                    " history rows"
+                )
+                print(
+                    f"{'file':<24}{'read s':>8}{'write s':>9}{'import s':>10}{'× (read + write)':>18}"
+                )
+                for label, floor, elapsed, written in writes:
+                    print(
+                        f"{label:<24}{floor:>8.2f}{written:>9.2f}{elapsed:>10.2f}"
+                        f"{elapsed / (floor + written):>18.1f}"
+                    )
             print("\nRescoring task after each import (runs in the worker once the import commits)")
             for name, cmos, seconds in RESCORING:
                 print(f"  {name:<24}{cmos:>6,} CMOs {seconds:>7.2f} s")
