@@ -12,6 +12,7 @@ as they are (str, int, bool, date, aware datetime, None). A field left out gets 
 
 from django.db import connection, models
 from django.db.models import Model
+from django.db.models.lookups import In
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -133,3 +134,17 @@ def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, no
 def _copy_sql(table: str, columns: list[str]) -> str:
     quote = connection.ops.quote_name
     return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+
+
+class AnyOf(In):
+    """`field IN (values)` written `field = ANY(%s)` on PostgreSQL, for long lists of values.
+
+    One array parameter instead of one placeholder per value: Django's client-side parameter
+    binding (psycopg's ClientCursor) then formats a 1,000-value lookup several times faster.
+    Use it as a filter expression: `Site.objects.filter(AnyOf(F("fei_number"), feis))`.
+    """
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [value for value in self.rhs if value is not None]
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)

@@ -83,3 +83,17 @@ def test_a_constraint_violation_rolls_back_with_the_transaction(qa):
 def test_nothing_to_insert_writes_nothing(qa, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert insert_with_history(RegulatoryEvent, [], user=qa, reason="r") == []
+
+
+def test_any_of_matches_like_in_with_long_lists_none_and_nothing():
+    from django.db.models import F
+
+    from cmoselect.bulk import AnyOf
+    from vendors.models import Site
+
+    sites = [SiteFactory(fei_number=str(3_000_000_000 + i)) for i in range(3)]
+    wanted = [sites[0].fei_number, sites[2].fei_number, None, *map(str, range(1500))]
+    found = Site.objects.filter(AnyOf(F("fei_number"), wanted))
+    assert set(found) == {sites[0], sites[2]}
+    assert not Site.objects.filter(AnyOf(F("fei_number"), [])).exists()
+    assert set(Site.objects.filter(AnyOf(F("pk"), {sites[1].pk}))) == {sites[1]}

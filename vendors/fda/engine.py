@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from cmoselect.bulk import insert_objects_with_history, insert_with_history
+from cmoselect.bulk import AnyOf, insert_objects_with_history, insert_with_history
 from vendors.fda.formats import (
     OPERATION_CAPABILITIES,
     Format,
@@ -188,7 +189,7 @@ def _find_sites(chunk: list, ctx: Context, tally: Tally) -> dict[str, "Site | Si
     feis = {record.fei for _, record in chunk}
     sites = {
         fei: SiteRef(pk, cmo_id, fei)
-        for pk, cmo_id, fei in Site.objects.filter(fei_number__in=feis).values_list(
+        for pk, cmo_id, fei in Site.objects.filter(AnyOf(F("fei_number"), feis)).values_list(
             "pk", "cmo_id", "fei_number"
         )
     }
@@ -257,7 +258,7 @@ def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
     existing = {
         tuple(values[:6]): values[6:]
         for values in RegulatoryEvent.objects.filter(
-            site_id__in=site_ids, agency=Agency.FDA, reference__in=references
+            AnyOf(F("site_id"), site_ids), AnyOf(F("reference"), references), agency=Agency.FDA
         ).values_list(*EVENT_KEY, "pk", "source", *names)
     }
     to_create: dict = {}
@@ -338,10 +339,10 @@ def apply_citations(chunk: list, ctx: Context, tally: Tally) -> None:
     inspections: dict = {}  # (site key, inspection ID) → [(pk, project area)], newest first
     for pk, site_id, reference, area in (
         RegulatoryEvent.objects.filter(
-            site_id__in={s.pk for s in sites.values() if s.pk},
+            AnyOf(F("site_id"), {s.pk for s in sites.values() if s.pk}),
+            AnyOf(F("reference"), {record.inspection_id for _, record in chunk}),
             kind=EventKind.INSPECTION,
             agency=Agency.FDA,
-            reference__in={record.inspection_id for _, record in chunk},
         )
         .order_by("-event_date", "-pk")
         .values_list("pk", "site_id", "reference", "project_area")
@@ -385,7 +386,8 @@ def apply_citations(chunk: list, ctx: Context, tally: Tally) -> None:
     inspection_ids = {pk for found in inspections.values() for pk, _ in found}
     existing = set(
         Citation.objects.filter(
-            inspection_id__in=inspection_ids, key__in={record.key for _, record in chunk}
+            AnyOf(F("inspection_id"), inspection_ids),
+            AnyOf(F("key"), {record.key for _, record in chunk}),
         ).values_list("inspection_id", "key")
     )
     new_citations: dict = {}
@@ -436,12 +438,12 @@ FILLED_FROM_REGISTRATION = (
 
 def apply_registrations(chunk: list, ctx: Context, tally: Tally) -> None:
     feis = {record.fei for _, record in chunk}
-    sites = {s.fei_number: s for s in Site.objects.filter(fei_number__in=feis)}
+    sites = {s.fei_number: s for s in Site.objects.filter(AnyOf(F("fei_number"), feis))}
     sites.update({f: s for f, s in ctx.pending_sites.items() if f in feis})
     have = set(
-        SiteCapability.objects.filter(site__in=[s.pk for s in sites.values() if s.pk]).values_list(
-            "site_id", "capability_id"
-        )
+        SiteCapability.objects.filter(
+            AnyOf(F("site_id"), [s.pk for s in sites.values() if s.pk])
+        ).values_list("site_id", "capability_id")
     )
     have |= {k for k in ctx.pending_keys if isinstance(k, tuple) and len(k) == 2}
     names = {r.registrant_name.casefold() for _, r in chunk if r.fei not in sites}
