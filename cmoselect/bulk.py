@@ -35,7 +35,14 @@ PLAIN_FIELDS = {
     models.TextField,
     models.URLField,
 }
-HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type"}
+# The columns simple-history adds to a history table; the others mirror the model's.
+HISTORY_FIELDS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+}
 
 
 def insert_with_history(model: type[Model], rows: list[dict], *, user, reason: str) -> list[int]:
@@ -96,7 +103,7 @@ def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, no
     history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     columns = [pk.column, *(f.column for f in fields)]
     attnames = [pk.attname, *(f.attname for f in fields)]
-    mirrored = {f.attname for f in history_fields} - HISTORY_FIELDS - {"history_user_id"}
+    mirrored = {f.attname for f in history_fields} - HISTORY_FIELDS
     if mirrored - set(attnames):  # the history table is out of step with the model
         raise RuntimeError(f"History of {table} has unknown fields: {mirrored - set(attnames)}")
     history_user_id = getattr(user, "pk", None)

@@ -249,6 +249,18 @@ def _site_key(site: Site):
 EVENT_KEY = ("site_id", "kind", "agency", "reference", "project_area", "product_id")
 
 
+def _imported_event(site, number: int, ctx: Context, **values) -> dict:
+    """The row of a new FDA event from line `number` of the file being imported."""
+    return {
+        "site_id": site.pk,
+        "agency": Agency.FDA,
+        "source": Source.IMPORT,
+        "import_run_id": ctx.run.pk,
+        "source_row": number,
+        **values,
+    }
+
+
 def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
     sites = _find_sites(chunk, ctx, tally)
     site_ids = {s.pk for s in sites.values() if s.pk}
@@ -256,13 +268,13 @@ def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
     names = sorted({"event_date", *(n for _, record in chunk for n in record.fields)})
     # Plain values, not model instances: most rows of a re-import are unchanged.
     existing = {
-        tuple(values[:6]): values[6:]
+        values[: len(EVENT_KEY)]: values[len(EVENT_KEY) :]
         for values in RegulatoryEvent.objects.filter(
             AnyOf(F("site_id"), site_ids), AnyOf(F("reference"), references), agency=Agency.FDA
         ).values_list(*EVENT_KEY, "pk", "source", *names)
     }
     to_create: dict = {}
-    changes: dict = {}  # event pk → (row number, {field: new value})
+    changes: dict = {}  # event pk → {field: new value}
     for number, record in chunk:
         site = sites[record.fei]
         key = (_site_key(site), *record.key)
@@ -281,18 +293,16 @@ def apply_events(chunk: list, ctx: Context, tally: Tally) -> None:
             continue
         found = existing.get(key)
         if found is None:
-            to_create[key] = {
-                "site_id": site.pk,
-                "kind": record.kind,
-                "agency": Agency.FDA,
-                "reference": record.reference,
-                "project_area": record.project_area,
-                "product_id": record.product_id,
-                "source": Source.IMPORT,
-                "import_run_id": ctx.run.pk,
-                "source_row": number,
+            to_create[key] = _imported_event(
+                site,
+                number,
+                ctx,
+                kind=record.kind,
+                reference=record.reference,
+                project_area=record.project_area,
+                product_id=record.product_id,
                 **values,
-            }
+            )
             tally.created += 1
         else:
             pk, source, *current = found
@@ -362,18 +372,16 @@ def apply_citations(chunk: list, ctx: Context, tally: Tally) -> None:
         if inspection_of(site, record) is None and ("inspection", *key) not in ctx.pending_keys:
             new_inspections.setdefault(
                 key,
-                {
-                    "site_id": site.pk,
-                    "kind": EventKind.INSPECTION,
-                    "agency": Agency.FDA,
-                    "reference": record.inspection_id,
-                    "project_area": record.program_area,
-                    "event_date": record.end_date,
-                    "citations_posted": True,
-                    "source": Source.IMPORT,
-                    "import_run_id": ctx.run.pk,
-                    "source_row": number,
-                },
+                _imported_event(
+                    site,
+                    number,
+                    ctx,
+                    kind=EventKind.INSPECTION,
+                    reference=record.inspection_id,
+                    project_area=record.program_area,
+                    event_date=record.end_date,
+                    citations_posted=True,
+                ),
             )
     if not ctx.commit:
         ctx.pending_keys.update(("inspection", *key) for key in new_inspections)
