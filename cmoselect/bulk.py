@@ -1,16 +1,19 @@
 """Insert many new rows of a model, with their history rows, as fast as the database allows.
 
-Importers write thousands of rows at a time. On PostgreSQL the rows and their history rows go
-in with COPY, their ids drawn from the table's sequence in one query; elsewhere through
-django-simple-history's `bulk_create_with_history`. Either way every row gets a "created"
-history row with the user and the reason, as a save would give it.
+Importers write thousands of rows at a time. On PostgreSQL the rows go in with COPY, their ids
+drawn from the table's sequence in one query, and the database copies them into their history
+rows; elsewhere through django-simple-history's `bulk_create_with_history`. Either way every row
+gets a "created" history row with the user and the reason, as a save would give it.
+
+`upsert` writes derived rows that keep no history (scores) the same way: COPY, then one
+INSERT ... ON CONFLICT.
 
 Rows are dicts of field attnames (`site_id`, not `site`) to values the database adapter takes
 as they are (str, int, bool, date, aware datetime, None). A field left out gets its default;
 `auto_now` and `auto_now_add` fields get the current time.
 """
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Model
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -124,18 +127,69 @@ def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, no
         with cursor.copy(_copy_sql(table, columns)) as copy:
             for row in rows:
                 copy.write_row([row[name] for name in attnames])
-        extra = {
-            "history_date": now,
-            "history_change_reason": reason,
-            "history_type": "+",
-            "history_user_id": history_user_id,
-        }
-        history_columns = [f.column for f in history_fields]
-        history_names = [f.attname for f in history_fields]
-        with cursor.copy(_copy_sql(history._meta.db_table, history_columns)) as copy:
-            for row in rows:
-                copy.write_row([row[n] if n in row else extra[n] for n in history_names])
+        # The history rows are copied from the new rows by the database itself.
+        mirrored_columns = [f.column for f in history_fields if f.attname not in HISTORY_FIELDS]
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} "
+            f"({', '.join(quote(c) for c in mirrored_columns)}, history_date, "
+            "history_change_reason, history_type, history_user_id) "
+            f"SELECT {', '.join(quote(c) for c in mirrored_columns)}, %s, %s, '+', %s "
+            f"FROM {quote(table)} WHERE {quote(pk.column)} = ANY(%s)",
+            [now, reason, history_user_id, ids],
+        )
     return ids
+
+
+def upsert(model: type[Model], objects: list[Model], *, unique: str, update: list[str]) -> None:
+    """Insert `objects`, or update `update` fields of the rows that already hold their `unique`
+    value (a derived table such as scores, which keeps no history).
+
+    On PostgreSQL the rows go in with COPY to a temporary table and one INSERT ... ON CONFLICT
+    from it; Django's own upsert binds every value (JSON included) into the query text, which
+    costs more than the database's work. Elsewhere it is `bulk_create(update_conflicts=True)`.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            objects, update_conflicts=True, unique_fields=[unique], update_fields=update
+        )
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    for obj in objects:  # as a save would: auto_now, defaults and pre-save conversions
+        for field in fields:
+            setattr(obj, field.attname, field.pre_save(obj, add=True))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    column_of = {f.name: f.column for f in fields} | {f.attname: f.column for f in fields}
+    updates = ", ".join(f"{quote(column_of[n])} = EXCLUDED.{quote(column_of[n])}" for n in update)
+    staging = quote(f"{meta.db_table}_upsert")
+    with (
+        transaction.atomic(savepoint=False),
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} AS "
+            f"SELECT {columns} FROM {quote(meta.db_table)} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(getattr(obj, field.attname), connection)
+                        if type(field) not in PLAIN_FIELDS
+                        else getattr(obj, field.attname)
+                        for field in fields
+                    ]
+                )
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {staging} "
+            f"ON CONFLICT ({quote(column_of[unique])}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
 
 
 def _copy_sql(table: str, columns: list[str]) -> str:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cmoselect.bulk import upsert
 from scoring import rules, sources
 from scoring.engine import Outcome, Weighted, evaluate, stability_note
 from scoring.models import (
@@ -240,7 +241,8 @@ def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:
         rows = figures_for(criteria=criteria, cmos=batch)
         outcomes = evaluate(weighted, [Outcome(k, n, f) for k, n, f in rows], compared=False)
         now = timezone.now()
-        CmoScore.objects.bulk_create(
+        upsert(
+            CmoScore,
             [
                 CmoScore(
                     cmo_id=o.key,
@@ -253,16 +255,8 @@ def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:
                 )
                 for o in outcomes
             ],
-            update_conflicts=True,
-            unique_fields=["cmo"],
-            update_fields=[
-                "total",
-                "knocked_out",
-                "breakdown",
-                "explanation",
-                "version",
-                "computed_at",
-            ],
+            unique="cmo",
+            update=["total", "knocked_out", "breakdown", "explanation", "version", "computed_at"],
         )
         count += len(batch)
     return count

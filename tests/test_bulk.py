@@ -97,3 +97,47 @@ def test_any_of_matches_like_in_with_long_lists_none_and_nothing():
     assert set(found) == {sites[0], sites[2]}
     assert not Site.objects.filter(AnyOf(F("fei_number"), [])).exists()
     assert set(Site.objects.filter(AnyOf(F("pk"), {sites[1].pk}))) == {sites[1]}
+
+
+def test_upsert_inserts_new_rows_and_updates_the_ones_that_exist():
+    from cmoselect.bulk import upsert
+    from scoring.models import CmoScore, ScoringModel
+    from tests.factories import CmoFactory
+
+    version = ScoringModel.objects.get(is_default=True).current_version
+    kept, changed, new = CmoFactory(), CmoFactory(), CmoFactory()
+    earlier = timezone.now() - datetime.timedelta(days=1)
+    for cmo in (kept, changed):
+        CmoScore.objects.create(
+            cmo=cmo, total=10.0, breakdown=[{"code": "a"}], version=version, computed_at=earlier
+        )
+    now = timezone.now()
+    breakdown = [{"code": "quality", "score": 80.5, "note": 'a "quoted", {braced} \\ note'}]
+    upsert(
+        CmoScore,
+        [
+            CmoScore(
+                cmo=changed, total=55.5, breakdown=breakdown, version=version, computed_at=now
+            ),
+            CmoScore(cmo=new, total=None, knocked_out=True, version=version, computed_at=now),
+        ],
+        unique="cmo",
+        update=["total", "knocked_out", "breakdown", "computed_at"],
+    )
+    scores = {s.cmo_id: s for s in CmoScore.objects.all()}
+    assert len(scores) == 3
+    assert (scores[kept.pk].total, scores[kept.pk].computed_at) == (10.0, earlier)
+    assert scores[changed.pk].total == 55.5
+    assert scores[changed.pk].breakdown == breakdown
+    assert scores[changed.pk].computed_at == now
+    assert scores[new.pk].total is None and scores[new.pk].knocked_out is True
+    assert scores[new.pk].breakdown == []  # the field's default
+    assert scores[new.pk].explanation == ""
+
+
+def test_upsert_of_nothing_writes_nothing(django_assert_num_queries):
+    from cmoselect.bulk import upsert
+    from scoring.models import CmoScore
+
+    with django_assert_num_queries(0):
+        upsert(CmoScore, [], unique="cmo", update=["total"])

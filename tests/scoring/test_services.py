@@ -277,7 +277,9 @@ def test_the_bulk_qualification_score_costs_constant_queries_per_batch(n, capabi
     CmoFactory()  # a CMO without sites
     with CaptureQueriesContext(connection) as queries:
         assert cmo_scores_compute() == n + 1
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    # On PostgreSQL the upsert is a COPY to a temporary table (cmoselect.bulk.upsert).
+    writes = 4 if connection.vendor == "postgresql" else 1
+    assert len(queries) == 9 + writes, [q["sql"] for q in queries]
     scores = CmoScore.objects.all()
     assert scores.count() == n + 1
     # Without needs or entered scores, capability fit and cost have no data.
