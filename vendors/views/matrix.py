@@ -91,7 +91,7 @@ def capability_matrix(request):
     }
     template = "vendors/matrix.html"
     if is_htmx(request):
-        template += "#results"
+        template += "#filtered"
     return render(request, template, context)
 
 
