@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import SiteCapabilityFactory, SiteFactory
-from vendors.models import Capability, CapabilityLevel
+from vendors.models import Capability, CapabilityLevel, SiteCapability
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,3 +27,15 @@ def test_switching_to_sites_says_so_and_swaps_the_results_once(live_server, logi
     expect(sub).to_contain_text("Click a cell to change it.")
     expect(page.locator("[id=results]")).to_have_count(1)
     expect(page.locator("#matrix th.subject").first).to_have_text("Site")
+
+
+def test_an_opened_cell_can_be_cancelled_without_a_change(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    td = page.locator(f"#cell-{cell.site_id}-{cell.capability_id}")
+    td.click()
+    expect(td.locator("select")).to_be_visible()
+    td.get_by_role("button", name="Cancel").click()
+    expect(td.locator("select")).to_have_count(0)
+    expect(td).to_have_text("C")
+    assert SiteCapability.objects.get(pk=cell.pk).level == CapabilityLevel.CLAIMED
