@@ -229,3 +229,16 @@ def test_site_capabilities_api_filters_by_minimum_level(api_for, sourcing, vials
         "/api/v1/site-capabilities/", {"capability": vials.pk, "min_level": 2}
     )
     assert response.json()["count"] == 1
+
+
+def test_a_bad_filter_value_is_reported_and_drops_only_its_own_filter(client_for, sourcing, vials):
+    SiteFactory(name="Cork fill-finish", country="IE")
+    response = client_for(sourcing).get(
+        reverse("vendors:matrix"), {"view": "sites", "country": "ZZ", "category": "dosage_forms"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cork fill-finish" in html  # still the site view
+    assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
+    assert response.context["form"].errors["country"]
+    assert 'id="id_country_error"' in html

@@ -63,7 +63,10 @@ def _grid(subjects, capabilities, *, by_site: bool) -> list[tuple]:
 @role_required(Perm.VIEW)
 def capability_matrix(request):
     form = MatrixFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value drops its own filter (its error shows beside it), not all
+        data = form.cleaned_data
     by_site = data.get("view") == "sites"
     categories = data.get("category") or []
     capabilities = list(
