@@ -242,3 +242,24 @@ def test_a_bad_filter_value_is_reported_and_drops_only_its_own_filter(client_for
     assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
     assert response.context["form"].errors["country"]
     assert 'id="id_country_error"' in html
+
+
+def test_an_events_history_names_changed_choices_as_the_form_does(client_for, qa):
+    event = RegulatoryEventFactory(classification=Classification.VAI)
+    client = client_for(qa)
+    response = client.post(
+        reverse("vendors:event_edit", args=[event.pk]),
+        {
+            "kind": "inspection",
+            "agency": "fda",
+            "event_date": "2024-03-01",
+            "reference": event.reference,
+            "classification": "oai",
+            "change_reason": "Reclassified after the 483 response",
+        },
+    )
+    assert response.status_code == 302
+    history = client.get(event.get_absolute_url()).context["history"]
+    assert history[0].changes == [
+        ("classification", "VAI (voluntary action indicated)", "OAI (official action indicated)")
+    ]
