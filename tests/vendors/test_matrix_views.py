@@ -263,3 +263,25 @@ def test_an_events_history_names_changed_choices_as_the_form_does(client_for, qa
     assert history[0].changes == [
         ("classification", "VAI (voluntary action indicated)", "OAI (official action indicated)")
     ]
+
+
+def test_the_site_page_shows_who_changed_its_capabilities_when_and_why(client_for, qa, vials):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
+    url = reverse("vendors:matrix_cell", args=[cell.site_id, vials.pk])
+    client = client_for(qa)
+    client.post(url, {"level": "3", "change_reason": "Seen running at the 2026 audit"})
+    client.post(url, {"level": "", "change_reason": "Line closed in 2026"})
+    history = client.get(cell.site.get_absolute_url()).context["history"]
+    removed, changed = history[0], history[1]
+    assert (removed.kind, removed.who, removed.reason) == (
+        "Capability removed",
+        qa,
+        "Line closed in 2026",
+    )
+    assert removed.subject == "Sterile liquid vials (Verified by audit)"
+    assert (changed.kind, changed.who, changed.reason) == (
+        "Capability changed",
+        qa,
+        "Seen running at the 2026 audit",
+    )
+    assert ("level", "Claimed", "Verified by audit") in changed.changes
