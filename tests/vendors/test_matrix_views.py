@@ -285,3 +285,19 @@ def test_the_site_page_shows_who_changed_its_capabilities_when_and_why(client_fo
         "Seen running at the 2026 audit",
     )
     assert ("level", "Claimed", "Verified by audit") in changed.changes
+
+
+@pytest.mark.parametrize(
+    "need, message",
+    [
+        ("x", "is not <id>:<level>"),
+        ("{vials}:0", "the level is 1 (claimed), 2 (demonstrated) or 3 (verified)"),
+        ("{vials}:9", "the level is 1 (claimed), 2 (demonstrated) or 3 (verified)"),
+        ("424242:1", "No capability has the id 424242."),
+        ("99999999999999999999:1", "No capability has the id 99999999999999999999."),
+    ],
+)
+def test_the_needs_api_refuses_a_need_it_cannot_search_for(api_for, sourcing, vials, need, message):
+    response = api_for(sourcing).get("/api/v1/needs/", {"need": need.format(vials=vials.pk)})
+    assert response.status_code == 400
+    assert message in response.json()["need"][0]
