@@ -301,3 +301,18 @@ def test_the_needs_api_refuses_a_need_it_cannot_search_for(api_for, sourcing, vi
     response = api_for(sourcing).get("/api/v1/needs/", {"need": need.format(vials=vials.pk)})
     assert response.status_code == 400
     assert message in response.json()["need"][0]
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/site-capabilities/", "site"),
+        ("/api/v1/site-capabilities/", "capability"),
+        ("/api/v1/regulatory-events/", "cmo"),
+        ("/api/v1/citations/", "inspection"),
+    ],
+)
+def test_an_id_filter_beyond_any_id_is_a_400_naming_it(api_for, sourcing, url, parameter):
+    response = api_for(sourcing).get(url, {parameter: "99999999999999999999"})
+    assert response.status_code == 400
+    assert parameter in response.json()
