@@ -275,6 +275,15 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
         read_only_fields = ["source", "updated_at"]
         validators = []  # one cell per site and capability: setting it again updates it
 
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("site", "capability"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: f"A cell cannot move to another {name}; set that cell instead."}
+                    )
+        return attrs
+
     def _save(self, validated_data, instance=None):
         data = dict(validated_data)
         site = data.pop("site", getattr(instance, "site", None))

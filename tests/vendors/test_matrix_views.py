@@ -316,3 +316,17 @@ def test_an_id_filter_beyond_any_id_is_a_400_naming_it(api_for, sourcing, url, p
     response = api_for(sourcing).get(url, {parameter: "99999999999999999999"})
     assert response.status_code == 400
     assert parameter in response.json()
+
+
+@pytest.mark.parametrize("moved", ["site", "capability"])
+def test_updating_a_cell_through_the_api_cannot_move_it_to_another_cell(api_for, qa, vials, moved):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
+    other = {"site": SiteFactory().pk, "capability": Capability.objects.exclude(pk=vials.pk)[0].pk}
+    response = api_for(qa).patch(
+        f"/api/v1/site-capabilities/{cell.pk}/",
+        {moved: other[moved], "level": 2, "change_reason": "Corrected"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert moved in response.json()
+    assert list(SiteCapability.objects.values_list("pk", "level")) == [(cell.pk, 1)]
