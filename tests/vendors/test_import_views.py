@@ -131,3 +131,20 @@ def test_the_import_list_shows_counts_only_for_imports_that_wrote_something(clie
     for name in ("waiting.csv", "broken.csv"):
         assert rows[name].count('<td class="num">—</td>') == 4
         assert '<td class="num">0</td>' not in rows[name]
+
+
+def test_a_file_with_a_header_but_no_rows_says_there_is_nothing_to_import(
+    client_for, qa, committed
+):
+    client = client_for(qa)
+    header = (FDA / "inspections_classification_sample.csv").read_text().splitlines()[0]
+    committed(
+        client.post,
+        reverse("vendors:import_list"),
+        {"file": SimpleUploadedFile("empty.csv", (header + "\n").encode())},
+    )
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PREVIEWED
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert "no rows: there is nothing to import" in html
+    assert "Commit the import" not in html
