@@ -330,3 +330,10 @@ def test_updating_a_cell_through_the_api_cannot_move_it_to_another_cell(api_for,
     assert response.status_code == 400
     assert moved in response.json()
     assert list(SiteCapability.objects.values_list("pk", "level")) == [(cell.pk, 1)]
+
+
+def test_searching_needs_without_choosing_any_says_what_to_do(client_for, sourcing, vials):
+    client = client_for(sourcing)
+    assert 'id="needs-none"' not in client.get(reverse("vendors:needs")).content.decode()
+    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": ""}).content.decode()
+    assert "Choose at least one capability and its minimum level" in html

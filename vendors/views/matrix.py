@@ -205,6 +205,7 @@ def needs(request):
         "result": result,
         "more": more,
         "shown": NEEDS_SHOWN,
+        "searched": any(name.startswith("cap_") for name in request.GET),
         "full": [(m, explain(m)) for m in result.full] if result else [],
         "partial": [(m, explain(m)) for m in result.partial] if result else [],
     }
