@@ -30,10 +30,17 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
             delta = newer.diff_against(older, foreign_keys_are_objs=False)
             for change in delta.changes:
                 try:
-                    label = model._meta.get_field(change.field).verbose_name
+                    model_field = model._meta.get_field(change.field)
                 except Exception:  # noqa: BLE001 - a removed field still shows by name
-                    label = change.field
-                changes.append((str(label), change.old, change.new))
+                    changes.append((change.field, change.old, change.new))
+                    continue
+                changes.append(
+                    (
+                        str(model_field.verbose_name),
+                        _display(model_field, change.old),
+                        _display(model_field, change.new),
+                    )
+                )
         rows.append(
             HistoryRow(
                 when=newer.history_date,

@@ -275,6 +275,15 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
         read_only_fields = ["source", "updated_at"]
         validators = []  # one cell per site and capability: setting it again updates it
 
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("site", "capability"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: f"A cell cannot move to another {name}; set that cell instead."}
+                    )
+        return attrs
+
     def _save(self, validated_data, instance=None):
         data = dict(validated_data)
         site = data.pop("site", getattr(instance, "site", None))
@@ -336,6 +345,27 @@ class NeedsResultSerializer(serializers.Serializer):
     partial = NeedsMatchSerializer(many=True)
 
 
+class NeedsQuerySerializer(serializers.Serializer):
+    need = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def validate_need(self, values: list[str]) -> list[tuple[int, int]]:
+        known = set(Capability.objects.values_list("pk", flat=True))
+        needs = []
+        for raw in values:
+            capability, _, level = raw.partition(":")
+            if not capability.isdigit() or (level and not level.isdigit()):
+                raise serializers.ValidationError(f"'{raw}' is not <id>:<level>.")
+            capability_id, minimum = int(capability), int(level or CapabilityLevel.CLAIMED)
+            if capability_id not in known:
+                raise serializers.ValidationError(f"No capability has the id {capability_id}.")
+            if minimum not in CapabilityLevel.values:
+                raise serializers.ValidationError(
+                    f"'{raw}': the level is 1 (claimed), 2 (demonstrated) or 3 (verified)."
+                )
+            needs.append((capability_id, minimum))
+        return needs
+
+
 class NeedsViewSet(viewsets.ViewSet):
     """The needs search: `?need=<capability id>:<minimum level>`, repeated for each need."""
 
@@ -350,12 +380,9 @@ class NeedsViewSet(viewsets.ViewSet):
         responses=NeedsResultSerializer,
     )
     def list(self, request):
-        needs = []
-        for raw in request.query_params.getlist("need"):
-            capability, _, level = raw.partition(":")
-            if not capability.isdigit() or (level and not level.isdigit()):
-                raise serializers.ValidationError({"need": f"'{raw}' is not <id>:<level>."})
-            needs.append((int(capability), int(level or CapabilityLevel.CLAIMED)))
+        query = NeedsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        needs = query.validated_data.get("need", [])
         return Response(NeedsResultSerializer(needs_search(needs)).data)
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +20,21 @@ from vendors.models import (
     SiteType,
     normalize_fei,
 )
+
+# Ids are bigints: a larger number can match no row, and would overflow the database's
+# parameter (a 500) if it reached the query.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number from 1 up to the largest id, or a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -75,7 +91,7 @@ class CmoFilter(django_filters.FilterSet):
 
 class SiteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    cmo = django_filters.NumberFilter(field_name="cmo_id")
+    cmo = IdFilter(field_name="cmo_id")
     fei_number = django_filters.CharFilter(method="filter_fei")
     country = django_filters.MultipleChoiceFilter(choices=list(countries))
     status = django_filters.MultipleChoiceFilter(
@@ -97,8 +113,8 @@ class SiteFilter(django_filters.FilterSet):
 
 
 class ContactFilter(django_filters.FilterSet):
-    cmo = django_filters.NumberFilter(field_name="cmo_id")
-    site = django_filters.NumberFilter(field_name="site_id")
+    cmo = IdFilter(field_name="cmo_id")
+    site = IdFilter(field_name="site_id")
 
     class Meta:
         model = Contact
@@ -106,9 +122,9 @@ class ContactFilter(django_filters.FilterSet):
 
 
 class SiteCapabilityFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
-    cmo = django_filters.NumberFilter(field_name="site__cmo_id")
-    capability = django_filters.NumberFilter(field_name="capability_id")
+    site = IdFilter(field_name="site_id")
+    cmo = IdFilter(field_name="site__cmo_id")
+    capability = IdFilter(field_name="capability_id")
     capability_code = django_filters.CharFilter(field_name="capability__code")
     category = django_filters.ChoiceFilter(
         field_name="capability__category", choices=Capability.Category.choices
@@ -124,8 +140,8 @@ class SiteCapabilityFilter(django_filters.FilterSet):
 
 
 class RegulatoryEventFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
-    cmo = django_filters.NumberFilter(field_name="site__cmo_id")
+    site = IdFilter(field_name="site_id")
+    cmo = IdFilter(field_name="site__cmo_id")
     fei_number = django_filters.CharFilter(method="filter_fei")
     kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices)
     agency = django_filters.MultipleChoiceFilter(choices=Agency.choices)
@@ -142,9 +158,9 @@ class RegulatoryEventFilter(django_filters.FilterSet):
 
 
 class CitationFilter(django_filters.FilterSet):
-    inspection = django_filters.NumberFilter(field_name="inspection_id")
-    site = django_filters.NumberFilter(field_name="inspection__site_id")
-    cmo = django_filters.NumberFilter(field_name="inspection__site__cmo_id")
+    inspection = IdFilter(field_name="inspection_id")
+    site = IdFilter(field_name="inspection__site_id")
+    cmo = IdFilter(field_name="inspection__site__cmo_id")
 
     class Meta:
         model = Citation

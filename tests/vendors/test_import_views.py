@@ -116,3 +116,35 @@ def test_the_api_uploads_previews_and_commits(api_for, qa, committed):
     status = api.get(f"/api/v1/imports/{run_id}/").json()
     assert status["status"] == "done" and status["created"] == 1
     assert RegulatoryEvent.objects.count() == 1
+
+
+def test_the_import_list_shows_counts_only_for_imports_that_wrote_something(client_for, qa):
+    ImportRunFactory(original_name="done.csv", created=7, updated=3)
+    ImportRunFactory(original_name="waiting.csv", status=ImportRun.Status.PREVIEWED)
+    ImportRunFactory(original_name="broken.csv", status=ImportRun.Status.FAILED)
+    html = client_for(qa).get(reverse("vendors:import_list")).content.decode()
+    rows = {
+        name: html[html.index(name) : html.index("</tr>", html.index(name))]
+        for name in ("done.csv", "waiting.csv", "broken.csv")
+    }
+    assert '<td class="num">7</td>' in rows["done.csv"]
+    for name in ("waiting.csv", "broken.csv"):
+        assert rows[name].count('<td class="num">—</td>') == 4
+        assert '<td class="num">0</td>' not in rows[name]
+
+
+def test_a_file_with_a_header_but_no_rows_says_there_is_nothing_to_import(
+    client_for, qa, committed
+):
+    client = client_for(qa)
+    header = (FDA / "inspections_classification_sample.csv").read_text().splitlines()[0]
+    committed(
+        client.post,
+        reverse("vendors:import_list"),
+        {"file": SimpleUploadedFile("empty.csv", (header + "\n").encode())},
+    )
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PREVIEWED
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert "no rows: there is nothing to import" in html
+    assert "Commit the import" not in html

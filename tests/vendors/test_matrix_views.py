@@ -229,3 +229,111 @@ def test_site_capabilities_api_filters_by_minimum_level(api_for, sourcing, vials
         "/api/v1/site-capabilities/", {"capability": vials.pk, "min_level": 2}
     )
     assert response.json()["count"] == 1
+
+
+def test_a_bad_filter_value_is_reported_and_drops_only_its_own_filter(client_for, sourcing, vials):
+    SiteFactory(name="Cork fill-finish", country="IE")
+    response = client_for(sourcing).get(
+        reverse("vendors:matrix"), {"view": "sites", "country": "ZZ", "category": "dosage_forms"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cork fill-finish" in html  # still the site view
+    assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
+    assert response.context["form"].errors["country"]
+    assert 'id="id_country_error"' in html
+
+
+def test_an_events_history_names_changed_choices_as_the_form_does(client_for, qa):
+    event = RegulatoryEventFactory(classification=Classification.VAI)
+    client = client_for(qa)
+    response = client.post(
+        reverse("vendors:event_edit", args=[event.pk]),
+        {
+            "kind": "inspection",
+            "agency": "fda",
+            "event_date": "2024-03-01",
+            "reference": event.reference,
+            "classification": "oai",
+            "change_reason": "Reclassified after the 483 response",
+        },
+    )
+    assert response.status_code == 302
+    history = client.get(event.get_absolute_url()).context["history"]
+    assert history[0].changes == [
+        ("classification", "VAI (voluntary action indicated)", "OAI (official action indicated)")
+    ]
+
+
+def test_the_site_page_shows_who_changed_its_capabilities_when_and_why(client_for, qa, vials):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
+    url = reverse("vendors:matrix_cell", args=[cell.site_id, vials.pk])
+    client = client_for(qa)
+    client.post(url, {"level": "3", "change_reason": "Seen running at the 2026 audit"})
+    client.post(url, {"level": "", "change_reason": "Line closed in 2026"})
+    history = client.get(cell.site.get_absolute_url()).context["history"]
+    removed, changed = history[0], history[1]
+    assert (removed.kind, removed.who, removed.reason) == (
+        "Capability removed",
+        qa,
+        "Line closed in 2026",
+    )
+    assert removed.subject == "Sterile liquid vials (Verified by audit)"
+    assert (changed.kind, changed.who, changed.reason) == (
+        "Capability changed",
+        qa,
+        "Seen running at the 2026 audit",
+    )
+    assert ("level", "Claimed", "Verified by audit") in changed.changes
+
+
+@pytest.mark.parametrize(
+    "need, message",
+    [
+        ("x", "is not <id>:<level>"),
+        ("{vials}:0", "the level is 1 (claimed), 2 (demonstrated) or 3 (verified)"),
+        ("{vials}:9", "the level is 1 (claimed), 2 (demonstrated) or 3 (verified)"),
+        ("424242:1", "No capability has the id 424242."),
+        ("99999999999999999999:1", "No capability has the id 99999999999999999999."),
+    ],
+)
+def test_the_needs_api_refuses_a_need_it_cannot_search_for(api_for, sourcing, vials, need, message):
+    response = api_for(sourcing).get("/api/v1/needs/", {"need": need.format(vials=vials.pk)})
+    assert response.status_code == 400
+    assert message in response.json()["need"][0]
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/site-capabilities/", "site"),
+        ("/api/v1/site-capabilities/", "capability"),
+        ("/api/v1/regulatory-events/", "cmo"),
+        ("/api/v1/citations/", "inspection"),
+    ],
+)
+def test_an_id_filter_beyond_any_id_is_a_400_naming_it(api_for, sourcing, url, parameter):
+    response = api_for(sourcing).get(url, {parameter: "99999999999999999999"})
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
+@pytest.mark.parametrize("moved", ["site", "capability"])
+def test_updating_a_cell_through_the_api_cannot_move_it_to_another_cell(api_for, qa, vials, moved):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
+    other = {"site": SiteFactory().pk, "capability": Capability.objects.exclude(pk=vials.pk)[0].pk}
+    response = api_for(qa).patch(
+        f"/api/v1/site-capabilities/{cell.pk}/",
+        {moved: other[moved], "level": 2, "change_reason": "Corrected"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert moved in response.json()
+    assert list(SiteCapability.objects.values_list("pk", "level")) == [(cell.pk, 1)]
+
+
+def test_searching_needs_without_choosing_any_says_what_to_do(client_for, sourcing, vials):
+    client = client_for(sourcing)
+    assert 'id="needs-none"' not in client.get(reverse("vendors:needs")).content.decode()
+    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": ""}).content.decode()
+    assert "Choose at least one capability and its minimum level" in html

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from cmoselect.forms import apply_service_errors
-from cmoselect.history import history_rows
+from cmoselect.history import HistoryRow, child_history_rows, history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
 from vendors.compliance import compliance_for_cmos, compliance_for_sites
@@ -16,6 +16,7 @@ from vendors.filters import CmoFilter
 from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
 from vendors.models import (
     Capability,
+    CapabilityLevel,
     Cmo,
     Contact,
     QualificationStatus,
@@ -189,6 +190,22 @@ def cmo_status(request, cmo_id: int):
     return _change_status(request, cmo, lambda **kw: cmo_change_status(cmo=cmo, **kw))
 
 
+def site_history(site: Site, *, limit: int = 50) -> list[HistoryRow]:
+    """The site's changes and its capability cells' (set, changed, removed), newest first."""
+    names = dict(Capability.objects.values_list("pk", "name"))
+    levels = dict(CapabilityLevel.choices)
+
+    def cell_name(record) -> str:
+        return f"{names.get(record.capability_id, '?')} ({levels.get(record.level, record.level)})"
+
+    rows = history_rows(site.history.all(), limit=limit)
+    rows += child_history_rows(
+        SiteCapability.history.filter(site_id=site.pk), label="Capability", name_of=cell_name
+    )
+    rows.sort(key=lambda row: row.when, reverse=True)
+    return rows[:limit]
+
+
 @role_required(Perm.VIEW)
 def site_detail(request, site_id: int):
     site = get_site_for(request.user, site_id)
@@ -201,7 +218,7 @@ def site_detail(request, site_id: int):
             "site_types": site.site_types.all(),
             "contacts": site.contacts.all(),
             "status_changes": site.status_changes.select_related("changed_by"),
-            "history": history_rows(site.history.all()),
+            "history": site_history(site),
             "status_form": StatusChangeForm(allowed=site.allowed_statuses()),
             "compliance": compliance_for_sites([site.pk])[site.pk],
             "events": site.regulatory_events.timeline()[:TIMELINE_LENGTH],

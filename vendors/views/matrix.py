@@ -63,7 +63,10 @@ def _grid(subjects, capabilities, *, by_site: bool) -> list[tuple]:
 @role_required(Perm.VIEW)
 def capability_matrix(request):
     form = MatrixFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value drops its own filter (its error shows beside it), not all
+        data = form.cleaned_data
     by_site = data.get("view") == "sites"
     categories = data.get("category") or []
     capabilities = list(
@@ -91,7 +94,7 @@ def capability_matrix(request):
     }
     template = "vendors/matrix.html"
     if is_htmx(request):
-        template += "#results"
+        template += "#filtered"
     return render(request, template, context)
 
 
@@ -202,6 +205,7 @@ def needs(request):
         "result": result,
         "more": more,
         "shown": NEEDS_SHOWN,
+        "searched": any(name.startswith("cap_") for name in request.GET),
         "full": [(m, explain(m)) for m in result.full] if result else [],
         "partial": [(m, explain(m)) for m in result.partial] if result else [],
     }

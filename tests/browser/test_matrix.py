@@ -1,0 +1,41 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import SiteCapabilityFactory, SiteFactory
+from vendors.models import Capability, CapabilityLevel, SiteCapability
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def cell():
+    vials = Capability.objects.get(code="dosage-forms-sterile-liquid-vials")
+    site = SiteFactory(name="Cork fill-finish", country="IE")
+    return SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.CLAIMED)
+
+
+def test_switching_to_sites_says_so_and_swaps_the_results_once(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/")
+    sub = page.locator("#matrix-sub")
+    expect(sub).to_contain_text("What each CMO (best of its sites)")
+    page.get_by_label("View").select_option("sites")
+    expect(page).to_have_url(re.compile(r"view=sites"))
+    expect(sub).to_contain_text("What each site can do")
+    expect(sub).to_contain_text("Click a cell to change it.")
+    expect(page.locator("[id=results]")).to_have_count(1)
+    expect(page.locator("#matrix th.subject").first).to_have_text("Site")
+
+
+def test_an_opened_cell_can_be_cancelled_without_a_change(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    td = page.locator(f"#cell-{cell.site_id}-{cell.capability_id}")
+    td.click()
+    expect(td.locator("select")).to_be_visible()
+    td.get_by_role("button", name="Cancel").click()
+    expect(td.locator("select")).to_have_count(0)
+    expect(td).to_have_text("C")
+    assert SiteCapability.objects.get(pk=cell.pk).level == CapabilityLevel.CLAIMED
