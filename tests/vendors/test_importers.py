@@ -440,9 +440,14 @@ def test_dates_in_the_shapes_the_exports_use(value, expected):
     assert date(value, "Inspection End Date") == expected
 
 
-@pytest.mark.parametrize("value", ["02/30/2026", "13/01/2026", "18.03.2026", "03/18/20266"])
-def test_impossible_or_foreign_dates_are_row_errors(value):
+@pytest.mark.parametrize(
+    "value", ["02/30/2026", "13/01/2026", "13/45/2026", "18.03.2026", "03/18/20266"]
+)
+def test_impossible_or_foreign_dates_are_row_errors_that_say_what_a_date_looks_like(value):
     from vendors.fda.formats import RowError, date
 
-    with pytest.raises(RowError, match=f"Inspection End Date '{value}' is not a date"):
+    with pytest.raises(RowError) as error:
         date(value, "Inspection End Date")
+    assert str(error.value) == (
+        f"Inspection End Date '{value}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)"
+    )
