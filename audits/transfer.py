@@ -18,6 +18,7 @@ from audits.models import (
     ChecklistTemplate,
     TemplateVersion,
 )
+from cmoselect.spreadsheets import csv_text, unguard, xlsx_append
 
 FORMAT = "cmoselect-checklist"
 COLUMNS = [
@@ -88,11 +89,7 @@ def _rows(version: TemplateVersion):
 
 
 def export_csv(version: TemplateVersion) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(_rows(version))
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_text([COLUMNS, *_rows(version)]).encode("utf-8-sig")
 
 
 def export_xlsx(version: TemplateVersion) -> bytes:
@@ -101,9 +98,9 @@ def export_xlsx(version: TemplateVersion) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Checklist"
-    sheet.append(COLUMNS)
+    xlsx_append(sheet, COLUMNS)
     for row in _rows(version):
-        sheet.append(row)
+        xlsx_append(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -200,6 +197,8 @@ def parse_json(data: bytes) -> dict:
 
 
 def _table(rows: list[list], *, name: str) -> dict:
+    # Our own exports quote text that a spreadsheet would read as a formula; take the quote off.
+    rows = [[unguard(cell) for cell in row] for row in rows]
     if not rows:
         raise ImportErrors(["The file is empty."])
     header = [str(c or "").strip().lower() for c in rows[0]]

@@ -1,7 +1,10 @@
 """Readable change history of a regulated record, from django-simple-history rows."""
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from simple_history.utils import get_m2m_reverse_field_name
 
 
 @dataclass
@@ -12,22 +15,33 @@ class HistoryRow:
     reason: str
     changes: list[tuple[str, object, object]] = field(default_factory=list)
     subject: str = ""  # which row of a child table the entry is about (a milestone, a citation)
+    # Many-to-many fields changed in this entry: (label, added, removed), each a list of labels.
+    set_changes: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
 
 
 _KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+_SAME_SAVE_SECONDS = 2
 
 
 def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
-    """The newest `limit` entries, each with its field changes; two queries in all."""
+    """The newest `limit` entries, each with its field changes.
+
+    One query for the entries, and two for each many-to-many field the history tracks (which
+    related rows each entry held, and their names), however many entries there are.
+    """
     records = list(history_qs.select_related("history_user").order_by("-history_date")[: limit + 1])
     rows = []
     model = history_qs.model.instance_type
+    m2m_fields = list(getattr(history_qs.model, "_history_m2m_fields", []))
+    excluded = [m2m.name for m2m in m2m_fields]
+    members = _m2m_members(history_qs.model, m2m_fields, records) if records else {}
+    set_changes = _set_changes(m2m_fields, members, records)
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(rows) == limit:
             break
         changes = []
         if older is not None:
-            delta = newer.diff_against(older, foreign_keys_are_objs=False)
+            delta = newer.diff_against(older, excluded_fields=excluded, foreign_keys_are_objs=False)
             for change in delta.changes:
                 try:
                     model_field = model._meta.get_field(change.field)
@@ -48,9 +62,84 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
                 kind=_KINDS.get(newer.history_type, newer.history_type),
                 reason=newer.history_change_reason or "",
                 changes=changes,
+                set_changes=set_changes.get(newer.history_id, []),
             )
         )
-    return rows
+    return _merge_set_steps(rows)
+
+
+def _merge_set_steps(rows: list[HistoryRow]) -> list[HistoryRow]:
+    """Fold a many-to-many-only entry into the entry just before it from the same save.
+
+    Saving a form writes the record, then replaces its many-to-many rows in two steps (remove,
+    add), each one a history entry; together they are one change.
+    """
+    merged: list[HistoryRow] = []
+    for row in reversed(rows):  # oldest first
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and row.set_changes
+            and not row.changes
+            and (row.who, row.reason) == (last.who, last.reason)
+            and (row.when - last.when).total_seconds() < _SAME_SAVE_SECONDS
+        ):
+            last.set_changes = _combine(last.set_changes, row.set_changes)
+            continue
+        merged.append(row)
+    merged.reverse()
+    return merged
+
+
+def _combine(first: list[tuple], then: list[tuple]) -> list[tuple]:
+    combined = {label: (set(added), set(removed)) for label, added, removed in first}
+    for label, added, removed in then:
+        before_added, before_removed = combined.get(label, (set(), set()))
+        combined[label] = (
+            (before_added - set(removed)) | set(added),
+            (before_removed - set(added)) | set(removed),
+        )
+    return [
+        (label, sorted(added), sorted(removed))
+        for label, (added, removed) in combined.items()
+        if added or removed
+    ]
+
+
+def _m2m_members(history_model, m2m_fields, records) -> dict[str, dict[int, set]]:
+    """For each many-to-many field, the related pks each history entry held; one query a field."""
+    history_ids = [record.history_id for record in records]
+    members: dict[str, dict[int, set]] = {}
+    for m2m in m2m_fields:
+        through = getattr(history_model, m2m.name).model
+        target = through._meta.get_field(get_m2m_reverse_field_name(m2m)).attname
+        held: dict[int, set] = defaultdict(set)
+        rows = through.objects.filter(history_id__in=history_ids).values_list("history_id", target)
+        for history_id, related_id in rows:
+            held[history_id].add(related_id)
+        members[m2m.name] = held
+    return members
+
+
+def _set_changes(m2m_fields, members, records) -> dict[int, list[tuple[str, list, list]]]:
+    """Per history entry, the related rows added to and removed from each many-to-many field."""
+    deltas: dict[int, list[tuple]] = defaultdict(list)
+    for m2m in m2m_fields:
+        held = members[m2m.name]
+        pairs = []
+        for newer, older in zip(records, records[1:], strict=False):
+            new, old = held[newer.history_id], held[older.history_id]
+            if new != old:
+                pairs.append((newer.history_id, new - old, old - new))
+        ids = set().union(*(added | removed for _, added, removed in pairs))
+        found = m2m.related_model._default_manager.in_bulk(ids) if ids else {}
+
+        def labels(pks, found=found) -> list[str]:
+            return sorted(str(found[pk]) if pk in found else f"#{pk} (deleted)" for pk in pks)
+
+        for history_id, added, removed in pairs:
+            deltas[history_id].append((str(m2m.verbose_name), labels(added), labels(removed)))
+    return deltas
 
 
 def _display(model_field, value):

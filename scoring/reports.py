@@ -1,6 +1,5 @@
 """The comparison report: PDF (rendered by a Celery task), CSV and XLSX."""
 
-import csv
 import io
 import math
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cmoselect.pdf import render_pdf
+from cmoselect.spreadsheets import csv_text, xlsx_append
 from scoring.compute import evaluation_scores_hash
 from scoring.models import Candidate, ComparisonReport, Decision, Evaluation
 
@@ -178,11 +178,7 @@ def _rows(evaluation: Evaluation) -> tuple[list[str], list[list]]:
 def scores_csv(evaluation: Evaluation) -> str:
     """The evaluation's scores as CSV: one row per candidate, one column per criterion."""
     header, rows = _rows(evaluation)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text([header, *rows])
 
 
 def scores_xlsx(evaluation: Evaluation) -> bytes:
@@ -194,17 +190,18 @@ def scores_xlsx(evaluation: Evaluation) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Scores"
-    sheet.append(header)
+    xlsx_append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     raw = book.create_sheet("Raw values")
-    raw.append(["CMO", "Criterion", "Weight", "Score", "Raw value", "Knock-out"])
+    xlsx_append(raw, ["CMO", "Criterion", "Weight", "Score", "Raw value", "Knock-out"])
     for c in evaluation.candidates.select_related("cmo").ranked():
         for f in c.breakdown:
-            raw.append(
-                [c.cmo.legal_name, f["name"], f["weight"], f["score"], f["raw"], f["knockout"]]
+            xlsx_append(
+                raw,
+                [c.cmo.legal_name, f["name"], f["weight"], f["score"], f["raw"], f["knockout"]],
             )
     out = io.BytesIO()
     book.save(out)

@@ -12,6 +12,8 @@ NAI / compliant 0; warning letter 30, injunction 40, seizure 30; recall class I 
 class III 1; published Form 483 3; import alert 25; GMP non-compliance statement 30;
 GMP certificate 0. An inspection exported once per project area counts once, with its worst
 classification; a recall event with several products counts once, with its worst class.
+Events dated after today are left out (and named in the breakdown): the event forms and the API
+refuse such dates, so one can only be a mistake, and it would otherwise weigh fully for years.
 With no regulatory data at all the signal is None: no record is not a clean record.
 """
 
@@ -106,6 +108,9 @@ def _dedupe(events: list[dict]) -> list[dict]:
 
 def summarise(events: list[dict], today: date) -> ComplianceSummary:
     """The summary of one site's or CMO's events (dicts with FIELDS, site_id and pk)."""
+    dated_later = sum(1 for e in events if e["event_date"] > today)
+    if dated_later:
+        events = [e for e in events if e["event_date"] <= today]
     if not events:
         return EMPTY
     distinct = _dedupe(events)
@@ -140,6 +145,8 @@ def summarise(events: list[dict], today: date) -> ComplianceSummary:
     breakdown = [("Starting score", 100.0)]
     for label, values in sorted(penalties.items(), key=lambda item: -sum(item[1])):
         breakdown.append((f"{label} ×{len(values)}", -round(sum(values), 1)))
+    if dated_later:
+        breakdown.append((f"Dated after today, not counted ×{dated_later}", 0.0))
     total = sum(points for _, points in breakdown)
     fda_inspections = [
         e for e in distinct if e["kind"] == K.INSPECTION and e["agency"] == Agency.FDA

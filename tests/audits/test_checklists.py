@@ -1,3 +1,4 @@
+import csv
 import io
 import json
 
@@ -192,3 +193,29 @@ def test_qa_edits_a_draft_in_the_browser(client_for, qa):
     assert "frozen" in response.content.decode()
     second.refresh_from_db()
     assert second.text == "Is EM trended?"
+
+
+def test_csv_and_xlsx_exports_write_formula_like_text_as_text_and_import_it_back_unchanged(qa):
+    version = make_checklist(name="Formulas")
+    texts = {
+        "text": '=HYPERLINK("http://evil.example","Click")',
+        "guidance": "+cmd|' /C calc'!A0",
+        "reference": "-21 CFR 211",
+        "evidence_expected": "'quoted already",
+    }
+    ChecklistQuestion.objects.filter(section__version=version, position=1).update(**texts)
+
+    csv_rows = list(csv.reader(io.StringIO(transfer.export_csv(version).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(transfer.export_xlsx(version))).active
+    xlsx_cells = list(sheet.iter_rows())[1]
+    for column, text in texts.items():
+        index = transfer.COLUMNS.index(column)
+        assert csv_rows[1][index] == "'" + text
+        assert (xlsx_cells[index].value, xlsx_cells[index].data_type) == ("'" + text, "s")
+
+    for parsed in (
+        transfer.parse_csv(transfer.export_csv(version), name="From CSV"),
+        transfer.parse_xlsx(transfer.export_xlsx(version), name="From XLSX"),
+    ):
+        question = parsed["sections"][0]["questions"][0]
+        assert {column: question[column] for column in texts} == texts

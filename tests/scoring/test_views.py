@@ -1,5 +1,8 @@
+import csv
+import io
 import subprocess
 
+import openpyxl
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -7,7 +10,7 @@ from django.urls import reverse
 from scoring.compute import cmo_scores_compute, evaluation_compute, evaluation_scores_hash
 from scoring.models import ComparisonReport, Decision, Evaluation, ScoringModel
 from tests.conftest import PASSWORD
-from vendors.models import QualificationStatus
+from vendors.models import Cmo, QualificationStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +297,19 @@ def test_the_evaluation_page_costs_the_same_queries_for_3_or_20_candidates(
     with CaptureQueriesContext(connection) as queries:
         client.get(evaluation.get_absolute_url())
     assert len(queries) == 14, [q["sql"] for q in queries]
+
+
+def test_the_score_exports_write_a_formula_like_cmo_name_as_text(client_for, qa, evaluation):
+    evil = '=HYPERLINK("http://evil.example","Click")'
+    Cmo.objects.filter(pk=evaluation.cmos["Basel Biologics AG"].pk).update(legal_name=evil)
+    evaluation_compute(evaluation=evaluation)
+    client = client_for(qa)
+    text = client.get(reverse("scoring:evaluation_csv", args=[evaluation.pk])).content.decode()
+    first = next(csv.reader(io.StringIO(text.splitlines()[1])))
+    assert first[:3] == ["1", "'" + evil, "88.9"]
+    response = client.get(reverse("scoring:evaluation_xlsx", args=[evaluation.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    for sheet in book.worksheets:
+        names = [cell for row in sheet.iter_rows() for cell in row if cell.value == "'" + evil]
+        assert names and all(cell.data_type == "s" for cell in names)
+    assert book["Scores"]["C2"].value == 88.9

@@ -128,3 +128,29 @@ def test_a_cmo_summary_spans_its_sites_in_constant_queries(django_assert_num_que
     assert summaries[first.cmo_id].signal == 62
     assert summaries[first.cmo_id].last_fda_inspection == (years_ago(0.1), "VAI")
     assert summaries[other.cmo_id].signal is None
+
+
+def test_an_event_dated_after_today_is_left_out_of_the_signal_flags_and_counts():
+    site = SiteFactory()
+    RegulatoryEventFactory(site=site, classification=C.NAI, event_date=years_ago(0.5))
+    future = TODAY + datetime.timedelta(days=365 * 73)
+    RegulatoryEventFactory(site=site, kind=K.WARNING_LETTER, classification="", event_date=future)
+    RegulatoryEventFactory(site=site, classification=C.OAI, event_date=future)
+    summary = compliance_for_sites([site.pk], today=TODAY)[site.pk]
+    assert summary.signal == 100
+    assert summary.flags == ()
+    assert summary.breakdown == (
+        ("Starting score", 100.0),
+        ("Dated after today, not counted ×2", 0.0),
+    )
+    assert summary.event_count == 1 and dict(summary.counts_5y) == {"Inspection": 1}
+    assert summary.last_fda_inspection == (years_ago(0.5), "NAI")
+    assert summary.latest_warning_letter is None and summary.open_warning_letter is False
+
+
+def test_a_site_with_only_future_dated_events_has_no_signal():
+    site = SiteFactory()
+    RegulatoryEventFactory(
+        site=site, classification=C.OAI, event_date=TODAY + datetime.timedelta(days=1)
+    )
+    assert compliance_for_sites([site.pk], today=TODAY)[site.pk].signal is None

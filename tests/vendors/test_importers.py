@@ -248,6 +248,56 @@ def test_bad_rows_are_skipped_with_row_numbers_and_never_abort_the_file(tmp_path
     assert ImportRun.objects.get().error_count == 3
 
 
+def resaved(path: Path, tmp_path: Path, delimiter: str) -> Path:
+    """The export as a spreadsheet set to another locale saves it: same rows, other separator."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][1] += ", Charleston"  # a comma inside a field must stay inside it
+    out = tmp_path / path.name
+    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_inspections_saved_with_semicolons_or_tabs_import_like_the_original(tmp_path, delimiter):
+    sites_for(INSPECTIONS)
+    path = resaved(INSPECTIONS, tmp_path, delimiter)
+    assert "FEI Number" + delimiter + "Legal Name" in path.read_text()
+    summary = run(path)
+    assert (summary["format"], summary["created"], summary["errors"]) == ("inspections", 5, [])
+    event = RegulatoryEvent.objects.get(reference="1305862")
+    assert (event.classification, event.event_date) == (
+        Classification.VAI,
+        datetime.date(2026, 3, 18),
+    )
+    assert event.project_area == "Foodborne Biological Hazards"
+    assert event.source_row == 3
+
+
+def test_a_semicolon_file_of_no_known_export_lists_its_columns_one_by_one(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("FEI Number;Firm;Inspection Date\n3003774440;Balzac;03/19/2026\n")
+    with pytest.raises(CommandError) as raised:
+        run(path)
+    assert "found FEI Number, Firm, Inspection Date;" in str(raised.value)
+
+
+def test_a_comma_export_with_semicolons_inside_fields_is_still_read_as_comma_separated(
+    tmp_path,
+):
+    from vendors.fda.tables import open_table
+
+    path = tmp_path / "inspections.csv"
+    path.write_text(
+        INSPECTIONS.read_text().replace("Foodborne Biological Hazards", "Drugs; Biologics")
+    )
+    with open_table(path, path.name) as table:
+        assert table.delimiter == ","
+        assert table.header[:2] == ["FEI Number", "Legal Name"]
+        assert "Drugs; Biologics" in next(table.rows)[1]
+
+
 def test_a_wrong_header_lists_the_expected_and_found_columns(tmp_path):
     wrong = tmp_path / "actions.csv"
     wrong.write_text(ACTIONS.read_text().replace("Case/Injunction ID", "Case Number", 1))
@@ -440,9 +490,14 @@ def test_dates_in_the_shapes_the_exports_use(value, expected):
     assert date(value, "Inspection End Date") == expected
 
 
-@pytest.mark.parametrize("value", ["02/30/2026", "13/01/2026", "18.03.2026", "03/18/20266"])
-def test_impossible_or_foreign_dates_are_row_errors(value):
+@pytest.mark.parametrize(
+    "value", ["02/30/2026", "13/01/2026", "13/45/2026", "18.03.2026", "03/18/20266"]
+)
+def test_impossible_or_foreign_dates_are_row_errors_that_say_what_a_date_looks_like(value):
     from vendors.fda.formats import RowError, date
 
-    with pytest.raises(RowError, match=f"Inspection End Date '{value}' is not a date"):
+    with pytest.raises(RowError) as error:
         date(value, "Inspection End Date")
+    assert str(error.value) == (
+        f"Inspection End Date '{value}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)"
+    )

@@ -1,3 +1,4 @@
+import csv
 import io
 
 import openpyxl
@@ -337,3 +338,20 @@ def test_searching_needs_without_choosing_any_says_what_to_do(client_for, sourci
     assert 'id="needs-none"' not in client.get(reverse("vendors:needs")).content.decode()
     html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": ""}).content.decode()
     assert "Choose at least one capability and its minimum level" in html
+
+
+def test_the_matrix_export_writes_a_formula_like_cmo_name_as_text(client_for, qa, vials):
+    evil = '=HYPERLINK("http://evil.example","Click")'
+    site = SiteFactory(cmo=CmoFactory(legal_name=evil), name="+cmd|' /C calc'!A0")
+    SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.VERIFIED)
+    client = client_for(qa)
+    params = {"view": "sites", "category": "dosage_forms"}
+    text = client.get(reverse("vendors:matrix"), {**params, "as": "csv"}).content.decode()
+    row = next(csv.reader(io.StringIO(text.splitlines()[1])))
+    assert row[:2] == ["'+cmd|' /C calc'!A0", "'" + evil]
+    response = client.get(reverse("vendors:matrix"), {**params, "as": "xlsx"})
+    cells = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows())[1]
+    assert [(c.value, c.data_type) for c in cells[:2]] == [
+        ("'+cmd|' /C calc'!A0", "s"),
+        ("'" + evil, "s"),
+    ]

@@ -56,13 +56,17 @@ def date(value, column: str, *, required: bool = True) -> dt.date | None:
         try:  # MM/DD/YYYY, the Dashboard's own format, without strptime's regular expressions
             return dt.date(int(raw[6:]), int(raw[:2]), int(raw[3:5]))
         except ValueError:
-            raise RowError(f"{column} '{raw}' is not a date") from None
+            raise _not_a_date(column, raw) from None
     for pattern in DATE_FORMATS:
         try:
             return dt.datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    raise RowError(f"{column} '{raw}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)")
+    raise _not_a_date(column, raw)
+
+
+def _not_a_date(column: str, raw: str) -> RowError:
+    return RowError(f"{column} '{raw}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)")
 
 
 def choice(value, column: str, mapping: dict[str, str]) -> str:

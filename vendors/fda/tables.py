@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 XLSX_MAGIC = b"PK\x03\x04"
 EXTENSIONS = (".csv", ".xlsx")
+# FDA exports are comma-separated; Excel set to a European locale saves CSV with semicolons.
+DELIMITERS = (",", ";", "\t")
 
 
 class FileProblem(Exception):
@@ -23,6 +25,7 @@ class Table:
     rows: Iterator[tuple[int, tuple]]  # (row number as a spreadsheet shows it, values)
     total: int | None  # data rows, an estimate for CSV files with line breaks inside fields
     encoding: str = ""
+    delimiter: str = ","
 
 
 def sniff_kind(path: Path, name: str) -> str:
@@ -67,6 +70,13 @@ def csv_encoding_and_lines(path: Path) -> tuple[str, int]:
     return ("utf-8-sig" if bom else "utf-8"), lines
 
 
+def csv_delimiter(first_line: str) -> str:
+    """The separator that splits the header line into the most columns; a comma if none does."""
+    columns = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: columns[d])  # on a tie, the earlier: comma first
+    return best if columns[best] > 1 else ","
+
+
 def _clean_header(cells) -> list[str]:
     return [str(c).strip().lstrip("\ufeff") if c is not None else "" for c in cells]
 
@@ -97,7 +107,9 @@ def open_table(path: Path, name: str):
         return
     encoding, lines = csv_encoding_and_lines(path)
     with open(path, encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
+        delimiter = csv_delimiter(handle.readline())
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
         header = _clean_header(next(reader, []))
 
         def numbered_csv():
@@ -105,4 +117,10 @@ def open_table(path: Path, name: str):
                 if any(v.strip() for v in values):
                     yield number, tuple(values)
 
-        yield Table(header=header, rows=numbered_csv(), total=max(lines - 1, 0), encoding=encoding)
+        yield Table(
+            header=header,
+            rows=numbered_csv(),
+            total=max(lines - 1, 0),
+            encoding=encoding,
+            delimiter=delimiter,
+        )

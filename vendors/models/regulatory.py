@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from vendors.models.directory import Site
@@ -137,13 +138,20 @@ class RegulatoryEvent(models.Model):
         return reverse("vendors:event_detail", args=[self.pk])
 
     def clean(self) -> None:
+        errors = {}
         allowed = CLASSIFICATIONS_BY_KIND.get(self.kind, frozenset())
         if self.classification and self.classification not in allowed:
-            raise ValidationError(
-                {"classification": f"Not a classification of a {self.get_kind_display().lower()}."}
+            errors["classification"] = (
+                f"Not a classification of a {self.get_kind_display().lower()}."
             )
-        if self.closed_on and self.event_date and self.closed_on < self.event_date:
-            raise ValidationError({"closed_on": "The closing date is before the event date."})
+        # An event that has not happened yet is a typing mistake; it would count at full
+        # weight in the compliance signal for years.
+        if self.event_date and self.event_date > timezone.localdate():
+            errors["event_date"] = "The event date is in the future."
+        elif self.closed_on and self.event_date and self.closed_on < self.event_date:
+            errors["closed_on"] = "The closing date is before the event date."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def source_label(self) -> str:

@@ -1,4 +1,3 @@
-import csv
 import io
 
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
+from cmoselect.spreadsheets import csv_text, xlsx_append
 from vendors.capabilities import needs_search
 from vendors.forms import CapabilityCellForm, MatrixFilterForm
 from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
@@ -120,14 +120,12 @@ def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> 
 
     name = "capability-matrix-" + ("sites" if by_site else "cmos")
     if kind == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(lines())
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_text(lines()), content_type="text/csv; charset=utf-8")
     else:
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Capability matrix")
         for line in lines():
-            sheet.append(line)
+            xlsx_append(sheet, line)
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(
