@@ -22,25 +22,27 @@ def vials():
 
 def make_rows(n, capability):
     for _ in range(n):
-        site = SiteFactory(fda_operations="ANALYSIS; PACK")
+        site = SiteFactory(fda_operations="ANALYSIS; PACK", country="IN")
         SiteCapabilityFactory(site=site, capability=capability, level=CapabilityLevel.VERIFIED)
 
 
+@pytest.mark.parametrize("country", ["", "IN"])
 @pytest.mark.parametrize("view", ["cmos", "sites"])
 def test_the_matrix_costs_the_same_queries_for_few_or_many_rows(
-    client_for, sourcing, vials, view, django_assert_max_num_queries
+    client_for, sourcing, vials, view, country, django_assert_max_num_queries
 ):
     client = client_for(sourcing)
     make_rows(2, vials)
-    client.get(reverse("vendors:matrix"), {"view": view})  # warm caches (session, roles)
+    params = {"view": view, "country": country}
+    client.get(reverse("vendors:matrix"), params)  # warm caches (session, roles)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("vendors:matrix"), {"view": view})
+        client.get(reverse("vendors:matrix"), params)
     make_rows(20, vials)
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("vendors:matrix"), {"view": view})
+        response = client.get(reverse("vendors:matrix"), params)
     assert len(many) == len(few)
     assert response.status_code == 200
     assert response.content.decode().count('class="lvl lvl-3') >= 22
@@ -60,6 +62,36 @@ def test_the_site_view_shows_operations_and_filters_by_category_and_country(
     assert "ANALYSIS; STERILIZE" in html
     assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
     assert f'id="cell-{site.pk}-{vials.pk}"' in html
+
+
+def test_filtered_by_country_a_cmo_row_shows_only_what_its_sites_there_can_do(
+    client_for, sourcing, vials
+):
+    cmo = CmoFactory(legal_name="Two Countries Pharma")
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo, country="IN"), capability=vials, level=CapabilityLevel.CLAIMED
+    )
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo, country="DE"), capability=vials, level=CapabilityLevel.VERIFIED
+    )
+    client = client_for(sourcing)
+    params = {"view": "cmos", "category": "dosage_forms"}
+
+    def csv_cell(extra):
+        text = client.get(reverse("vendors:matrix"), {**params, **extra, "as": "csv"})
+        header, row = text.content.decode().splitlines()[:2]
+        return row.split(",")[header.split(",").index(vials.name)]
+
+    everywhere = client.get(reverse("vendors:matrix"), params).content.decode()
+    assert 'class="lvl lvl-3">V</td>' in everywhere
+    assert csv_cell({}) == "Verified by audit"
+    india = client.get(reverse("vendors:matrix"), {**params, "country": "IN"}).content.decode()
+    assert "Two Countries Pharma" in india and "best of its sites in India" in india
+    assert 'class="lvl lvl-1">C</td>' in india and 'class="lvl lvl-3">V</td>' not in india
+    assert csv_cell({"country": "IN"}) == "Claimed"
+    response = client.get(reverse("vendors:matrix"), {**params, "country": "IN", "as": "xlsx"})
+    header, row = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)[:2]
+    assert row[header.index(vials.name)] == "Claimed"
 
 
 def test_sourcing_edits_a_cell_with_htmx_and_the_change_is_kept_in_history(
