@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -321,12 +321,37 @@ class NeedSerializer(serializers.Serializer):
     level = serializers.IntegerField()
 
 
+class NeedAskedSerializer(serializers.Serializer):
+    capability = serializers.IntegerField()
+    capability_name = serializers.CharField()
+    minimum_level = serializers.IntegerField()
+
+
+class SiteLevelSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    site_name = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class ShortfallSerializer(serializers.Serializer):
+    capability = serializers.IntegerField()
+    minimum_level = serializers.IntegerField(help_text="The level asked for.")
+    below = SiteLevelSerializer(
+        many=True,
+        help_text="Sites that have the capability below the level asked, best first; "
+        "empty when no site has it at all.",
+    )
+
+
 class NeedsMatchSerializer(serializers.Serializer):
     cmo = serializers.IntegerField(source="cmo.pk")
     cmo_name = serializers.CharField(source="cmo.legal_name")
     coverage = serializers.FloatField()
     covered = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
+    shortfalls = serializers.SerializerMethodField(
+        help_text="Each missing need: the level asked and the sites that have it lower, if any."
+    )
 
     def get_covered(self, match) -> dict[str, list[dict]]:
         return {
@@ -339,10 +364,33 @@ class NeedsMatchSerializer(serializers.Serializer):
     def get_missing(self, match) -> list[int]:
         return [capability.pk for capability in match.missing]
 
+    @extend_schema_field(ShortfallSerializer(many=True))
+    def get_shortfalls(self, match) -> list[dict]:
+        asked = self.context.get("asked", {})
+        return [
+            {
+                "capability": capability.pk,
+                "minimum_level": asked.get(capability.pk),
+                "below": [
+                    {"site": site.pk, "site_name": site.name, "level": level}
+                    for site, level in match.below.get(capability.pk, [])
+                ],
+            }
+            for capability in match.missing
+        ]
+
 
 class NeedsResultSerializer(serializers.Serializer):
+    needs = serializers.SerializerMethodField(help_text="What was searched for.")
     full = NeedsMatchSerializer(many=True)
     partial = NeedsMatchSerializer(many=True)
+
+    @extend_schema_field(NeedAskedSerializer(many=True))
+    def get_needs(self, result) -> list[dict]:
+        return [
+            {"capability": c.pk, "capability_name": c.name, "minimum_level": level}
+            for c, level in result.needs
+        ]
 
 
 class NeedsQuerySerializer(serializers.Serializer):
@@ -383,7 +431,9 @@ class NeedsViewSet(viewsets.ViewSet):
         query = NeedsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         needs = query.validated_data.get("need", [])
-        return Response(NeedsResultSerializer(needs_search(needs)).data)
+        result = needs_search(needs)
+        asked = {capability.pk: level for capability, level in result.needs}
+        return Response(NeedsResultSerializer(result, context={"asked": asked}).data)
 
 
 # ---------------------------------------------------------------- regulatory history

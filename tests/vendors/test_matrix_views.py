@@ -369,3 +369,58 @@ def test_searching_needs_without_choosing_any_says_what_to_do(client_for, sourci
     assert 'id="needs-none"' not in client.get(reverse("vendors:needs")).content.decode()
     html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": ""}).content.decode()
     assert "Choose at least one capability and its minimum level" in html
+
+
+@pytest.fixture
+def lower_and_missing(vials):
+    """Two CMOs that have lyophilisation: one has vials but too low, the other none at all."""
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    lower = SiteFactory(name="Pune vials line", cmo=CmoFactory(legal_name="Lower Vials Ltd"))
+    SiteCapabilityFactory(site=lower, capability=vials, level=CapabilityLevel.CLAIMED)
+    SiteCapabilityFactory(site=lower, capability=lyo, level=CapabilityLevel.VERIFIED)
+    none = SiteFactory(cmo=CmoFactory(legal_name="No Vials GmbH"))
+    SiteCapabilityFactory(site=none, capability=lyo, level=CapabilityLevel.VERIFIED)
+    return lyo, lower
+
+
+def test_a_partial_match_tells_a_lower_level_from_a_capability_no_site_has(
+    client_for, sourcing, vials, lower_and_missing
+):
+    lyo, _ = lower_and_missing
+    html = (
+        client_for(sourcing)
+        .get(reverse("vendors:needs"), {f"cap_{vials.pk}": "2", f"cap_{lyo.pk}": "3"})
+        .content.decode()
+    )
+    partial = html[html.index('id="partial-matches"') :]
+    lower = partial[partial.index("Lower Vials Ltd") : partial.index("</article>")]
+    none = partial[partial.index("No Vials GmbH") :]
+    none = none[: none.index("</article>")]
+    assert "at least demonstrated" in lower and "at least verified by audit" in lower
+    assert "only claimed at" in lower and "Pune vials line" in lower
+    assert "no site has it" not in lower
+    assert "no site has it" in none and "only claimed" not in none
+
+
+def test_the_needs_api_says_the_levels_asked_and_what_is_there_below_them(
+    api_for, sourcing, vials, lower_and_missing
+):
+    lyo, site = lower_and_missing
+    body = (
+        api_for(sourcing).get("/api/v1/needs/", {"need": [f"{vials.pk}:2", f"{lyo.pk}:3"]}).json()
+    )
+    assert {(n["capability"], n["minimum_level"]) for n in body["needs"]} == {
+        (vials.pk, 2),
+        (lyo.pk, 3),
+    }
+    by_name = {match["cmo_name"]: match for match in body["partial"]}
+    lower, none = by_name["Lower Vials Ltd"], by_name["No Vials GmbH"]
+    assert lower["missing"] == [vials.pk] and none["missing"] == [vials.pk]
+    assert lower["shortfalls"] == [
+        {
+            "capability": vials.pk,
+            "minimum_level": 2,
+            "below": [{"site": site.pk, "site_name": site.name, "level": 1}],
+        }
+    ]
+    assert none["shortfalls"] == [{"capability": vials.pk, "minimum_level": 2, "below": []}]

@@ -209,7 +209,12 @@ def needs(request):
 
     def explain(match):
         return [
-            (capability, level, match.covered.get(capability.pk, []))
+            (
+                capability,
+                level,
+                match.covered.get(capability.pk, []),
+                match.below.get(capability.pk, []),
+            )
             for capability, level in result.needs
         ]
 
