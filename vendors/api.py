@@ -100,6 +100,33 @@ class RecordSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+class RemovalSerializer(serializers.Serializer):
+    change_reason = ChangeReasonField()
+
+
+def removal_reason(request) -> str:
+    """The reason for a DELETE, from `?change_reason=` or a JSON body; checked for length."""
+    body = request.data if isinstance(request.data, Mapping) else {}
+    data = RemovalSerializer(
+        data={
+            "change_reason": body.get(
+                "change_reason", request.query_params.get("change_reason", "")
+            )
+        }
+    )
+    data.is_valid(raise_exception=True)
+    return data.validated_data.get("change_reason", "")
+
+
+def removal_reason_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "change_reason",
+        str,
+        required=True,
+        description=f"Why the {name} is removed; kept in its history.",
+    )
+
+
 class CmoSerializer(RecordSerializer):
     site_count = serializers.IntegerField(read_only=True)
 
@@ -306,13 +333,29 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
         return self._save(validated_data, instance)
 
 
-class SiteCapabilityViewSet(ApiViewSet):
-    """Cells of the capability matrix: filter by site, CMO, capability and (minimum) level."""
+class SiteCapabilityViewSet(mixins.DestroyModelMixin, ApiViewSet):
+    """Cells of the capability matrix: filter by site, CMO, capability and (minimum) level.
+
+    Updating a cell needs a `change_reason`; so does removing one, given as a query parameter
+    (or in a JSON body). Both are kept in the cell's history.
+    """
 
     queryset = SiteCapability.objects.select_related("capability").order_by("pk")
     serializer_class = SiteCapabilitySerializer
     filterset_class = SiteCapabilityFilter
     write_perm = Perm.EDIT_CAPABILITIES
+
+    @extend_schema(parameters=[removal_reason_parameter("capability")])
+    def destroy(self, request, *args, **kwargs):
+        cell = self.get_object()
+        site_capability_set(
+            site=cell.site,
+            capability=cell.capability,
+            level=None,
+            user=request.user,
+            reason=removal_reason(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NeedSerializer(serializers.Serializer):
@@ -486,10 +529,6 @@ class CitationSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
-class CitationRemoveSerializer(serializers.Serializer):
-    change_reason = ChangeReasonField()
-
-
 class RegulatoryEventSerializer(RecordSerializer):
     citations = CitationSerializer(many=True, read_only=True)
     source_row = serializers.IntegerField(read_only=True)
@@ -558,32 +597,10 @@ class CitationViewSet(mixins.DestroyModelMixin, ApiViewSet):
     filterset_class = CitationFilter
     write_perm = Perm.EDIT_REGULATORY
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "change_reason",
-                str,
-                required=True,
-                description="Why the citation is removed; kept in its history.",
-            )
-        ]
-    )
+    @extend_schema(parameters=[removal_reason_parameter("citation")])
     def destroy(self, request, *args, **kwargs):
         citation = self.get_object()
-        body = request.data if isinstance(request.data, Mapping) else {}
-        data = CitationRemoveSerializer(
-            data={
-                "change_reason": body.get(
-                    "change_reason", request.query_params.get("change_reason", "")
-                )
-            }
-        )
-        data.is_valid(raise_exception=True)
-        citation_remove(
-            citation=citation,
-            user=request.user,
-            reason=data.validated_data.get("change_reason", ""),
-        )
+        citation_remove(citation=citation, user=request.user, reason=removal_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

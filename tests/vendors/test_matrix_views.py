@@ -424,3 +424,33 @@ def test_the_needs_api_says_the_levels_asked_and_what_is_there_below_them(
         }
     ]
     assert none["shortfalls"] == [{"capability": vials.pk, "minimum_level": 2, "below": []}]
+
+
+def test_the_api_removes_a_cell_with_a_reason_kept_in_its_history(api_for, qa, manager, vials):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.DEMONSTRATED)
+    url = f"/api/v1/site-capabilities/{cell.pk}/"
+    assert api_for(manager).delete(url + "?change_reason=x").status_code == 403
+    refused = api_for(qa).delete(url)
+    assert refused.status_code == 400 and "change_reason" in refused.json()
+    assert SiteCapability.objects.filter(pk=cell.pk).exists()
+    response = api_for(qa).delete(url + "?change_reason=Line+closed+in+2026")
+    assert response.status_code == 204
+    assert not SiteCapability.objects.filter(pk=cell.pk).exists()
+    removal = SiteCapability.history.filter(id=cell.pk).first()
+    assert removal.history_type == "-"
+    assert removal.history_user == qa
+    assert removal.history_change_reason == "Line closed in 2026"
+    assert api_for(qa).delete(url + "?change_reason=again").status_code == 404
+
+
+def test_the_api_takes_a_cell_removal_reason_from_a_json_body(api_for, sourcing, vials):
+    cell = SiteCapabilityFactory(capability=vials)
+    response = api_for(sourcing).delete(
+        f"/api/v1/site-capabilities/{cell.pk}/",
+        {"change_reason": "Withdrawn by the CMO"},
+        format="json",
+    )
+    assert response.status_code == 204
+    assert SiteCapability.history.filter(id=cell.pk).first().history_change_reason == (
+        "Withdrawn by the CMO"
+    )
