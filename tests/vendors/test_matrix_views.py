@@ -454,3 +454,24 @@ def test_the_api_takes_a_cell_removal_reason_from_a_json_body(api_for, sourcing,
     assert SiteCapability.history.filter(id=cell.pk).first().history_change_reason == (
         "Withdrawn by the CMO"
     )
+
+
+def test_each_cell_editor_has_labelled_fields_with_ids_of_its_own(client_for, sourcing, vials):
+    site = SiteFactory(name="Cork fill-finish")
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    client = client_for(sourcing)
+    ids = set()
+    for capability in (vials, lyo):
+        url = reverse("vendors:matrix_cell", args=[site.pk, capability.pk])
+        html = client.get(url, {"edit": 1}, headers={"HX-Request": "true"}).content.decode()
+        level_id = f"id_cell_{site.pk}_{capability.pk}_level"
+        reason_id = f"id_cell_{site.pk}_{capability.pk}_change_reason"
+        assert f'id="{level_id}"' in html and f'id="{reason_id}"' in html
+        assert (
+            f'<label class="sr-only" for="{level_id}">Level of {capability.name} at Cork '
+            "fill-finish</label>"
+        ) in html
+        assert f'for="{reason_id}"' in html
+        assert 'id="id_level"' not in html
+        ids |= {level_id, reason_id}
+    assert len(ids) == 4

@@ -159,7 +159,12 @@ def matrix_cell(request, site_id: int, capability_id: int):
     cell = SiteCapability.objects.filter(site=site, capability=capability).first()
     context = {"site": site, "cap": capability, "level": cell.level if cell else None}
     editing = has_perm(request.user, Perm.EDIT_CAPABILITIES) and request.GET.get("edit")
-    form = CapabilityCellForm(request.POST or None, initial={"level": context["level"]})
+    form = CapabilityCellForm(
+        request.POST or None,
+        initial={"level": context["level"]},
+        # Several cells can be open at once: each editor's fields get ids of their own.
+        auto_id=f"id_cell_{site.pk}_{capability.pk}_%s",
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
