@@ -148,3 +148,28 @@ def test_a_file_with_a_header_but_no_rows_says_there_is_nothing_to_import(
     html = client.get(run.get_absolute_url()).content.decode()
     assert "no rows: there is nothing to import" in html
     assert "Commit the import" not in html
+
+
+def test_a_preview_where_every_row_is_skipped_explains_instead_of_offering_to_commit(
+    client_for, qa, committed
+):
+    client = client_for(qa)  # no site has the file's FEI numbers: each row is an error
+    upload(committed, client, "compliance_actions_drug_bio_sample.csv")
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PREVIEWED
+    assert run.preview["skipped"] == run.total_rows > 1
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert (
+        f"Nothing in this file would be imported: all {run.total_rows} rows are skipped, "
+        "see the errors below."
+    ) in html
+    assert "Commit the import" not in html
+    assert 'id="row-errors"' in html and f"Row errors ({run.error_count})" in html
+
+
+def test_a_preview_that_would_write_something_still_offers_to_commit(client_for, qa, committed):
+    SiteFactory(fei_number="3008565058")
+    client = client_for(qa)
+    upload(committed, client, "compliance_actions_drug_bio_sample.csv")
+    html = client.get(ImportRun.objects.get().get_absolute_url()).content.decode()
+    assert "Commit the import" in html and "Nothing in this file" not in html
