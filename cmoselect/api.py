@@ -15,4 +15,5 @@ class ApiViewSet(
     viewsets.GenericViewSet,
 ):
     """List, retrieve, create and update. A regulated record is removed through the API only
-    where its viewset adds removal, with a reason kept in its history (Form 483 citations)."""
+    where its viewset adds removal, with a reason kept in its history (Form 483 citations,
+    capability matrix cells)."""

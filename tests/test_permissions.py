@@ -234,7 +234,7 @@ DELETABLE = [e for e in ENDPOINTS if "delete" in (getattr(e.callback, "actions",
 
 
 def test_the_api_endpoints_that_remove_records_are_checked():
-    assert {e.name for e in DELETABLE} == {"citation-detail"}
+    assert {e.name for e in DELETABLE} == {"citation-detail", "sitecapability-detail"}
 
 
 @pytest.mark.parametrize("persona", ROLE_PERSONAS)

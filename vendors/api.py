@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -98,6 +98,33 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return self._save(instance, validated_data)
+
+
+class RemovalSerializer(serializers.Serializer):
+    change_reason = ChangeReasonField()
+
+
+def removal_reason(request) -> str:
+    """The reason for a DELETE, from `?change_reason=` or a JSON body; checked for length."""
+    body = request.data if isinstance(request.data, Mapping) else {}
+    data = RemovalSerializer(
+        data={
+            "change_reason": body.get(
+                "change_reason", request.query_params.get("change_reason", "")
+            )
+        }
+    )
+    data.is_valid(raise_exception=True)
+    return data.validated_data.get("change_reason", "")
+
+
+def removal_reason_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "change_reason",
+        str,
+        required=True,
+        description=f"Why the {name} is removed; kept in its history.",
+    )
 
 
 class CmoSerializer(RecordSerializer):
@@ -306,13 +333,29 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
         return self._save(validated_data, instance)
 
 
-class SiteCapabilityViewSet(ApiViewSet):
-    """Cells of the capability matrix: filter by site, CMO, capability and (minimum) level."""
+class SiteCapabilityViewSet(mixins.DestroyModelMixin, ApiViewSet):
+    """Cells of the capability matrix: filter by site, CMO, capability and (minimum) level.
+
+    Updating a cell needs a `change_reason`; so does removing one, given as a query parameter
+    (or in a JSON body). Both are kept in the cell's history.
+    """
 
     queryset = SiteCapability.objects.select_related("capability").order_by("pk")
     serializer_class = SiteCapabilitySerializer
     filterset_class = SiteCapabilityFilter
     write_perm = Perm.EDIT_CAPABILITIES
+
+    @extend_schema(parameters=[removal_reason_parameter("capability")])
+    def destroy(self, request, *args, **kwargs):
+        cell = self.get_object()
+        site_capability_set(
+            site=cell.site,
+            capability=cell.capability,
+            level=None,
+            user=request.user,
+            reason=removal_reason(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NeedSerializer(serializers.Serializer):
@@ -321,12 +364,37 @@ class NeedSerializer(serializers.Serializer):
     level = serializers.IntegerField()
 
 
+class NeedAskedSerializer(serializers.Serializer):
+    capability = serializers.IntegerField()
+    capability_name = serializers.CharField()
+    minimum_level = serializers.IntegerField()
+
+
+class SiteLevelSerializer(serializers.Serializer):
+    site = serializers.IntegerField()
+    site_name = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class ShortfallSerializer(serializers.Serializer):
+    capability = serializers.IntegerField()
+    minimum_level = serializers.IntegerField(help_text="The level asked for.")
+    below = SiteLevelSerializer(
+        many=True,
+        help_text="Sites that have the capability below the level asked, best first; "
+        "empty when no site has it at all.",
+    )
+
+
 class NeedsMatchSerializer(serializers.Serializer):
     cmo = serializers.IntegerField(source="cmo.pk")
     cmo_name = serializers.CharField(source="cmo.legal_name")
     coverage = serializers.FloatField()
     covered = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
+    shortfalls = serializers.SerializerMethodField(
+        help_text="Each missing need: the level asked and the sites that have it lower, if any."
+    )
 
     def get_covered(self, match) -> dict[str, list[dict]]:
         return {
@@ -339,10 +407,33 @@ class NeedsMatchSerializer(serializers.Serializer):
     def get_missing(self, match) -> list[int]:
         return [capability.pk for capability in match.missing]
 
+    @extend_schema_field(ShortfallSerializer(many=True))
+    def get_shortfalls(self, match) -> list[dict]:
+        asked = self.context.get("asked", {})
+        return [
+            {
+                "capability": capability.pk,
+                "minimum_level": asked.get(capability.pk),
+                "below": [
+                    {"site": site.pk, "site_name": site.name, "level": level}
+                    for site, level in match.below.get(capability.pk, [])
+                ],
+            }
+            for capability in match.missing
+        ]
+
 
 class NeedsResultSerializer(serializers.Serializer):
+    needs = serializers.SerializerMethodField(help_text="What was searched for.")
     full = NeedsMatchSerializer(many=True)
     partial = NeedsMatchSerializer(many=True)
+
+    @extend_schema_field(NeedAskedSerializer(many=True))
+    def get_needs(self, result) -> list[dict]:
+        return [
+            {"capability": c.pk, "capability_name": c.name, "minimum_level": level}
+            for c, level in result.needs
+        ]
 
 
 class NeedsQuerySerializer(serializers.Serializer):
@@ -383,7 +474,9 @@ class NeedsViewSet(viewsets.ViewSet):
         query = NeedsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         needs = query.validated_data.get("need", [])
-        return Response(NeedsResultSerializer(needs_search(needs)).data)
+        result = needs_search(needs)
+        asked = {capability.pk: level for capability, level in result.needs}
+        return Response(NeedsResultSerializer(result, context={"asked": asked}).data)
 
 
 # ---------------------------------------------------------------- regulatory history
@@ -434,10 +527,6 @@ class CitationSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return self._save(instance, validated_data)
-
-
-class CitationRemoveSerializer(serializers.Serializer):
-    change_reason = ChangeReasonField()
 
 
 class RegulatoryEventSerializer(RecordSerializer):
@@ -508,32 +597,10 @@ class CitationViewSet(mixins.DestroyModelMixin, ApiViewSet):
     filterset_class = CitationFilter
     write_perm = Perm.EDIT_REGULATORY
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "change_reason",
-                str,
-                required=True,
-                description="Why the citation is removed; kept in its history.",
-            )
-        ]
-    )
+    @extend_schema(parameters=[removal_reason_parameter("citation")])
     def destroy(self, request, *args, **kwargs):
         citation = self.get_object()
-        body = request.data if isinstance(request.data, Mapping) else {}
-        data = CitationRemoveSerializer(
-            data={
-                "change_reason": body.get(
-                    "change_reason", request.query_params.get("change_reason", "")
-                )
-            }
-        )
-        data.is_valid(raise_exception=True)
-        citation_remove(
-            citation=citation,
-            user=request.user,
-            reason=data.validated_data.get("change_reason", ""),
-        )
+        citation_remove(citation=citation, user=request.user, reason=removal_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

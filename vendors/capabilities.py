@@ -17,6 +17,9 @@ class NeedsMatch:
     coverage: float  # share of the needs covered, 0–1
     covered: dict[int, list[tuple[Site, int]]]  # capability id → (site, level) that cover it
     missing: list[Capability] = field(default_factory=list)
+    # capability id → (site, level) that have a missing capability, but below the level asked;
+    # a missing capability absent from it is one no site of the CMO has at all.
+    below: dict[int, list[tuple[Site, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,7 +67,11 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
         )
         .values("site__cmo_id")[:limit]
     )
-    rows = cells.filter(site__cmo_id__in=top).values_list(
+    # Every cell of a needed capability, so a need met only at a lower level can say which.
+    wanted_cells = SiteCapability.objects.filter(capability_id__in=list(wanted))
+    if cmos is not None:
+        wanted_cells = wanted_cells.filter(site__cmo__in=cmos)
+    rows = wanted_cells.filter(site__cmo_id__in=top).values_list(
         "site_id",
         "site__name",
         "site__cmo_id",
@@ -77,6 +84,7 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
     sites: dict[int, Site] = {}
     found: dict[int, Cmo] = {}
     by_cmo: dict[int, dict[int, list[tuple[Site, int]]]] = defaultdict(lambda: defaultdict(list))
+    lower: dict[int, dict[int, list[tuple[Site, int]]]] = defaultdict(lambda: defaultdict(list))
     for site_id, site_name, cmo_id, cmo_name, cmo_status, capability_id, level in rows:
         site = sites.get(site_id)
         if site is None:
@@ -86,10 +94,13 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
                     pk=cmo_id, legal_name=cmo_name, qualification_status=cmo_status
                 )
             site = sites[site_id] = Site(pk=site_id, name=site_name, cmo=cmo)
-        by_cmo[cmo_id][capability_id].append((site, level))
+        (by_cmo if level >= wanted[capability_id] else lower)[cmo_id][capability_id].append(
+            (site, level)
+        )
     matches = []
-    for covered in by_cmo.values():
-        for entries in covered.values():
+    for cmo_id, covered in by_cmo.items():
+        below = {c: entries for c, entries in lower[cmo_id].items() if c not in covered}
+        for entries in [*covered.values(), *below.values()]:
             entries.sort(key=lambda entry: (-entry[1], entry[0].name))
         cmo = next(iter(covered.values()))[0][0].cmo
         missing = [capabilities[c] for c in wanted if c not in covered]
@@ -99,6 +110,7 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
                 coverage=len(covered) / len(wanted),
                 covered=dict(covered),
                 missing=missing,
+                below=below,
             )
         )
     matches.sort(

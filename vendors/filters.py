@@ -148,10 +148,22 @@ class RegulatoryEventFilter(django_filters.FilterSet):
     classification = django_filters.MultipleChoiceFilter(choices=Classification.choices)
     date_from = django_filters.DateFilter(field_name="event_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="event_date", lookup_expr="lte")
+    import_run = IdFilter(
+        field_name="import_run_id", help_text="The import that created or last updated the event."
+    )
 
     class Meta:
         model = RegulatoryEvent
-        fields = ["site", "cmo", "kind", "agency", "classification", "date_from", "date_to"]
+        fields = [
+            "site",
+            "cmo",
+            "kind",
+            "agency",
+            "classification",
+            "date_from",
+            "date_to",
+            "import_run",
+        ]
 
     def filter_fei(self, queryset, name, value):
         return queryset.filter(site__fei_number=normalize_fei(value))

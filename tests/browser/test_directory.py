@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import CmoFactory, SiteFactory
+from tests.factories import CmoFactory, ContractFactory, SiteFactory
 from vendors.models import Cmo, QualificationStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,3 +79,26 @@ def test_qa_sees_no_edit_controls_and_a_direct_post_is_refused(live_server, logi
     )
     assert response.status == 403
     assert Cmo.objects.get(pk=cork.pk).legal_name == "Cork Sterile Ltd"
+
+
+@pytest.mark.parametrize(
+    ("path", "sort"), [("/cmos/", "Legal name"), ("/contracts/", "Title"), ("/audits/", None)]
+)
+def test_filtering_or_sorting_a_list_swaps_its_results_once(
+    live_server, login, manager, directory, path, sort
+):
+    ContractFactory(cmo=directory["cork"])  # a row, so the contracts list has its sort links
+    page = login(manager)
+    page.goto(f"{live_server.url}{path}")
+    results = page.locator("[id=results]")
+    page.get_by_label("Search").fill("nothing matches this")
+    expect(page).to_have_url(re.compile(r"q=nothing"))
+    expect(results).to_contain_text("match")
+    expect(results).to_have_count(1)
+    page.get_by_label("Search").fill("")
+    expect(page).not_to_have_url(re.compile(r"q=nothing"))
+    expect(results).to_have_count(1)
+    if sort:
+        page.get_by_role("link", name=re.compile(sort)).click()
+        expect(page).to_have_url(re.compile(r"ordering="))
+        expect(results).to_have_count(1)

@@ -39,3 +39,21 @@ def test_an_opened_cell_can_be_cancelled_without_a_change(live_server, login, so
     expect(td.locator("select")).to_have_count(0)
     expect(td).to_have_text("C")
     assert SiteCapability.objects.get(pk=cell.pk).level == CapabilityLevel.CLAIMED
+
+
+def test_two_open_cells_each_have_their_own_labelled_level(live_server, login, sourcing, cell):
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    for capability in (cell.capability, lyo):
+        td = page.locator(f"#cell-{cell.site_id}-{capability.pk}")
+        td.click()
+        expect(td.locator("select")).to_be_visible()
+    expect(page.locator("select[id=id_level]")).to_have_count(0)
+    page.get_by_label("Level of Lyophilized products at Cork fill-finish").select_option("2")
+    page.get_by_label("Reason for changing Lyophilized products at Cork fill-finish").fill("Seen")
+    page.locator(f"#cell-{cell.site_id}-{lyo.pk}").get_by_role("button", name="Save").click()
+    expect(page.locator(f"#cell-{cell.site_id}-{lyo.pk}")).to_have_text("D")
+    vials = page.get_by_label("Level of Sterile liquid vials at Cork fill-finish")
+    expect(vials).to_have_value("1")
+    assert SiteCapability.objects.get(site=cell.site, capability=lyo).level == 2

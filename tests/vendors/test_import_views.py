@@ -4,7 +4,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import ImportRunFactory, SiteFactory
+from tests.factories import (
+    CitationFactory,
+    ImportRunFactory,
+    RegulatoryEventFactory,
+    SiteFactory,
+)
 from vendors.models import ImportRun, RegulatoryEvent, Site
 
 FDA = Path(__file__).resolve().parent.parent / "fixtures" / "fda"
@@ -148,3 +153,66 @@ def test_a_file_with_a_header_but_no_rows_says_there_is_nothing_to_import(
     html = client.get(run.get_absolute_url()).content.decode()
     assert "no rows: there is nothing to import" in html
     assert "Commit the import" not in html
+
+
+def test_a_preview_where_every_row_is_skipped_explains_instead_of_offering_to_commit(
+    client_for, qa, committed
+):
+    client = client_for(qa)  # no site has the file's FEI numbers: each row is an error
+    upload(committed, client, "compliance_actions_drug_bio_sample.csv")
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PREVIEWED
+    assert run.preview["skipped"] == run.total_rows > 1
+    html = client.get(run.get_absolute_url()).content.decode()
+    assert (
+        f"Nothing in this file would be imported: all {run.total_rows} rows are skipped, "
+        "see the errors below."
+    ) in html
+    assert "Commit the import" not in html
+    assert 'id="row-errors"' in html and f"Row errors ({run.error_count})" in html
+
+
+def test_a_preview_that_would_write_something_still_offers_to_commit(client_for, qa, committed):
+    SiteFactory(fei_number="3008565058")
+    client = client_for(qa)
+    upload(committed, client, "compliance_actions_drug_bio_sample.csv")
+    html = client.get(ImportRun.objects.get().get_absolute_url()).content.decode()
+    assert "Commit the import" in html and "Nothing in this file" not in html
+
+
+def test_a_finished_registrations_import_links_to_the_sites_in_the_matrix(client_for, qa):
+    run = ImportRunFactory(format=ImportRun.Format.DECRS, original_name="decrs.xlsx")
+    html = client_for(qa).get(run.get_absolute_url()).content.decode()
+    assert "?view=sites&amp;category=services&amp;category=modalities" in html
+    assert 'id="touched-sites"' not in html
+
+
+def test_a_finished_events_import_lists_the_sites_it_wrote_not_the_matrix(client_for, qa):
+    run = ImportRunFactory(format=ImportRun.Format.INSPECTIONS)
+    other = ImportRunFactory()
+    inspected = RegulatoryEventFactory(site=SiteFactory(name="Inspected plant"), import_run=run)
+    RegulatoryEventFactory(site=inspected.site, import_run=run)
+    cited = RegulatoryEventFactory(site=SiteFactory(name="Cited plant"))
+    CitationFactory(inspection=cited, import_run=run)
+    RegulatoryEventFactory(site=SiteFactory(name="Other import plant"), import_run=other)
+    html = client_for(qa).get(run.get_absolute_url()).content.decode()
+    touched = html[html.index('id="touched-sites"') :]
+    touched = touched[: touched.index("</ul>")]
+    assert "Inspected plant" in touched and "Cited plant" in touched
+    assert touched.count("<li>") == 2 and "Other import plant" not in html
+    assert reverse("vendors:matrix") + "?view=sites" not in html
+    recalls = ImportRunFactory(format=ImportRun.Format.RECALLS)
+    html = client_for(qa).get(recalls.get_absolute_url()).content.decode()
+    assert 'id="touched-none"' in html and "capability matrix" not in html
+
+
+def test_the_events_api_filters_by_the_import_that_wrote_them(api_for, sourcing):
+    run = ImportRunFactory()
+    mine = RegulatoryEventFactory(import_run=run)
+    RegulatoryEventFactory(import_run=ImportRunFactory())
+    RegulatoryEventFactory()
+    body = api_for(sourcing).get("/api/v1/regulatory-events/", {"import_run": run.pk}).json()
+    assert [event["id"] for event in body["results"]] == [mine.pk]
+    assert (
+        api_for(sourcing).get("/api/v1/regulatory-events/", {"import_run": "x"}).status_code == 400
+    )

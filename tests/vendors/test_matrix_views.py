@@ -23,25 +23,27 @@ def vials():
 
 def make_rows(n, capability):
     for _ in range(n):
-        site = SiteFactory(fda_operations="ANALYSIS; PACK")
+        site = SiteFactory(fda_operations="ANALYSIS; PACK", country="IN")
         SiteCapabilityFactory(site=site, capability=capability, level=CapabilityLevel.VERIFIED)
 
 
+@pytest.mark.parametrize("country", ["", "IN"])
 @pytest.mark.parametrize("view", ["cmos", "sites"])
 def test_the_matrix_costs_the_same_queries_for_few_or_many_rows(
-    client_for, sourcing, vials, view, django_assert_max_num_queries
+    client_for, sourcing, vials, view, country, django_assert_max_num_queries
 ):
     client = client_for(sourcing)
     make_rows(2, vials)
-    client.get(reverse("vendors:matrix"), {"view": view})  # warm caches (session, roles)
+    params = {"view": view, "country": country}
+    client.get(reverse("vendors:matrix"), params)  # warm caches (session, roles)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("vendors:matrix"), {"view": view})
+        client.get(reverse("vendors:matrix"), params)
     make_rows(20, vials)
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("vendors:matrix"), {"view": view})
+        response = client.get(reverse("vendors:matrix"), params)
     assert len(many) == len(few)
     assert response.status_code == 200
     assert response.content.decode().count('class="lvl lvl-3') >= 22
@@ -61,6 +63,36 @@ def test_the_site_view_shows_operations_and_filters_by_category_and_country(
     assert "ANALYSIS; STERILIZE" in html
     assert "Sterile liquid vials" in html and "Commercial manufacturing" not in html
     assert f'id="cell-{site.pk}-{vials.pk}"' in html
+
+
+def test_filtered_by_country_a_cmo_row_shows_only_what_its_sites_there_can_do(
+    client_for, sourcing, vials
+):
+    cmo = CmoFactory(legal_name="Two Countries Pharma")
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo, country="IN"), capability=vials, level=CapabilityLevel.CLAIMED
+    )
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo, country="DE"), capability=vials, level=CapabilityLevel.VERIFIED
+    )
+    client = client_for(sourcing)
+    params = {"view": "cmos", "category": "dosage_forms"}
+
+    def csv_cell(extra):
+        text = client.get(reverse("vendors:matrix"), {**params, **extra, "as": "csv"})
+        header, row = text.content.decode().splitlines()[:2]
+        return row.split(",")[header.split(",").index(vials.name)]
+
+    everywhere = client.get(reverse("vendors:matrix"), params).content.decode()
+    assert 'class="lvl lvl-3">V</td>' in everywhere
+    assert csv_cell({}) == "Verified by audit"
+    india = client.get(reverse("vendors:matrix"), {**params, "country": "IN"}).content.decode()
+    assert "Two Countries Pharma" in india and "best of its sites in India" in india
+    assert 'class="lvl lvl-1">C</td>' in india and 'class="lvl lvl-3">V</td>' not in india
+    assert csv_cell({"country": "IN"}) == "Claimed"
+    response = client.get(reverse("vendors:matrix"), {**params, "country": "IN", "as": "xlsx"})
+    header, row = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)[:2]
+    assert row[header.index(vials.name)] == "Claimed"
 
 
 def test_sourcing_edits_a_cell_with_htmx_and_the_change_is_kept_in_history(
@@ -355,3 +387,109 @@ def test_the_matrix_export_writes_a_formula_like_cmo_name_as_text(client_for, qa
         ("'+cmd|' /C calc'!A0", "s"),
         ("'" + evil, "s"),
     ]
+
+
+@pytest.fixture
+def lower_and_missing(vials):
+    """Two CMOs that have lyophilisation: one has vials but too low, the other none at all."""
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    lower = SiteFactory(name="Pune vials line", cmo=CmoFactory(legal_name="Lower Vials Ltd"))
+    SiteCapabilityFactory(site=lower, capability=vials, level=CapabilityLevel.CLAIMED)
+    SiteCapabilityFactory(site=lower, capability=lyo, level=CapabilityLevel.VERIFIED)
+    none = SiteFactory(cmo=CmoFactory(legal_name="No Vials GmbH"))
+    SiteCapabilityFactory(site=none, capability=lyo, level=CapabilityLevel.VERIFIED)
+    return lyo, lower
+
+
+def test_a_partial_match_tells_a_lower_level_from_a_capability_no_site_has(
+    client_for, sourcing, vials, lower_and_missing
+):
+    lyo, _ = lower_and_missing
+    html = (
+        client_for(sourcing)
+        .get(reverse("vendors:needs"), {f"cap_{vials.pk}": "2", f"cap_{lyo.pk}": "3"})
+        .content.decode()
+    )
+    partial = html[html.index('id="partial-matches"') :]
+    lower = partial[partial.index("Lower Vials Ltd") : partial.index("</article>")]
+    none = partial[partial.index("No Vials GmbH") :]
+    none = none[: none.index("</article>")]
+    assert "at least demonstrated" in lower and "at least verified by audit" in lower
+    assert "only claimed at" in lower and "Pune vials line" in lower
+    assert "no site has it" not in lower
+    assert "no site has it" in none and "only claimed" not in none
+
+
+def test_the_needs_api_says_the_levels_asked_and_what_is_there_below_them(
+    api_for, sourcing, vials, lower_and_missing
+):
+    lyo, site = lower_and_missing
+    body = (
+        api_for(sourcing).get("/api/v1/needs/", {"need": [f"{vials.pk}:2", f"{lyo.pk}:3"]}).json()
+    )
+    assert {(n["capability"], n["minimum_level"]) for n in body["needs"]} == {
+        (vials.pk, 2),
+        (lyo.pk, 3),
+    }
+    by_name = {match["cmo_name"]: match for match in body["partial"]}
+    lower, none = by_name["Lower Vials Ltd"], by_name["No Vials GmbH"]
+    assert lower["missing"] == [vials.pk] and none["missing"] == [vials.pk]
+    assert lower["shortfalls"] == [
+        {
+            "capability": vials.pk,
+            "minimum_level": 2,
+            "below": [{"site": site.pk, "site_name": site.name, "level": 1}],
+        }
+    ]
+    assert none["shortfalls"] == [{"capability": vials.pk, "minimum_level": 2, "below": []}]
+
+
+def test_the_api_removes_a_cell_with_a_reason_kept_in_its_history(api_for, qa, manager, vials):
+    cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.DEMONSTRATED)
+    url = f"/api/v1/site-capabilities/{cell.pk}/"
+    assert api_for(manager).delete(url + "?change_reason=x").status_code == 403
+    refused = api_for(qa).delete(url)
+    assert refused.status_code == 400 and "change_reason" in refused.json()
+    assert SiteCapability.objects.filter(pk=cell.pk).exists()
+    response = api_for(qa).delete(url + "?change_reason=Line+closed+in+2026")
+    assert response.status_code == 204
+    assert not SiteCapability.objects.filter(pk=cell.pk).exists()
+    removal = SiteCapability.history.filter(id=cell.pk).first()
+    assert removal.history_type == "-"
+    assert removal.history_user == qa
+    assert removal.history_change_reason == "Line closed in 2026"
+    assert api_for(qa).delete(url + "?change_reason=again").status_code == 404
+
+
+def test_the_api_takes_a_cell_removal_reason_from_a_json_body(api_for, sourcing, vials):
+    cell = SiteCapabilityFactory(capability=vials)
+    response = api_for(sourcing).delete(
+        f"/api/v1/site-capabilities/{cell.pk}/",
+        {"change_reason": "Withdrawn by the CMO"},
+        format="json",
+    )
+    assert response.status_code == 204
+    assert SiteCapability.history.filter(id=cell.pk).first().history_change_reason == (
+        "Withdrawn by the CMO"
+    )
+
+
+def test_each_cell_editor_has_labelled_fields_with_ids_of_its_own(client_for, sourcing, vials):
+    site = SiteFactory(name="Cork fill-finish")
+    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
+    client = client_for(sourcing)
+    ids = set()
+    for capability in (vials, lyo):
+        url = reverse("vendors:matrix_cell", args=[site.pk, capability.pk])
+        html = client.get(url, {"edit": 1}, headers={"HX-Request": "true"}).content.decode()
+        level_id = f"id_cell_{site.pk}_{capability.pk}_level"
+        reason_id = f"id_cell_{site.pk}_{capability.pk}_change_reason"
+        assert f'id="{level_id}"' in html and f'id="{reason_id}"' in html
+        assert (
+            f'<label class="sr-only" for="{level_id}">Level of {capability.name} at Cork '
+            "fill-finish</label>"
+        ) in html
+        assert f'for="{reason_id}"' in html
+        assert 'id="id_level"' not in html
+        ids |= {level_id, reason_id}
+    assert len(ids) == 4

@@ -160,6 +160,13 @@ class SiteQuerySet(models.QuerySet):
         fei = normalize_fei(fei)
         return bool(fei) and self.filter(fei_number=fei).exclude(pk=exclude_pk).exists()
 
+    def touched_by_import(self, run) -> "SiteQuerySet":
+        """Sites whose regulatory events or Form 483 citations the import wrote."""
+        return self.filter(
+            models.Q(regulatory_events__import_run=run)
+            | models.Q(regulatory_events__citations__import_run=run)
+        ).distinct()
+
 
 class Site(models.Model):
     cmo = models.ForeignKey(Cmo, on_delete=models.PROTECT, related_name="sites")

@@ -82,6 +82,14 @@ class ImportRun(models.Model):
     def can_commit(self) -> bool:
         return self.status == self.Status.PREVIEWED and not self.dry_run
 
+    @property
+    def preview_writes_nothing(self) -> bool:
+        """The preview found rows, but committing them would create or change nothing."""
+        preview = self.preview or {}
+        return bool(self.total_rows) and not any(
+            preview.get(name) for name in ("created", "updated", "sites_created")
+        )
+
     def summary(self) -> dict:
         """The outcome as the command line's --json prints it."""
         return {

@@ -8,10 +8,12 @@ from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
 from vendors.forms import ImportUploadForm
-from vendors.models import ImportRun
+from vendors.models import ImportRun, Site
 from vendors.services import import_run_commit, import_run_create
 
 __all__ = ["import_commit", "import_detail", "import_list"]
+
+SITES_SHOWN = 50  # sites an event import touched, listed on its page
 
 
 @role_required(Perm.VIEW, write=Perm.IMPORT_DATA)
@@ -41,7 +43,11 @@ def import_detail(request, importrun_id: int):
     template = "vendors/import_detail.html"
     if is_htmx(request):
         template += "#status"
-    return render(request, template, {"run": run, "first_errors": run.errors[:20]})
+    context = {"run": run, "first_errors": run.errors[:20]}
+    if run.status == ImportRun.Status.DONE and run.format != ImportRun.Format.DECRS:
+        touched = Site.objects.touched_by_import(run).select_related("cmo").order_by("name", "pk")
+        context["touched"] = Paginator(touched, SITES_SHOWN).get_page(1)
+    return render(request, template, context)
 
 
 @require_POST

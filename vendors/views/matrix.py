@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django_countries import countries
 from openpyxl import Workbook
 
 from cmoselect.forms import apply_service_errors
@@ -23,9 +24,15 @@ MATRIX_PAGE_SIZE = 50
 LEVEL_LETTER = {CapabilityLevel.CLAIMED: "C", CapabilityLevel.DEMONSTRATED: "D", 3: "V"}
 
 
+def _site_filter(data: dict) -> dict:
+    """The filters that select sites: in the CMO view they also choose the sites a cell counts."""
+    return {"country": data["country"]} if data.get("country") else {}
+
+
 def _matrix_subjects(data: dict):
     """The rows of the matrix (CMOs or sites) that the filters select."""
     text = data.get("q", "").strip()
+    sites = _site_filter(data)
     if data.get("view") == "sites":
         rows = Site.objects.select_related("cmo").order_by("cmo__legal_name", "name", "pk")
         if text:
@@ -33,25 +40,27 @@ def _matrix_subjects(data: dict):
             if text.isdigit():
                 condition |= Q(fei_number=normalize_fei(text))
             rows = rows.filter(condition)
-        if data.get("country"):
-            rows = rows.filter(country=data["country"])
+        if sites:
+            rows = rows.filter(**sites)
         if data.get("status"):
             rows = rows.filter(qualification_status=data["status"])
         return rows
     rows = Cmo.objects.order_by("legal_name", "pk").search(text)
-    if data.get("country"):
-        rows = rows.filter(pk__in=Site.objects.filter(country=data["country"]).values("cmo_id"))
+    if sites:
+        rows = rows.filter(pk__in=Site.objects.filter(**sites).values("cmo_id"))
     if data.get("status"):
         rows = rows.filter(qualification_status=data["status"])
     return rows
 
 
-def _grid(subjects, capabilities, *, by_site: bool) -> list[tuple]:
-    """(subject, [level or None per capability]) with the best level of any site for a CMO."""
+def _grid(subjects, capabilities, *, by_site: bool, sites: dict) -> list[tuple]:
+    """(subject, [level or None per capability]) with, for a CMO, the best level of its sites
+    that pass the site filters (a CMO shown for its sites in India shows what they can do)."""
     ids = [s.pk for s in subjects]
     key = "site_id" if by_site else "site__cmo_id"
     cells = (
         SiteCapability.objects.filter(**{f"{key}__in": ids}, capability__in=capabilities)
+        .filter(**{f"site__{name}": value for name, value in sites.items()})
         .values_list(key, "capability_id")
         .annotate(best=Max("level"))
         .order_by()
@@ -75,10 +84,14 @@ def capability_matrix(request):
         else Capability.objects.all()
     )
     subjects = _matrix_subjects(data)
+    sites = _site_filter(data)
     export = request.GET.get("as")
     if export in ("csv", "xlsx"):
         return _export(
-            export, _grid(list(subjects), capabilities, by_site=by_site), capabilities, by_site
+            export,
+            _grid(list(subjects), capabilities, by_site=by_site, sites=sites),
+            capabilities,
+            by_site,
         )
     page = Paginator(subjects, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -88,9 +101,10 @@ def capability_matrix(request):
         "by_site": by_site,
         "capabilities": capabilities,
         "page": page,
-        "rows": _grid(page.object_list, capabilities, by_site=by_site),
+        "rows": _grid(page.object_list, capabilities, by_site=by_site, sites=sites),
         "query": query.urlencode(),
         "levels": CapabilityLevel.choices,
+        "country_name": countries.name(sites["country"]) if sites else "",
     }
     template = "vendors/matrix.html"
     if is_htmx(request):
@@ -143,7 +157,12 @@ def matrix_cell(request, site_id: int, capability_id: int):
     cell = SiteCapability.objects.filter(site=site, capability=capability).first()
     context = {"site": site, "cap": capability, "level": cell.level if cell else None}
     editing = has_perm(request.user, Perm.EDIT_CAPABILITIES) and request.GET.get("edit")
-    form = CapabilityCellForm(request.POST or None, initial={"level": context["level"]})
+    form = CapabilityCellForm(
+        request.POST or None,
+        initial={"level": context["level"]},
+        # Several cells can be open at once: each editor's fields get ids of their own.
+        auto_id=f"id_cell_{site.pk}_{capability.pk}_%s",
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -193,7 +212,12 @@ def needs(request):
 
     def explain(match):
         return [
-            (capability, level, match.covered.get(capability.pk, []))
+            (
+                capability,
+                level,
+                match.covered.get(capability.pk, []),
+                match.below.get(capability.pk, []),
+            )
             for capability, level in result.needs
         ]
 
