@@ -358,12 +358,6 @@ class SiteCapabilityViewSet(mixins.DestroyModelMixin, ApiViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class NeedSerializer(serializers.Serializer):
-    site = serializers.IntegerField()
-    site_name = serializers.CharField()
-    level = serializers.IntegerField()
-
-
 class NeedAskedSerializer(serializers.Serializer):
     capability = serializers.IntegerField()
     capability_name = serializers.CharField()
