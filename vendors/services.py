@@ -323,6 +323,10 @@ def import_run_commit(*, run: ImportRun, user) -> ImportRun:
             raise ValidationError(
                 {"status": f"This import cannot be committed now ({run.get_status_display()})."}
             )
+        if not run.total_rows or run.preview_writes_nothing:
+            raise ValidationError(
+                {"status": "Nothing in this file would be imported; see its preview and errors."}
+            )
         run.status = ImportRun.Status.COMMITTING
         run.processed_rows = 0
         run.save(update_fields=["status", "processed_rows"])

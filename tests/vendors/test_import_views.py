@@ -172,6 +172,19 @@ def test_a_preview_where_every_row_is_skipped_explains_instead_of_offering_to_co
     assert 'id="row-errors"' in html and f"Row errors ({run.error_count})" in html
 
 
+def test_a_preview_that_would_write_nothing_cannot_be_committed_through_the_api(
+    api_for, qa, committed
+):
+    api = api_for(qa)  # no site has the file's FEI numbers: each row is an error
+    with (FDA / "compliance_actions_drug_bio_sample.csv").open("rb") as handle:
+        response = committed(api.post, "/api/v1/imports/", {"file": handle}, format="multipart")
+    run_id = response.json()["id"]
+    result = committed(api.post, f"/api/v1/imports/{run_id}/commit/")
+    assert result.status_code == 400
+    assert "Nothing in this file would be imported" in str(result.json()["status"])
+    assert ImportRun.objects.get(pk=run_id).status == ImportRun.Status.PREVIEWED
+
+
 def test_a_preview_that_would_write_something_still_offers_to_commit(client_for, qa, committed):
     SiteFactory(fei_number="3008565058")
     client = client_for(qa)
