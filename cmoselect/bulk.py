@@ -103,12 +103,11 @@ def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, no
     table = model._meta.db_table
     pk = model._meta.pk
     history = model.history.model
-    history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    columns = [pk.column, *(f.column for f in fields)]
     attnames = [pk.attname, *(f.attname for f in fields)]
-    mirrored = {f.attname for f in history_fields} - HISTORY_FIELDS
-    if mirrored - set(attnames):  # the history table is out of step with the model
-        raise RuntimeError(f"History of {table} has unknown fields: {mirrored - set(attnames)}")
+    mirrored = [f for f in history._meta.concrete_fields if f.attname not in HISTORY_FIELDS]
+    unknown = {f.attname for f in mirrored} - set(attnames)
+    if unknown:  # the history table is out of step with the model
+        raise RuntimeError(f"History of {table} has unknown fields: {unknown}")
     history_user_id = getattr(user, "pk", None)
     # COPY goes to psycopg directly: wrap its errors as Django's (IntegrityError...).
     with connection.wrap_database_errors, connection.cursor() as cursor:
@@ -119,22 +118,14 @@ def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, no
         ids = [value for (value,) in cursor.fetchall()]
         for row, new_id in zip(rows, ids, strict=True):
             row[pk.attname] = new_id
-        # Fields of other types (countries, JSON...) are prepared as a save would prepare them.
-        special = [f for f in fields if type(f) not in PLAIN_FIELDS]
-        for row in rows:
-            for field in special:
-                row[field.attname] = field.get_db_prep_save(row[field.attname], connection)
-        with cursor.copy(_copy_sql(table, columns)) as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in attnames])
+        _copy(cursor, table, [pk, *fields], ([row[name] for name in attnames] for row in rows))
         # The history rows are copied from the new rows by the database itself.
-        mirrored_columns = [f.column for f in history_fields if f.attname not in HISTORY_FIELDS]
         quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in mirrored)
         cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} "
-            f"({', '.join(quote(c) for c in mirrored_columns)}, history_date, "
+            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "
             "history_change_reason, history_type, history_user_id) "
-            f"SELECT {', '.join(quote(c) for c in mirrored_columns)}, %s, %s, '+', %s "
+            f"SELECT {columns}, %s, %s, '+', %s "
             f"FROM {quote(table)} WHERE {quote(pk.column)} = ANY(%s)",
             [now, reason, history_user_id, ids],
         )
@@ -165,7 +156,8 @@ def upsert(model: type[Model], objects: list[Model], *, unique: str, update: lis
     columns = ", ".join(quote(f.column) for f in fields)
     column_of = {f.name: f.column for f in fields} | {f.attname: f.column for f in fields}
     updates = ", ".join(f"{quote(column_of[n])} = EXCLUDED.{quote(column_of[n])}" for n in update)
-    staging = quote(f"{meta.db_table}_upsert")
+    staging_table = f"{meta.db_table}_upsert"
+    staging = quote(staging_table)
     with (
         transaction.atomic(savepoint=False),
         connection.wrap_database_errors,
@@ -175,16 +167,12 @@ def upsert(model: type[Model], objects: list[Model], *, unique: str, update: lis
             f"CREATE TEMPORARY TABLE {staging} AS "
             f"SELECT {columns} FROM {quote(meta.db_table)} WITH NO DATA"
         )
-        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row(
-                    [
-                        field.get_db_prep_save(getattr(obj, field.attname), connection)
-                        if type(field) not in PLAIN_FIELDS
-                        else getattr(obj, field.attname)
-                        for field in fields
-                    ]
-                )
+        _copy(
+            cursor,
+            staging_table,
+            fields,
+            ([getattr(obj, field.attname) for field in fields] for obj in objects),
+        )
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {columns} FROM {staging} "
             f"ON CONFLICT ({quote(column_of[unique])}) DO UPDATE SET {updates}"
@@ -192,9 +180,17 @@ def upsert(model: type[Model], objects: list[Model], *, unique: str, update: lis
         cursor.execute(f"DROP TABLE {staging}")
 
 
-def _copy_sql(table: str, columns: list[str]) -> str:
+def _copy(cursor, table: str, fields: list, rows) -> None:
+    """COPY `rows` (lists of values in `fields` order) into `table`. Fields of other types than
+    PLAIN_FIELDS (countries, JSON...) are prepared as a save would prepare them."""
     quote = connection.ops.quote_name
-    return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    columns = ", ".join(quote(field.column) for field in fields)
+    special = [i for i, field in enumerate(fields) if type(field) not in PLAIN_FIELDS]
+    with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+        for values in rows:
+            for i in special:
+                values[i] = fields[i].get_db_prep_save(values[i], connection)
+            copy.write_row(values)
 
 
 class AnyOf(In):
