@@ -51,9 +51,11 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
     condition = Q()
     for need in conditions.values():
         condition |= need
-    cells = SiteCapability.objects.filter(condition)
+    # Every cell of a needed capability, so a need met only at a lower level can say which.
+    needed = SiteCapability.objects.filter(capability_id__in=list(wanted))
     if cmos is not None:
-        cells = cells.filter(site__cmo__in=cmos)
+        needed = needed.filter(site__cmo__in=cmos)
+    cells = needed.filter(condition)
     # Rank in the database and keep only the top CMOs; the cells are then fetched for those
     # alone, in the same query (the ranking is its subquery).
     best = sum(Coalesce(Max("level", filter=need), Value(0)) for need in conditions.values())
@@ -67,11 +69,7 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
         )
         .values("site__cmo_id")[:limit]
     )
-    # Every cell of a needed capability, so a need met only at a lower level can say which.
-    wanted_cells = SiteCapability.objects.filter(capability_id__in=list(wanted))
-    if cmos is not None:
-        wanted_cells = wanted_cells.filter(site__cmo__in=cmos)
-    rows = wanted_cells.filter(site__cmo_id__in=top).values_list(
+    rows = needed.filter(site__cmo_id__in=top).values_list(
         "site_id",
         "site__name",
         "site__cmo_id",

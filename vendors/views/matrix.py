@@ -29,10 +29,9 @@ def _site_filter(data: dict) -> dict:
     return {"country": data["country"]} if data.get("country") else {}
 
 
-def _matrix_subjects(data: dict):
-    """The rows of the matrix (CMOs or sites) that the filters select."""
+def _matrix_subjects(data: dict, sites: dict):
+    """The rows of the matrix (CMOs or sites) that the filters select (`sites`: _site_filter)."""
     text = data.get("q", "").strip()
-    sites = _site_filter(data)
     if data.get("view") == "sites":
         rows = Site.objects.select_related("cmo").order_by("cmo__legal_name", "name", "pk")
         if text:
@@ -83,8 +82,8 @@ def capability_matrix(request):
         if categories
         else Capability.objects.all()
     )
-    subjects = _matrix_subjects(data)
     sites = _site_filter(data)
+    subjects = _matrix_subjects(data, sites)
     export = request.GET.get("as")
     if export in ("csv", "xlsx"):
         return _export(
