@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from cmoselect.filters import IdFilter
 from contracts.models import Contract, Kpi, Milestone, ResponsibilityItem, ScopeItem, today
 from vendors.models import Cmo
 
@@ -48,8 +49,8 @@ class ContractFilter(django_filters.FilterSet):
 
 
 class ContractItemFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract_id")
-    cmo = django_filters.NumberFilter(field_name="contract__cmo_id", label="CMO")
+    contract = IdFilter(field_name="contract_id")
+    cmo = IdFilter(field_name="contract__cmo_id", label="CMO")
     contract_type = django_filters.MultipleChoiceFilter(
         field_name="contract__contract_type", choices=Contract.Type.choices
     )
@@ -73,7 +74,7 @@ class MilestoneFilter(ContractItemFilter):
 class ScopeItemFilter(ContractItemFilter):
     product = django_filters.CharFilter(lookup_expr="icontains")
     capability = django_filters.CharFilter(field_name="capability__code", label="Service code")
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
 
     class Meta:
         model = ScopeItem

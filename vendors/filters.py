@@ -1,9 +1,9 @@
 import django_filters
-from django import forms
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from cmoselect.filters import IdFilter
 from vendors.models import (
     Agency,
     Capability,
@@ -20,21 +20,6 @@ from vendors.models import (
     SiteType,
     normalize_fei,
 )
-
-# Ids are bigints: a larger number can match no row, and would overflow the database's
-# parameter (a 500) if it reached the query.
-MAX_ID = 2**63 - 1
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A row's id: a whole number from 1 up to the largest id, or a 400 naming the parameter."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -156,3 +156,17 @@ def test_the_contract_list_api_costs_the_same_for_few_or_many(api_for, qa, n):
     with CaptureQueriesContext(connection) as queries:
         assert api.get("/api/v1/contracts/").status_code == 200
     assert len(queries) == 4, [q["sql"] for q in queries]  # roles, count, page, sites
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/milestones/", "contract"),
+        ("/api/v1/kpis/", "cmo"),
+        ("/api/v1/contract-scope/", "site"),
+    ],
+)
+def test_an_id_filter_beyond_any_id_is_a_400_naming_it(api_for, qa, url, parameter):
+    response = api_for(qa).get(url, {parameter: "99999999999999999999"})
+    assert response.status_code == 400
+    assert parameter in response.json()

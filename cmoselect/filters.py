@@ -1,0 +1,19 @@
+"""Filters shared by the apps' filter sets (browser pages and API alike)."""
+
+import django_filters
+from django import forms
+
+# Ids are bigints: a larger number can match no row, and would overflow the database's
+# parameter (a 500) if it reached the query.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number from 1 up to the largest id, or a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
