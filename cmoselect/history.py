@@ -1,10 +1,70 @@
-"""Readable change history of a regulated record, from django-simple-history rows."""
+"""Change history of regulated records: writing it (who and why) and reading it back.
+
+Every service, importer and seed writes a regulated record through `save_with_history` or
+`delete_with_history`, so the "say why" rule lives here once. `stamp` only marks an instance for
+the bulk writers (`bulk_create_with_history`, `cmoselect.bulk`), which save many rows at once.
+"""
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from simple_history.utils import get_m2m_reverse_field_name
+
+CHANGE_REASON_REQUIRED = "Say why this record is being changed."
+CREATED = "Created"
+
+
+def require_reason(reason: str | None, *, field_name: str = "change_reason") -> str:
+    """The reason trimmed, or a ValidationError on `field_name` when there is none."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field_name: CHANGE_REASON_REQUIRED})
+    return reason
+
+
+def stamp(instance: models.Model, *, user, reason: str) -> models.Model:
+    """Mark `instance` so the history row its next save (or bulk write) makes names who and why."""
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def save_with_history(
+    instance: models.Model,
+    *,
+    user,
+    reason: str = "",
+    clean: bool = False,
+    save_m2m: Callable[[], None] | None = None,
+    update_fields: list[str] | None = None,
+) -> models.Model:
+    """Save `instance` with a history entry naming `user` and `reason`, in one transaction.
+
+    A change to an existing record needs a reason; a new one defaults to "Created". With
+    `clean`, the model's own validation runs first (forms and serializers that have not run it).
+    """
+    if instance.pk is not None and not instance._state.adding:
+        reason = require_reason(reason)
+    else:
+        reason = (reason or "").strip() or CREATED
+    stamp(instance, user=user, reason=reason)
+    with transaction.atomic():
+        if clean:
+            instance.full_clean(validate_unique=True)
+        instance.save(update_fields=update_fields)
+        if save_m2m is not None:
+            save_m2m()
+    return instance
+
+
+def delete_with_history(instance: models.Model, *, user, reason: str) -> None:
+    """Delete `instance`, leaving a history entry of the removal with who and why."""
+    stamp(instance, user=user, reason=require_reason(reason))
+    with transaction.atomic():
+        instance.delete()
 
 
 @dataclass
