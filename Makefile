@@ -25,16 +25,19 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo --with-users
 
+# The web server, a Celery worker and beat in one terminal; one Ctrl-C stops all three.
 run: sysdeps seed
-	@echo "Serving CMOselect on http://$(HOST)/ (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST)
+	@echo "Serving CMOselect on http://$(HOST)/ with a worker and beat (Ctrl-C stops all)"
+	HOST=$(HOST) $(BIN)/honcho start
 
+# Tests that start a worker on the embedded broker use a queue folder of their own.
 test: install
 	@bash scripts/system-deps.sh --browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+	rm -rf var/test-broker
+	BROKER_DIR=$(CURDIR)/var/test-broker DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
-	$(BIN)/celery -A cmoselect worker --loglevel=INFO
+	$(BIN)/celery -A cmoselect worker --loglevel=INFO $(if $(CELERY_BROKER_URL),,--pool solo)
 
 beat: install
 	$(BIN)/celery -A cmoselect beat --loglevel=INFO --schedule=var/celerybeat-schedule

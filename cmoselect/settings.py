@@ -34,14 +34,30 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise ImproperlyConfigured(f"{name} must be {bounds}, got {raw!r}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().upper()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -58,7 +74,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -120,13 +136,30 @@ try:
     DATABASES = {
         "default": dj_database_url.parse(
             env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'cmoselect.sqlite3'}",
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         )
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+# A statement or a lock wait ends before the web server gives up on the request (gunicorn's
+# --timeout, 30 s in the README), so a blocked request gets an error page instead of a killed
+# worker. Seconds; 0 turns the limit off (the Celery worker may want that for long imports).
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 20, minimum=0)
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 10, minimum=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Writers queue behind each other instead of failing with "database is locked": WAL lets
+    # readers go on during a write, IMMEDIATE takes the write lock when a transaction starts
+    # (so it never has to be upgraded mid-transaction), and a busy writer is waited for.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
+        f" -c lock_timeout={DATABASE_LOCK_TIMEOUT * 1000}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Reasons for changes to regulated records are kept whole, however long.
@@ -161,7 +194,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
+MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 50 * 1024 * 1024, minimum=1)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -176,7 +209,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -184,40 +217,65 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     else "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CMOselect <cmoselect@localhost>")
 
-# Celery: with no broker configured, tasks run in-process (eagerly) so the embedded default
-# needs nothing but Python. With CELERY_BROKER_URL set, a real worker (`make worker`) runs them.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# Celery. With CELERY_BROKER_URL unset, the embedded default: kombu's filesystem transport, a
+# folder of message files under var/ that `make run`'s worker and beat share with the web
+# process, so nothing needs installing and long work still never runs inside a request. Set it
+# (e.g. redis://…) for the full stack.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+BROKER_DIR = Path(env_str("BROKER_DIR") or VAR_DIR / "broker")
+if CELERY_BROKER_URL == "filesystem://":
+    for folder in ("queue", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Sending a task never hangs a request: a broker that cannot be reached fails fast, and the
+# work stays recorded as queued for the sweep to send again (cmoselect/tasks.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire or renew contracts that reached their expiry date, then send notice and late
     # milestone alerts (each alert once).
     "contracts-daily-review": {
         "task": "contracts.tasks.review_contracts",
-        "schedule": crontab(hour=env_int("CONTRACT_REVIEW_HOUR", 6), minute=0),
+        "schedule": crontab(
+            hour=env_int("CONTRACT_REVIEW_HOUR", 6, minimum=0, maximum=23), minute=0
+        ),
     },
+    # Every CMO's directory score, recomputed each night (changes rescore at once anyway).
     "scoring-qualification-scores": {
         "task": "scoring.tasks.compute_cmo_scores",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(
+            hour=env_int("SCORING_NIGHTLY_HOUR", 2, minimum=0, maximum=23), minute=30
+        ),
     },
 }
 # Seconds to wait for further changes before recomputing scores (changes come in bursts).
-SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10)
+SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10, minimum=0)
 # Days before a contract's notice deadline that its owner and the managers are alerted.
-CONTRACT_NOTICE_LEAD_DAYS = env_int("CONTRACT_NOTICE_LEAD_DAYS", 30)
+CONTRACT_NOTICE_LEAD_DAYS = env_int("CONTRACT_NOTICE_LEAD_DAYS", 30, minimum=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -260,10 +318,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # One line per task run is noise in the web process (tasks run there without a broker).
-        "celery.app.trace": {"level": "WARNING"},
     },
 }

@@ -184,7 +184,7 @@ STATUSES = (
 
 
 def ensure_demo_users() -> list[tuple[str, str, str]]:
-    """One user per role; existing users keep their passwords."""
+    """One user per role; a user that already exists is left exactly as it is (password, roles)."""
     User = get_user_model()
     logins = []
     for role in ROLES:
@@ -201,7 +201,8 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         if created:
             user.set_password(password)
             user.save()
-        user.groups.add(Group.objects.get(name=role))
+            # Only a new demo user gets its role: one an admin took away stays taken away.
+            user.groups.add(Group.objects.get(name=role))
         logins.append((role, username, password if created else "(unchanged)"))
     return logins
 

@@ -26,3 +26,20 @@ def test_seed_demo_creates_one_login_per_role(db, client):
     call_command("seed_demo", "--with-users")
     for role in ("sourcing", "qa", "manager", "admin"):
         assert client.login(username=role, password=f"{role}-demo-2026"), role
+
+
+def test_seeding_again_leaves_an_existing_user_as_an_admin_left_it(db):
+    from django.contrib.auth import get_user_model
+
+    from vendors.demo import ensure_demo_users
+
+    ensure_demo_users()
+    qa = get_user_model().objects.get(username="qa")
+    qa.groups.clear()
+    qa.set_password("a-new-password-chosen-by-qa")
+    qa.save()
+    logins = dict((username, password) for _, username, password in ensure_demo_users())
+    qa.refresh_from_db()
+    assert not qa.groups.exists()
+    assert qa.check_password("a-new-password-chosen-by-qa")
+    assert logins["qa"] == "(unchanged)"
