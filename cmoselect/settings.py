@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "cmoselect.middleware.FailureMiddleware",
 ]
 
 ROOT_URLCONF = "cmoselect.urls"
@@ -264,6 +265,8 @@ CELERY_BEAT_SCHEDULE: dict = {
             hour=env_int("CONTRACT_REVIEW_HOUR", 6, minimum=0, maximum=23), minute=0
         ),
     },
+    # Tasks whose sending failed (broker unreachable) are sent again.
+    "outbox-flush": {"task": "cmoselect.tasks.flush_outbox", "schedule": 60},
     # Every CMO's directory score, recomputed each night (changes rescore at once anyway).
     "scoring-qualification-scores": {
         "task": "scoring.tasks.compute_cmo_scores",

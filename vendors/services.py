@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cmoselect.events import scoring_inputs_changed
+from cmoselect.outbox import enqueue
 from cmoselect.roles import MANAGER, Perm, has_perm
 from vendors.models import (
     QUALIFYING_STATUSES,
@@ -110,7 +111,7 @@ def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusC
 def _enqueue_notification(change: StatusChange) -> None:
     from vendors.tasks import notify_status_change
 
-    notify_status_change.delay_on_commit(change.pk)
+    enqueue(notify_status_change, change.pk)
 
 
 def status_change_notify(*, change: StatusChange) -> list[Notification]:

@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """A task to send to the broker, written in the same transaction as the work it starts.
+
+    The task is sent once that transaction commits; if the broker cannot be reached then, the row
+    stays unsent and the outbox sweep sends it when the broker is back, so work a user was told
+    had started is never lost, and nothing is sent for a transaction that rolled back.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    countdown = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="outbox_unsent", condition=models.Q(sent_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
