@@ -21,3 +21,11 @@ def test_the_readme_role_table_is_the_enforced_matrix():
 def test_the_readme_gives_the_two_commands():
     text = README.read_text()
     assert "make run" in text and "make test" in text
+
+
+def test_the_readme_documents_every_variable_the_settings_read():
+    settings_py = (README.parent / "cmoselect" / "settings.py").read_text()
+    read = set(re.findall(r'env_\w+\("([A-Z_]+)"', settings_py))
+    assert len(read) > 20
+    table = README.read_text()
+    assert {name for name in read if f"`{name}`" not in table} == set()
