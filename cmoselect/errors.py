@@ -1,0 +1,22 @@
+"""Error pages that keep the app's header, say what happened and offer a way on."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the header and navigation when they can still be drawn."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
+        )
+    try:
+        html = render_to_string("500.html", request=request)
+    except Exception:  # noqa: BLE001 - whatever broke the page may break its header too
+        logger.exception("The 500 page could not be drawn with its header")
+        html = render_to_string("500_plain.html")
+    return HttpResponse(html, status=500)
