@@ -80,3 +80,46 @@ class FailureMiddleware:
                 {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
             )
         return None
+
+
+class IdleTimeoutMiddleware:
+    """Log out a browser session that made no request for SESSION_IDLE_TIMEOUT_MINUTES.
+
+    The time of the last request is kept in the session, written at most once a minute so that a
+    busy page does not rewrite its session on every request. API token requests have no session
+    and are left alone; their tokens expire on their own.
+    """
+
+    KEY = "last_activity"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils import timezone
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(timezone.now().timestamp())
+            last = request.session.get(self.KEY)
+            idle_limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+            if last is not None and now - last > idle_limit:
+                logout(request)
+                minutes = settings.SESSION_IDLE_TIMEOUT_MINUTES
+                message = f"You were logged out after {minutes} minutes without activity."
+                if is_api(request):
+                    return JsonResponse({"detail": message, "code": "session_expired"}, status=401)
+                messages.info(request, message)
+                login = reverse("login")
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = f"{login}?next={request.path}"
+                    return response
+                return redirect(f"{login}?next={request.get_full_path()}")
+            if last is None or now - last >= 60:
+                request.session[self.KEY] = now
+        return self.get_response(request)

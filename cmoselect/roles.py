@@ -189,4 +189,11 @@ class _Can:
 
 def roles_context(request) -> dict:
     user = getattr(request, "user", None)
-    return {"can": _Can(user), "user_roles": sorted(user_roles(user))}
+    from django.conf import settings
+
+    return {
+        "can": _Can(user),
+        "user_roles": sorted(user_roles(user)),
+        "idle_timeout_seconds": settings.SESSION_IDLE_TIMEOUT_MINUTES * 60,
+        "idle_warning_seconds": settings.SESSION_IDLE_WARNING_MINUTES * 60,
+    }

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from audits import api as audits_api
+from cmoselect import auth
 from contracts import api as contracts_api
 from scoring import api as scoring_api
 from vendors import api as vendors_api
@@ -44,12 +45,15 @@ urlpatterns = [
     path("", vendors_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/keepalive/", auth.keepalive, name="keepalive"),
     path("notifications/", vendors_views.notifications, name="notifications"),
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),
     path("audits/", include("audits.urls")),
     path("evaluations/", include("scoring.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", auth.TokenCreateView.as_view(), name="api_token"),
+    path("api/v1/auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api_token_revoke"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from cmoselect.roles import ADMIN, user_roles
 
@@ -7,7 +8,7 @@ from cmoselect.roles import ADMIN, user_roles
 def test_it_creates_the_first_admin_with_a_checked_password(db, monkeypatch, client):
     monkeypatch.setenv("CMOSELECT_PASSWORD", "a-long-enough-passphrase")
     call_command("create_user", "ada", "--role", ADMIN, "--name", "Ada Admin")
-    assert client.login(username="ada", password="a-long-enough-passphrase")
+    assert client.login(request=HttpRequest(), username="ada", password="a-long-enough-passphrase")
     from django.contrib.auth import get_user_model
 
     ada = get_user_model().objects.get(username="ada")

@@ -26,7 +26,8 @@ from tests.factories import (
     make_audit,
 )
 
-PUBLIC = {"login", "logout"}
+# Account endpoints, the same for every user whatever the role (tests/test_login_safeguards.py).
+PUBLIC = {"login", "logout", "keepalive", "api_token", "api_token_revoke"}
 SKIP_PREFIXES = ("admin:",)
 ROLE_PERSONAS = ["sourcing", "qa", "manager", "admin", "outsider"]
 

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests.factories import CmoFactory, SiteFactory
@@ -142,17 +142,17 @@ def test_the_status_action_applies_the_lifecycle_rules(api_for, qa, sourcing, cm
 
 
 def test_a_token_authenticates_an_api_client(qa, cmo):
-    token = Token.objects.create(user=qa)
+    _, token = AuthToken.objects.create(user=qa)
     api = APIClient()
     assert api.get("/api/v1/cmos/").status_code == 401
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/cmos/").status_code == 200
 
 
 def test_a_token_of_a_user_without_a_role_is_refused(outsider, cmo):
-    token = Token.objects.create(user=outsider)
+    _, token = AuthToken.objects.create(user=outsider)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/cmos/").status_code == 403
 
 

@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from tests.factories import CmoFactory
 from vendors.models import Cmo, Contact, RegulatoryEvent, Site, SiteCapability
@@ -25,7 +26,9 @@ def test_seed_demo_is_plausible_idempotent_and_leaves_other_data_alone(db):
 def test_seed_demo_creates_one_login_per_role(db, client):
     call_command("seed_demo", "--with-users")
     for role in ("sourcing", "qa", "manager", "admin"):
-        assert client.login(username=role, password=f"{role}-demo-2026"), role
+        assert client.login(request=HttpRequest(), username=role, password=f"{role}-demo-2026"), (
+            role
+        )
 
 
 def test_seeding_again_leaves_an_existing_user_as_an_admin_left_it(db):
