@@ -19,6 +19,7 @@ class AuthRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
+
 TokenSerializer = inline_serializer(
     "ApiToken",
     {"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
@@ -61,5 +62,5 @@ class TokenRevokeView(knox_views.LogoutView):
 
 @require_POST
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """"Stay logged in": a request, so it counts as activity for IdleTimeoutMiddleware."""
+    """ "Stay logged in": a request, so it counts as activity for IdleTimeoutMiddleware."""
     return HttpResponse(status=204)
