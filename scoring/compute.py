@@ -98,7 +98,7 @@ def figures_for(
                         volume, unit, sites, capability_ids, site_url=_site_url
                     )
                 case Source.SUPPLY_RISK:
-                    figure = rules.supply_risk(sites, capability_ids, url=url + "#sites")
+                    figure = rules.supply_risk(sites, needs, url=url + "#sites")
                 case Source.COST:
                     figure = rules.cost(
                         entry.value if entry else None,

@@ -101,10 +101,10 @@ def capability_fit(needs: Sequence[Need], sites: Sequence[SiteFacts], *, url: st
     credit = 0.0
     short: list[str] = []
     for need in needs:
-        best = max((s.level_of(need.capability_id) for s in sites), default=0)
-        if best >= need.min_level:
+        if any(s.meets(need) for s in sites):
             credit += 1
         else:
+            best = max((s.level_of(need.capability_id) for s in sites), default=0)
             credit += 0.5 if best else 0
             level = CapabilityLevel(need.min_level).label.lower()
             short.append(f"{need.name} ({'below ' + level if best else 'missing'})")
@@ -245,23 +245,21 @@ def capacity_fit(
     )
 
 
-def supply_risk(
-    sites: Sequence[SiteFacts], capability_ids: Sequence[int], *, url: str = ""
-) -> Figure:
+def supply_risk(sites: Sequence[SiteFacts], needs: Sequence[Need], *, url: str = "") -> Figure:
     """Start at 100 and subtract 40 when a single site can make the product (single-site
     dependency), 15 when several can but all in one country, and 30 when none is in a PIC/S
-    country. The capable sites are those with every needed capability (all sites without
-    needs). Knock-out: no capable site."""
+    country. The capable sites are those that meet every need at its minimum level, as
+    capability fit counts them (all sites without needs). Knock-out: no capable site."""
     if not sites:
         return no_data("no sites recorded")
-    capable = [s for s in sites if all(c in s.capabilities for c in capability_ids)]
+    capable = [s for s in sites if all(s.meets(need) for need in needs)]
     if not capable:
         return Figure(
             score=0.0,
-            raw="no site has every needed capability",
+            raw="no site has every needed capability at its minimum level",
             url=url,
             note="no single site covers the needs",
-            knockout="No site has every needed capability",
+            knockout="No site has every needed capability at its minimum level",
         )
     countries = sorted({s.country for s in capable})
     score = 100

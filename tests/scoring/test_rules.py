@@ -110,13 +110,28 @@ def test_capacity_fit_without_volume_has_no_data():
     ],
 )
 def test_supply_risk_penalises_single_site_one_country_and_non_pics(sites, score, note):
-    figure = rules.supply_risk(sites, [STERILE])
+    figure = rules.supply_risk(sites, [Need(STERILE, "Sterile vials", 1)])
     assert (figure.score, figure.note) == (score, note)
 
 
 def test_supply_risk_knocks_out_without_a_capable_site_and_has_no_data_without_sites():
-    assert rules.supply_risk([site(1, "US")], [STERILE]).knockout
-    assert rules.supply_risk([], [STERILE]).score is None
+    assert rules.supply_risk([site(1, "US")], NEEDS).knockout
+    assert rules.supply_risk([], NEEDS).score is None
+
+
+def test_supply_risk_counts_only_sites_meeting_every_need_at_its_minimum_level():
+    # Sterile vials are needed at level 2: the US site holds them at level 1 only.
+    sites = [
+        site(1, "IE", c1=(2, None, ""), c2=(1, None, "")),
+        site(2, "US", c1=(1, None, ""), c2=(1, None, "")),
+    ]
+    figure = rules.supply_risk(sites, NEEDS)
+    assert (figure.score, figure.raw) == (60.0, "1 capable site in IE")
+    below = rules.supply_risk(sites[1:], NEEDS)
+    assert below.knockout == "No site has every needed capability at its minimum level"
+    # Capability fit, by the same rule, finds the needs met only at the IE site.
+    assert rules.capability_fit(NEEDS, sites[1:]).knockout
+    assert not rules.capability_fit(NEEDS, sites[:1]).knockout
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,19 @@ def test_computing_an_evaluation_ranks_explains_and_links_every_figure(evaluatio
     assert "No data for" in basel.explanation
 
 
+def test_supply_risk_and_capability_fit_agree_on_which_sites_are_capable(evaluation):
+    evaluation_compute(evaluation=evaluation)
+    hyd = evaluation.candidates.get(cmo=evaluation.cmos["Hyderabad Fine Chemicals"])
+    figures = {f["code"]: f for f in hyd.breakdown}
+    # Both Hyderabad sites hold sterile vials only as claimed, below the demonstrated level
+    # needed: capability fit finds the need unmet, so no site is capable for supply risk either.
+    assert "Sterile liquid vials (below demonstrated)" in figures["capability_fit"]["note"]
+    assert figures["supply_risk"]["score"] == 0.0
+    assert figures["supply_risk"]["raw"] == (
+        "no site has every needed capability at its minimum level"
+    )
+
+
 def test_every_stored_link_opens_the_page_its_figure_came_from(evaluation):
     evaluation_compute(evaluation=evaluation)
     basel = evaluation.candidates.get(cmo=evaluation.cmos["Basel Biologics AG"])
