@@ -1,7 +1,9 @@
-"""Computing scores: an evaluation's candidates, and every CMO's qualification score.
+"""The scoring workflows: an evaluation's candidates, and every CMO's qualification score.
 
-Inputs are read for all CMOs at once through scoring/sources.py, so the number of queries does
-not grow with the number of candidates (or, for the bulk score, with the size of a batch).
+Each reads its inputs through scoring/sources.py, maps them to figures with scoring/rules.py,
+totals and ranks them with scoring/ranking.py, and stores the result. Inputs are read for all
+CMOs at once, so the number of queries does not grow with the number of candidates (or, for the
+bulk score, with the size of a batch).
 """
 
 import hashlib
@@ -16,17 +18,16 @@ from django.utils import timezone
 
 from cmoselect.bulk import upsert
 from scoring import rules, sources
-from scoring.engine import Outcome, Weighted, evaluate, stability_note
 from scoring.models import (
     Candidate,
     CmoScore,
     Criterion,
     EnteredScore,
     Evaluation,
-    ModelVersion,
     ScoringModel,
     Source,
 )
+from scoring.ranking import ScoredCmo, Weighted, evaluate, stability_note
 from vendors.models import Cmo
 
 BATCH_SIZE = 1000
@@ -35,30 +36,30 @@ BATCH_SIZE = 1000
 MAX_WAIT = timedelta(minutes=2)
 
 
-def _url_pattern(name: str) -> str:
-    return reverse(name, args=[987654321]).replace("987654321", "{}")
+def _site_url(site_id: int) -> str:
+    return reverse("vendors:site_detail", args=[site_id])
 
 
 def figures_for(
     *,
     criteria: Sequence[Criterion],
     cmos: Sequence[tuple[int, str]],
-    needs: Sequence[rules.Need] = (),
+    needs: Sequence[sources.Need] = (),
     volume: Decimal | None = None,
     unit: str = "",
     entries: dict[int, dict[str, EnteredScore]] | None = None,
     entry_urls: dict[int, str] | None = None,
-) -> list[tuple[int, str, dict[str, rules.Figure]]]:
+) -> list[ScoredCmo]:
     """Each CMO's figure for each criterion, reading every input once for all CMOs."""
     ids = [cmo_id for cmo_id, _ in cmos]
     used = {c.source for c in criteria}
-    cmo_url = _url_pattern("vendors:cmo_detail")
+    contract_list_url = reverse("contracts:contract_list")
     site_facts = (
         sources.sites(ids)
         if used & {Source.CAPABILITY_FIT, Source.CAPACITY_FIT, Source.SUPPLY_RISK}
         else {}
     )
-    compliance = sources.compliance(ids) if Source.COMPLIANCE in used else None
+    summaries = sources.compliance_summaries(ids) if Source.COMPLIANCE in used else None
     audits = sources.audit_outcomes(ids) if Source.AUDIT_OUTCOME in used else None
     agreements = sources.quality_agreements(ids) if Source.QUALITY_AGREEMENT in used else None
     capability_ids = [n.capability_id for n in needs]
@@ -73,7 +74,7 @@ def figures_for(
     result = []
     for cmo_id, name in cmos:
         figures: dict[str, rules.Figure] = {}
-        url = cmo_url.format(cmo_id)
+        url = reverse("vendors:cmo_detail", args=[cmo_id])
         sites = site_facts.get(cmo_id, [])
         for criterion in criteria:
             entry = entries.get(cmo_id, {}).get(criterion.code)
@@ -82,7 +83,7 @@ def figures_for(
                     figure = rules.capability_fit(needs, sites, url=url + "#sites")
                 case Source.COMPLIANCE:
                     figure = rules.compliance(
-                        None if compliance is None else compliance.get(cmo_id),
+                        None if summaries is None else summaries.get(cmo_id),
                         url=url + "#compliance",
                     )
                 case Source.AUDIT_OUTCOME:
@@ -90,12 +91,14 @@ def figures_for(
                 case Source.QUALITY_AGREEMENT:
                     figure = rules.quality_agreement(
                         agreements.get(cmo_id),
-                        contracts_url=f"{reverse('contracts:contract_list')}?cmo={cmo_id}",
+                        contracts_url=f"{contract_list_url}?cmo={cmo_id}",
                     )
                 case Source.CAPACITY_FIT:
-                    figure = rules.capacity_fit(volume, unit, sites, capability_ids)
+                    figure = rules.capacity_fit(
+                        volume, unit, sites, capability_ids, site_url=_site_url
+                    )
                 case Source.SUPPLY_RISK:
-                    figure = rules.supply_risk(sites, capability_ids, url=url + "#sites")
+                    figure = rules.supply_risk(sites, needs, url=url + "#sites")
                 case Source.COST:
                     figure = rules.cost(
                         entry.value if entry else None,
@@ -110,7 +113,7 @@ def figures_for(
                         url=entry_urls.get(cmo_id, ""),
                     )
             figures[criterion.code] = figure
-        result.append((cmo_id, name, figures))
+        result.append(ScoredCmo(cmo_id, name, figures))
     return result
 
 
@@ -145,14 +148,10 @@ def evaluation_compute(*, evaluation: Evaluation, token: str | None = None) -> b
         if not _still_due(evaluation, token):
             return False
         token = evaluation.pending_token
-    version = (
-        ModelVersion.objects.filter(scoring_model_id=evaluation.scoring_model_id)
-        .order_by("-number")
-        .first()
-    )
+    version = evaluation.scoring_model.current_version
     criteria = list(version.criteria.all())
     needs = [
-        rules.Need(n.capability_id, n.capability.name, n.min_level)
+        sources.Need(n.capability_id, n.capability.name, n.min_level)
         for n in evaluation.needs.select_related("capability")
     ]
     candidates = list(evaluation.candidates.select_related("cmo"))
@@ -161,7 +160,6 @@ def evaluation_compute(*, evaluation: Evaluation, token: str | None = None) -> b
         "candidate"
     ):
         entries.setdefault(entry.candidate.cmo_id, {})[entry.criterion_code] = entry
-    entry_url = _url_pattern("scoring:candidate_detail")
     by_cmo = {c.cmo_id: c for c in candidates}
     rows = figures_for(
         criteria=criteria,
@@ -170,23 +168,23 @@ def evaluation_compute(*, evaluation: Evaluation, token: str | None = None) -> b
         volume=evaluation.annual_volume,
         unit=evaluation.volume_unit,
         entries=entries,
-        entry_urls={c.cmo_id: entry_url.format(c.pk) for c in candidates},
+        entry_urls={c.cmo_id: c.get_absolute_url() for c in candidates},
     )
     weighted = _weighted(criteria)
-    outcomes = evaluate(weighted, [Outcome(cmo_id, name, figs) for cmo_id, name, figs in rows])
-    note = stability_note(weighted, outcomes) if len(outcomes) > 1 else ""
+    scored = evaluate(weighted, rows)
+    note = stability_note(weighted, scored) if len(scored) > 1 else ""
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         if token is not None and locked.pending_token != token:
             return False
-        for outcome in outcomes:
-            candidate = by_cmo[outcome.key]
-            candidate.total = None if outcome.total is None else round(outcome.total, 2)
-            candidate.rank = outcome.rank
-            candidate.knocked_out = outcome.knocked_out
-            candidate.knockout_reasons = outcome.knockout_reasons
-            candidate.explanation = outcome.explanation
-            candidate.breakdown = breakdown_of(criteria, outcome.figures)
+        for row in scored:
+            candidate = by_cmo[row.cmo_id]
+            candidate.total = None if row.total is None else round(row.total, 2)
+            candidate.rank = row.rank
+            candidate.knocked_out = row.knocked_out
+            candidate.knockout_reasons = row.knockout_reasons
+            candidate.explanation = row.explanation
+            candidate.breakdown = breakdown_of(criteria, row.figures)
         Candidate.objects.bulk_update(
             candidates,
             ["total", "rank", "knocked_out", "knockout_reasons", "explanation", "breakdown"],
@@ -228,7 +226,7 @@ def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:
     scoring_model = ScoringModel.objects.filter(is_default=True).first()
     if scoring_model is None:
         return 0
-    version = scoring_model.versions.order_by("-number").first()
+    version = scoring_model.current_version
     criteria = list(version.criteria.all())
     weighted = _weighted(criteria)
     queryset = Cmo.objects.order_by("pk")
@@ -238,22 +236,21 @@ def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:
     count = 0
     for start in range(0, len(all_rows), BATCH_SIZE):
         batch = all_rows[start : start + BATCH_SIZE]
-        rows = figures_for(criteria=criteria, cmos=batch)
-        outcomes = evaluate(weighted, [Outcome(k, n, f) for k, n, f in rows], compared=False)
+        scored = evaluate(weighted, figures_for(criteria=criteria, cmos=batch), compared=False)
         now = timezone.now()
         upsert(
             CmoScore,
             [
                 CmoScore(
-                    cmo_id=o.key,
-                    total=None if o.total is None else round(o.total, 2),
-                    knocked_out=o.knocked_out,
-                    breakdown=breakdown_of(criteria, o.figures),
-                    explanation=o.explanation,
+                    cmo_id=row.cmo_id,
+                    total=None if row.total is None else round(row.total, 2),
+                    knocked_out=row.knocked_out,
+                    breakdown=breakdown_of(criteria, row.figures),
+                    explanation=row.explanation,
                     version=version,
                     computed_at=now,
                 )
-                for o in outcomes
+                for row in scored
             ],
             unique="cmo",
             update=["total", "knocked_out", "breakdown", "explanation", "version", "computed_at"],

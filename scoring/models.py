@@ -355,3 +355,8 @@ class CmoScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cmo}: {self.total}"
+
+    @property
+    def knockout_reasons(self) -> list[str]:
+        """Why the CMO is excluded: the knock-outs its breakdown records, in criterion order."""
+        return [row["knockout"] for row in self.breakdown if row.get("knockout")]

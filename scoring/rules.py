@@ -5,11 +5,11 @@ None means "no data": the criterion is left out of the weighted total rather tha
 README's "Scoring rules" section documents each rule in words; the tests check each by hand.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scoring.sources import SiteFacts
+from scoring.sources import Need, SiteFacts
 from vendors.models import CapabilityLevel
 
 # Countries whose medicines inspectorate takes part in PIC/S (the Pharmaceutical Inspection
@@ -92,13 +92,6 @@ def clamp(value: float) -> float:
     return max(0.0, min(100.0, value))
 
 
-@dataclass(frozen=True)
-class Need:
-    capability_id: int
-    name: str
-    min_level: int
-
-
 def capability_fit(needs: Sequence[Need], sites: Sequence[SiteFacts], *, url: str = "") -> Figure:
     """Each need earns 1 when a site has it at the minimum level or above, ½ when a site has it
     at a lower level, 0 when no site has it; the score is 100 × the mean. Knock-out: a need no
@@ -108,17 +101,10 @@ def capability_fit(needs: Sequence[Need], sites: Sequence[SiteFacts], *, url: st
     credit = 0.0
     short: list[str] = []
     for need in needs:
-        best = max(
-            (
-                s.capabilities[need.capability_id][0]
-                for s in sites
-                if need.capability_id in s.capabilities
-            ),
-            default=0,
-        )
-        if best >= need.min_level:
+        if any(s.meets(need) for s in sites):
             credit += 1
         else:
+            best = max((s.level_of(need.capability_id) for s in sites), default=0)
             credit += 0.5 if best else 0
             level = CapabilityLevel(need.min_level).label.lower()
             short.append(f"{need.name} ({'below ' + level if best else 'missing'})")
@@ -213,26 +199,33 @@ def quality_agreement(status, *, contracts_url: str = "") -> Figure:
 
 
 def capacity_fit(
-    volume: Decimal | None, unit: str, sites: Sequence[SiteFacts], capability_ids: Sequence[int]
+    volume: Decimal | None,
+    unit: str,
+    sites: Sequence[SiteFacts],
+    capability_ids: Sequence[int],
+    *,
+    site_url: Callable[[int], str] | None = None,
 ) -> Figure:
     """r = annual capacity ÷ needed volume, the capacity being each site's largest capacity (in
     the evaluation's unit) for the needed capabilities, summed over sites. r ≥ 1.5 → 100;
-    1 ≤ r < 1.5 → 80 + 40 × (r − 1); r < 1 → 80 × r. Knock-out: r < 1."""
+    1 ≤ r < 1.5 → 80 + 40 × (r − 1); r < 1 → 80 × r. Knock-out: r < 1. The figure links to the
+    site with the largest capacity (`site_url` of its id)."""
     if not volume:
         return no_data("no volume stated")
     wanted = unit.strip().lower()
     total = Decimal(0)
-    largest_site = None
+    largest_site: SiteFacts | None = None
+    largest = Decimal(0)
     for site in sites:
         best = Decimal(0)
-        for capability_id, (_level, capacity, cell_unit) in site.capabilities.items():
+        for capability_id, cell in site.capabilities.items():
             if capability_ids and capability_id not in capability_ids:
                 continue
-            if capacity is None or (wanted and cell_unit.strip().lower() != wanted):
+            if cell.capacity is None or (wanted and cell.unit.strip().lower() != wanted):
                 continue
-            best = max(best, capacity)
-        if best and (largest_site is None or best > largest_site[1]):
-            largest_site = (site, best)
+            best = max(best, cell.capacity)
+        if best > largest:
+            largest_site, largest = site, best
         total += best
     if not total:
         return no_data("no capacity recorded")
@@ -247,28 +240,26 @@ def capacity_fit(
         score=round(score, 1),
         raw=f"{total:,.0f} {unit} a year for {volume:,.0f} needed ({ratio:.0%})",
         note=f"capacity covers {ratio:.0%} of the volume",
-        url=f"/cmos/sites/{largest_site[0].site_id}/" if largest_site else "",
+        url=site_url(largest_site.site_id) if largest_site and site_url else "",
         knockout=f"Capacity covers only {ratio:.0%} of the needed volume" if ratio < 1 else "",
     )
 
 
-def supply_risk(
-    sites: Sequence[SiteFacts], capability_ids: Sequence[int], *, url: str = ""
-) -> Figure:
+def supply_risk(sites: Sequence[SiteFacts], needs: Sequence[Need], *, url: str = "") -> Figure:
     """Start at 100 and subtract 40 when a single site can make the product (single-site
     dependency), 15 when several can but all in one country, and 30 when none is in a PIC/S
-    country. The capable sites are those with every needed capability (all sites without
-    needs). Knock-out: no capable site."""
+    country. The capable sites are those that meet every need at its minimum level, as
+    capability fit counts them (all sites without needs). Knock-out: no capable site."""
     if not sites:
         return no_data("no sites recorded")
-    capable = [s for s in sites if all(c in s.capabilities for c in capability_ids)]
+    capable = [s for s in sites if all(s.meets(need) for need in needs)]
     if not capable:
         return Figure(
             score=0.0,
-            raw="no site has every needed capability",
+            raw="no site has every needed capability at its minimum level",
             url=url,
             note="no single site covers the needs",
-            knockout="No site has every needed capability",
+            knockout="No site has every needed capability at its minimum level",
         )
     countries = sorted({s.country for s in capable})
     score = 100

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from audits.outcomes import AuditOutcome, latest_approved_audits
 from contracts.status import QualityAgreementStatus, quality_agreements_in_force
@@ -20,23 +21,47 @@ from vendors.models import Site, SiteCapability
 
 
 @dataclass(frozen=True)
+class Need:
+    """A capability an evaluation needs, at a minimum level."""
+
+    capability_id: int
+    name: str
+    min_level: int
+
+
+class CapabilityCell(NamedTuple):
+    level: int
+    capacity: Decimal | None  # annual capacity, in `unit`
+    unit: str
+
+
+@dataclass(frozen=True)
 class SiteFacts:
     site_id: int
     name: str
     country: str
-    # capability id → (level, annual capacity or None, capacity unit)
-    capabilities: dict[int, tuple[int, Decimal | None, str]]
+    capabilities: dict[int, CapabilityCell]  # by capability id
+
+    def level_of(self, capability_id: int) -> int:
+        """The site's level for the capability; 0 when it does not have it."""
+        cell = self.capabilities.get(capability_id)
+        return cell.level if cell else 0
+
+    def meets(self, need: Need) -> bool:
+        """Whether the site can serve the need: it has the capability at the minimum level or
+        above. Capability fit and supply risk both count a site as capable by this rule."""
+        return self.level_of(need.capability_id) >= need.min_level
 
 
 def sites(cmo_ids: Iterable[int]) -> dict[int, list[SiteFacts]]:
     """Each CMO's sites with their capability cells (two queries)."""
     ids = list(cmo_ids)
-    cells: dict[int, dict] = defaultdict(dict)
+    cells: dict[int, dict[int, CapabilityCell]] = defaultdict(dict)
     rows = SiteCapability.objects.filter(site__cmo_id__in=ids).values_list(
         "site_id", "capability_id", "level", "annual_capacity", "annual_capacity_unit"
     )
     for site_id, capability_id, level, capacity, unit in rows.order_by():
-        cells[site_id][capability_id] = (level, capacity, unit)
+        cells[site_id][capability_id] = CapabilityCell(level, capacity, unit)
     result: dict[int, list[SiteFacts]] = {cmo_id: [] for cmo_id in ids}
     site_rows = Site.objects.filter(cmo_id__in=ids).values_list("pk", "cmo_id", "name", "country")
     for site_id, cmo_id, name, country in site_rows.order_by("cmo_id", "name"):
@@ -44,7 +69,7 @@ def sites(cmo_ids: Iterable[int]) -> dict[int, list[SiteFacts]]:
     return result
 
 
-def compliance(
+def compliance_summaries(
     cmo_ids: Iterable[int], *, today: date | None = None
 ) -> dict[int, ComplianceSummary]:
     """The regulatory compliance summary per CMO."""

@@ -1,5 +1,7 @@
 import django_filters
+from django.db.models import Case, F, Value, When
 from django_countries import countries
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -27,6 +29,32 @@ class SiteTypeFilter(django_filters.ModelMultipleChoiceFilter):
     """Site types by code (api, sterile, ...); repeat the parameter to match any of several."""
 
 
+def _by_score(*, descending: bool) -> list:
+    # A CMO excluded by a knock-out goes after every other, whichever the direction: its total
+    # (often high) is no recommendation. CMOs without a score come after those with one.
+    excluded = Case(When(qualification_score__knocked_out=True, then=Value(1)), default=Value(0))
+    total = F("qualification_score__total")
+    by_total = total.desc(nulls_last=True) if descending else total.asc(nulls_last=True)
+    return [excluded, by_total, "legal_name"]
+
+
+class CmoOrderingFilter(django_filters.OrderingFilter):
+    """The CMO list's sort; `score` keeps excluded CMOs last."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = []
+        for param in value:
+            if param in EMPTY_VALUES:
+                continue
+            if param.lstrip("-") == "score":
+                ordering += _by_score(descending=param.startswith("-"))
+            else:
+                ordering.append(self.get_ordering_value(param))
+        return qs.order_by(*ordering)
+
+
 class CmoFilter(django_filters.FilterSet):
     """The CMO list's search, filters and sort, shared by the browser page and the API."""
 
@@ -51,7 +79,7 @@ class CmoFilter(django_filters.FilterSet):
         method="filter_site_type",
         distinct=False,
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = CmoOrderingFilter(
         fields=(
             ("legal_name", "name"),
             ("headquarters_country", "country"),

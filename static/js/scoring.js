@@ -1,5 +1,5 @@
 // What-if weights: re-rank the candidates in the browser without saving.
-// The formula is scoring/engine.py's weighted_total and ranked; keep the two in step.
+// The formula is scoring/ranking.py's weighted_total and ranked; keep the two in step.
 (function () {
   "use strict";
 

@@ -7,17 +7,17 @@ from decimal import Decimal
 import pytest
 
 from scoring import rules
-from scoring.sources import SiteFacts
+from scoring.sources import CapabilityCell, Need, SiteFacts
 
 STERILE, LYO, MAB = 1, 2, 3
 
 
 def site(site_id=1, country="IE", **caps):
-    cells = {int(k[1:]): v for k, v in caps.items()}
+    cells = {int(k[1:]): CapabilityCell(*v) for k, v in caps.items()}
     return SiteFacts(site_id, f"Site {site_id}", country, cells)
 
 
-NEEDS = [rules.Need(STERILE, "Sterile vials", 2), rules.Need(LYO, "Lyophilized", 1)]
+NEEDS = [Need(STERILE, "Sterile vials", 2), Need(LYO, "Lyophilized", 1)]
 
 
 @pytest.mark.parametrize(
@@ -75,9 +75,11 @@ def test_capacity_fit_sums_sites_counts_only_needed_capabilities_in_the_same_uni
         site(3, c1=(2, Decimal(500_000), "kg/year")),
     ]
     # site 1: 40,000 (capability 3 is not needed); site 2: max(60,000, 70,000); site 3: other unit
-    figure = rules.capacity_fit(Decimal(110_000), "vials/year", sites, [STERILE, LYO])
+    figure = rules.capacity_fit(
+        Decimal(110_000), "vials/year", sites, [STERILE, LYO], site_url="/sites/{}/".format
+    )
     assert figure.score == 80.0  # r = 110,000 / 110,000
-    assert figure.url == "/cmos/sites/2/"
+    assert figure.url == "/sites/2/"  # the site with the largest capacity
 
 
 def test_capacity_fit_without_volume_has_no_data():
@@ -108,13 +110,28 @@ def test_capacity_fit_without_volume_has_no_data():
     ],
 )
 def test_supply_risk_penalises_single_site_one_country_and_non_pics(sites, score, note):
-    figure = rules.supply_risk(sites, [STERILE])
+    figure = rules.supply_risk(sites, [Need(STERILE, "Sterile vials", 1)])
     assert (figure.score, figure.note) == (score, note)
 
 
 def test_supply_risk_knocks_out_without_a_capable_site_and_has_no_data_without_sites():
-    assert rules.supply_risk([site(1, "US")], [STERILE]).knockout
-    assert rules.supply_risk([], [STERILE]).score is None
+    assert rules.supply_risk([site(1, "US")], NEEDS).knockout
+    assert rules.supply_risk([], NEEDS).score is None
+
+
+def test_supply_risk_counts_only_sites_meeting_every_need_at_its_minimum_level():
+    # Sterile vials are needed at level 2: the US site holds them at level 1 only.
+    sites = [
+        site(1, "IE", c1=(2, None, ""), c2=(1, None, "")),
+        site(2, "US", c1=(1, None, ""), c2=(1, None, "")),
+    ]
+    figure = rules.supply_risk(sites, NEEDS)
+    assert (figure.score, figure.raw) == (60.0, "1 capable site in IE")
+    below = rules.supply_risk(sites[1:], NEEDS)
+    assert below.knockout == "No site has every needed capability at its minimum level"
+    # Capability fit, by the same rule, finds the needs met only at the IE site.
+    assert rules.capability_fit(NEEDS, sites[1:]).knockout
+    assert not rules.capability_fit(NEEDS, sites[:1]).knockout
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve, reverse
 
 from cmoselect.events import scoring_inputs_changed
 from scoring.compute import cmo_scores_compute, evaluation_compute
@@ -105,6 +106,33 @@ def test_computing_an_evaluation_ranks_explains_and_links_every_figure(evaluatio
     # Data the other apps do not provide yet shows no data rather than a number.
     assert basel.score_of("cost") is None
     assert "No data for" in basel.explanation
+
+
+def test_supply_risk_and_capability_fit_agree_on_which_sites_are_capable(evaluation):
+    evaluation_compute(evaluation=evaluation)
+    hyd = evaluation.candidates.get(cmo=evaluation.cmos["Hyderabad Fine Chemicals"])
+    figures = {f["code"]: f for f in hyd.breakdown}
+    # Both Hyderabad sites hold sterile vials only as claimed, below the demonstrated level
+    # needed: capability fit finds the need unmet, so no site is capable for supply risk either.
+    assert "Sterile liquid vials (below demonstrated)" in figures["capability_fit"]["note"]
+    assert figures["supply_risk"]["score"] == 0.0
+    assert figures["supply_risk"]["raw"] == (
+        "no site has every needed capability at its minimum level"
+    )
+
+
+def test_every_stored_link_opens_the_page_its_figure_came_from(evaluation):
+    evaluation_compute(evaluation=evaluation)
+    basel = evaluation.candidates.get(cmo=evaluation.cmos["Basel Biologics AG"])
+    links = {f["code"]: f["url"] for f in basel.breakdown}
+    cmo_page = reverse("vendors:cmo_detail", args=[basel.cmo_id])
+    assert links["capability_fit"] == links["supply_risk"] == cmo_page + "#sites"
+    assert links["quality_agreement"] == reverse("contracts:contract_list") + f"?cmo={basel.cmo_id}"
+    # Basel's larger site (90,000 vials a year, in CH) is the one capacity fit links to.
+    largest = basel.cmo.sites.get(country="CH")
+    assert links["capacity_fit"] == reverse("vendors:site_detail", args=[largest.pk])
+    for url in filter(None, links.values()):
+        resolve(url.split("?")[0].split("#")[0])  # raises Resolver404 for a page that is not
 
 
 def test_entered_scores_need_a_justification_and_are_normalised_across_candidates(

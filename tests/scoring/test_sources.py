@@ -36,7 +36,7 @@ def test_sites_gives_each_cmo_its_sites_and_capability_cells(capabilities):
 
 
 @pytest.mark.parametrize(
-    "read", [sources.compliance, sources.audit_outcomes, sources.quality_agreements]
+    "read", [sources.compliance_summaries, sources.audit_outcomes, sources.quality_agreements]
 )
 def test_each_other_app_input_costs_constant_queries(read):
     few, many = make_cmos(2), make_cmos(25)

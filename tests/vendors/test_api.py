@@ -168,6 +168,22 @@ def test_the_list_costs_the_same_queries_for_5_or_200_cmos(api_for, qa, db, n):
     assert len(queries) == 3, [q["sql"] for q in queries]
 
 
+@pytest.mark.parametrize(
+    "ordering, expected",
+    [
+        ("-score", ["Basel Biologics AG", "Cork Sterile Ltd", "Zug Aseptics AG"]),
+        ("score", ["Cork Sterile Ltd", "Basel Biologics AG", "Zug Aseptics AG"]),
+    ],
+)
+def test_sorting_by_score_either_way_puts_excluded_cmos_last(
+    api_for, qa, scored_directory, ordering, expected
+):
+    response = api_for(qa).get("/api/v1/cmos/", {"ordering": ordering})
+    assert response.status_code == 200
+    # Lyon's open warning letter excludes it, though its total (69) is the highest.
+    assert [c["legal_name"] for c in response.data["results"]] == [*expected, "Lyon Injectables SA"]
+
+
 @pytest.mark.parametrize("n", [5, 100])
 def test_the_site_list_costs_the_same_queries_for_5_or_100_sites(api_for, qa, db, n):
     SiteFactory.create_batch(n, types=["api", "sterile"])

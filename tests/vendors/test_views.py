@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -116,6 +118,75 @@ class TestCmoList:
         # session, user, roles, site-type filter check, countries present, count, page,
         # site-type widget choices
         assert len(queries) == 8, [q["sql"] for q in queries]
+
+
+class TableText(HTMLParser):
+    """The header texts and, per body row, the text pieces of each cell of a rendered table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "thead":
+            self._in_head = True
+        elif tag == "tr" and not self._in_head:
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("th", "td") and self._cell is not None:
+            if self._in_head:
+                self.headers.append(" ".join(self._cell))
+            else:
+                self.rows[-1].append(self._cell)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None and data.strip():
+            self._cell.append(" ".join(data.split()))
+
+
+def score_column(response) -> list[tuple[str, str]]:
+    """(legal name, what the Score column says) for each row of the CMO list as rendered."""
+    table = TableText()
+    table.feed(response.content.decode())
+    score = [header.split(" ")[0] for header in table.headers].index("Score")  # "Score ▼" too
+    return [(row[0][0], " ".join(row[score])) for row in table.rows]
+
+
+class TestCmoListScore:
+    url = reverse("vendors:cmo_list")
+
+    def test_an_excluded_cmo_shows_excluded_and_why_instead_of_its_total(
+        self, client_for, qa, scored_directory
+    ):
+        assert score_column(client_for(qa).get(self.url)) == [
+            ("Basel Biologics AG", "67"),
+            ("Cork Sterile Ltd", "40"),
+            # Its total (69) is the highest: showing it would recommend the CMO.
+            ("Lyon Injectables SA", "Excluded Regulatory: open warning letter"),
+            ("Zug Aseptics AG", "—"),
+        ]
+
+    @pytest.mark.parametrize(
+        "ordering, expected",
+        [
+            ("-score", ["Basel Biologics AG", "Cork Sterile Ltd", "Zug Aseptics AG"]),
+            ("score", ["Cork Sterile Ltd", "Basel Biologics AG", "Zug Aseptics AG"]),
+        ],
+    )
+    def test_sorting_by_score_either_way_puts_excluded_cmos_last(
+        self, client_for, qa, scored_directory, ordering, expected
+    ):
+        rows = score_column(client_for(qa).get(self.url, {"ordering": ordering}))
+        assert [name for name, _ in rows] == [*expected, "Lyon Injectables SA"]
 
 
 class TestCmoDetail:

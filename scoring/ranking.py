@@ -1,11 +1,14 @@
-"""Weighted totals, ranks, explanations and the stability of the leader.
+"""The scoring calculation: weighted totals, ranks, explanations and the stability of the leader.
 
+Pure functions over figures already mapped by scoring/rules.py; nothing here reads the database
+(scoring/sources.py reads, scoring/compute.py runs the workflows and stores the result).
 static/js/scoring.js repeats `weighted_total` and `rank` for the what-if sliders; keep the two in
 step (tests/browser/test_scoring.py compares them).
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from scoring.rules import Figure
 
@@ -19,8 +22,10 @@ class Weighted:
 
 
 @dataclass
-class Outcome:
-    key: int  # the candidate or CMO id
+class ScoredCmo:
+    """One CMO's figures, and what `evaluate` makes of them."""
+
+    cmo_id: int
     name: str
     figures: dict[str, Figure]
     total: float | None = None
@@ -48,39 +53,46 @@ def weighted_total(
     return numerator / denominator if denominator else None
 
 
-def ranked(rows: Sequence[tuple[int, str, float | None, bool]]) -> dict[int, int | None]:
-    """Rank (key, name, total, knocked out) rows: highest total first, ties by name; candidates
-    knocked out or without any data get no rank."""
-    eligible = [r for r in rows if not r[3] and r[2] is not None]
-    eligible.sort(key=lambda r: (-r[2], r[1].casefold(), r[0]))
-    ranks: dict[int, int | None] = {r[0]: None for r in rows}
+class RankRow(NamedTuple):
+    cmo_id: int
+    name: str
+    total: float | None
+    knocked_out: bool
+
+
+def ranked(rows: Sequence[RankRow]) -> dict[int, int | None]:
+    """Each CMO's rank: highest total first, ties by name; CMOs knocked out or without any data
+    get no rank."""
+    eligible = [r for r in rows if not r.knocked_out and r.total is not None]
+    eligible.sort(key=lambda r: (-r.total, r.name.casefold(), r.cmo_id))
+    ranks: dict[int, int | None] = {r.cmo_id: None for r in rows}
     for position, row in enumerate(eligible, start=1):
-        ranks[row[0]] = position
+        ranks[row.cmo_id] = position
     return ranks
 
 
 def evaluate(
-    criteria: Sequence[Weighted], outcomes: Sequence[Outcome], *, compared: bool = True
-) -> list[Outcome]:
-    """Fill in totals, knock-outs, ranks and explanations; return the outcomes ranked.
+    criteria: Sequence[Weighted], scored: Sequence[ScoredCmo], *, compared: bool = True
+) -> list[ScoredCmo]:
+    """Fill in totals, knock-outs, ranks and explanations; return them ranked.
 
     `compared=False` (the qualification score of each CMO on its own) leaves ranks out of the
     explanations."""
     weights = {c.code: c.weight for c in criteria}
-    for outcome in outcomes:
-        scores = {code: f.score for code, f in outcome.figures.items()}
-        outcome.total = weighted_total(weights, scores)
-        outcome.knockout_reasons = [
-            outcome.figures[c.code].knockout
+    for row in scored:
+        scores = {code: f.score for code, f in row.figures.items()}
+        row.total = weighted_total(weights, scores)
+        row.knockout_reasons = [
+            row.figures[c.code].knockout
             for c in criteria
-            if c.knockout and c.code in outcome.figures and outcome.figures[c.code].knockout
+            if c.knockout and c.code in row.figures and row.figures[c.code].knockout
         ]
-    ranks = ranked([(o.key, o.name, o.total, o.knocked_out) for o in outcomes])
-    for outcome in outcomes:
-        outcome.rank = ranks[outcome.key]
-    for outcome in outcomes:
-        outcome.explanation = explain(criteria, outcome, of=len(outcomes) if compared else None)
-    return sorted(outcomes, key=lambda o: (o.rank is None, o.rank or 0, o.name.casefold()))
+    ranks = ranked([RankRow(o.cmo_id, o.name, o.total, o.knocked_out) for o in scored])
+    for row in scored:
+        row.rank = ranks[row.cmo_id]
+    for row in scored:
+        row.explanation = explain(criteria, row, of=len(scored) if compared else None)
+    return sorted(scored, key=lambda o: (o.rank is None, o.rank or 0, o.name.casefold()))
 
 
 def ordinal(n: int) -> str:
@@ -92,9 +104,9 @@ def _fmt(score: float) -> str:
     return f"{score:.0f}"
 
 
-def explain(criteria: Sequence[Weighted], outcome: Outcome, *, of: int | None) -> str:
+def explain(criteria: Sequence[Weighted], row: ScoredCmo, *, of: int | None) -> str:
     """Say in a sentence or two why the candidate stands where it does."""
-    figures = outcome.figures
+    figures = row.figures
     weighted = [c for c in criteria if c.weight > 0 and c.code in figures]
     scored = [c for c in weighted if figures[c.code].score is not None]
     missing = [c.name.lower() for c in weighted if figures[c.code].score is None]
@@ -115,43 +127,43 @@ def explain(criteria: Sequence[Weighted], outcome: Outcome, *, of: int | None) -
         because = f"{figure.note} lowers " if figure.note else "low "
         return f"{because}{c.name.lower()} to {_fmt(figure.score)}"
 
-    if outcome.knocked_out:
-        head = "Excluded: " + "; ".join(outcome.knockout_reasons)
-    elif outcome.total is None:
+    if row.knocked_out:
+        head = "Excluded: " + "; ".join(row.knockout_reasons)
+    elif row.total is None:
         head = "Not ranked: no criterion has data yet"
     elif of is None:
-        head = f"Scored {outcome.total:.1f}"
+        head = f"Scored {row.total:.1f}"
     else:
-        head = f"Ranked {ordinal(outcome.rank)} of {of} with {outcome.total:.1f}"
+        head = f"Ranked {ordinal(row.rank)} of {of} with {row.total:.1f}"
     parts = []
     if strengths:
         parts.append("strong " + " and ".join(strength(c) for c in strengths))
     if concerns:
         joined = " and ".join(concern(c) for c in concerns)
         parts.append(("but " if parts else "") + joined)
-    separator = ". Otherwise " if outcome.knocked_out else ": "
+    separator = ". Otherwise " if row.knocked_out else ": "
     sentence = head + (separator + ", ".join(parts) if parts else "") + "."
     if missing:
         sentence += f" No data for {', '.join(missing)}."
     return sentence
 
 
-def stability_note(criteria: Sequence[Weighted], outcomes: Sequence[Outcome]) -> str:
+def stability_note(criteria: Sequence[Weighted], scored: Sequence[ScoredCmo]) -> str:
     """Whether the leader changes if any single weight moves by 10 points up or down."""
     weights = {c.code: float(c.weight) for c in criteria}
 
     def leader(ws: Mapping[str, float]) -> int | None:
         rows = []
-        for o in outcomes:
+        for o in scored:
             total = weighted_total(ws, {code: f.score for code, f in o.figures.items()})
-            rows.append((o.key, o.name, total, o.knocked_out))
+            rows.append(RankRow(o.cmo_id, o.name, total, o.knocked_out))
         ranks = ranked(rows)
-        return next((key for key, r in ranks.items() if r == 1), None)
+        return next((cmo_id for cmo_id, rank in ranks.items() if rank == 1), None)
 
     current = leader(weights)
     if current is None:
         return "No candidate is ranked yet."
-    names = {o.key: o.name for o in outcomes}
+    names = {o.cmo_id: o.name for o in scored}
     flips = []
     for c in criteria:
         for delta in (-10, 10):

@@ -1,4 +1,12 @@
-from scoring.engine import Outcome, Weighted, evaluate, ranked, stability_note, weighted_total
+from scoring.ranking import (
+    RankRow,
+    ScoredCmo,
+    Weighted,
+    evaluate,
+    ranked,
+    stability_note,
+    weighted_total,
+)
 from scoring.rules import Figure
 
 CRITERIA = [
@@ -22,11 +30,11 @@ def test_the_weighted_total_leaves_out_criteria_without_data():
 def test_ranks_go_by_total_then_name_and_skip_knocked_out_or_empty():
     ranks = ranked(
         [
-            (1, "Beta", 70.0, False),
-            (2, "Alpha", 70.0, False),
-            (3, "Gamma", 90.0, True),
-            (4, "Delta", None, False),
-            (5, "Eta", 10.0, False),
+            RankRow(1, "Beta", 70.0, False),
+            RankRow(2, "Alpha", 70.0, False),
+            RankRow(3, "Gamma", 90.0, True),
+            RankRow(4, "Delta", None, False),
+            RankRow(5, "Eta", 10.0, False),
         ]
     )
     assert ranks == {1: 2, 2: 1, 3: None, 4: None, 5: 3}
@@ -34,13 +42,13 @@ def test_ranks_go_by_total_then_name_and_skip_knocked_out_or_empty():
 
 def outcomes():
     return [
-        Outcome(
+        ScoredCmo(
             1,
             "Cork Sterile",
             {"audit": fig(87), "compliance": fig(40, "a warning letter in 2024"), "cost": fig(100)},
         ),
-        Outcome(2, "Basel Biologics", {"audit": fig(90), "compliance": fig(95), "cost": fig(60)}),
-        Outcome(
+        ScoredCmo(2, "Basel Biologics", {"audit": fig(90), "compliance": fig(95), "cost": fig(60)}),
+        ScoredCmo(
             3,
             "Hyderabad Fine",
             {
@@ -63,7 +71,7 @@ def test_knocked_out_candidates_are_excluded_with_their_reason():
 
 def test_a_knockout_on_a_criterion_not_marked_knockout_does_not_exclude():
     rows = [
-        Outcome(1, "A", {"audit": fig(50, knockout="x"), "compliance": fig(50), "cost": fig(50)})
+        ScoredCmo(1, "A", {"audit": fig(50, knockout="x"), "compliance": fig(50), "cost": fig(50)})
     ]
     assert not evaluate(CRITERIA, rows)[0].knocked_out
 
@@ -82,7 +90,7 @@ def test_the_explanation_says_rank_strengths_and_the_concern_with_its_cause():
 
 
 def test_the_explanation_names_criteria_without_data():
-    rows = [Outcome(1, "A", {"audit": fig(60), "compliance": fig(None), "cost": fig(None)})]
+    rows = [ScoredCmo(1, "A", {"audit": fig(60), "compliance": fig(None), "cost": fig(None)})]
     assert evaluate(CRITERIA, rows)[0].explanation == (
         "Ranked 1st of 1 with 60.0. No data for regulatory compliance, cost per unit."
     )
@@ -90,8 +98,8 @@ def test_the_explanation_names_criteria_without_data():
 
 def test_the_stability_note_names_the_weight_moves_that_change_the_leader():
     close = [
-        Outcome(1, "A", {"audit": fig(80), "compliance": fig(80), "cost": fig(40)}),
-        Outcome(2, "B", {"audit": fig(70), "compliance": fig(70), "cost": fig(90)}),
+        ScoredCmo(1, "A", {"audit": fig(80), "compliance": fig(80), "cost": fig(40)}),
+        ScoredCmo(2, "B", {"audit": fig(70), "compliance": fig(70), "cost": fig(90)}),
     ]
     # A: 40+24+8 = 72, B: 35+21+18 = 74 → B leads; cost −10 gives A 64/70 vs B 56/70: A leads
     note = stability_note(CRITERIA, evaluate(CRITERIA, close))
