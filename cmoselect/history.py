@@ -90,11 +90,13 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
     related rows each entry held, and their names), however many entries there are.
     """
     records = list(history_qs.select_related("history_user").order_by("-history_date")[: limit + 1])
+    if not records:  # a record bulk-created or imported before its history was kept
+        return []
     rows = []
     model = history_qs.model.instance_type
     m2m_fields = list(getattr(history_qs.model, "_history_m2m_fields", []))
     excluded = [m2m.name for m2m in m2m_fields]
-    members = _m2m_members(history_qs.model, m2m_fields, records) if records else {}
+    members = _m2m_members(history_qs.model, m2m_fields, records)
     set_changes = _set_changes(m2m_fields, members, records)
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(rows) == limit:

@@ -3,7 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cmoselect.history import history_rows
-from tests.factories import SiteFactory
+from contracts.models import Contract
+from tests.factories import CmoFactory, ContractFactory, EvaluationFactory, SiteFactory, make_audit
 from vendors.models import SiteType
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,35 @@ def test_the_history_costs_the_same_queries_for_few_or_many_set_changes():
         queries.append(len(context))
     assert len(rows) == 41 and rows[0].set_changes == [("site types", [], ["Sterile"])]
     assert queries[0] == queries[1] <= 3
+
+
+def _contract_without_history():
+    (contract,) = Contract.objects.bulk_create([ContractFactory.build(cmo=CmoFactory())])
+    return contract
+
+
+def _without_history(record):
+    record.history.all().delete()
+    return record
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        pytest.param(_contract_without_history, "title", id="contract"),
+        pytest.param(lambda: _without_history(CmoFactory()), "legal_name", id="cmo"),
+        pytest.param(lambda: _without_history(SiteFactory(types=["api"])), "name", id="site"),
+        pytest.param(lambda: _without_history(make_audit()), "reference", id="audit"),
+        pytest.param(lambda: _without_history(EvaluationFactory()), "name", id="evaluation"),
+    ],
+)
+def test_a_record_with_no_history_rows_still_shows_its_page(make, name, client_for, qa):
+    record = make()  # bulk-created, or imported before its history was kept
+    assert not record.history.exists()
+
+    response = client_for(qa).get(record.get_absolute_url())
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert getattr(record, name) in page
+    assert "No changes recorded yet." in page
