@@ -14,14 +14,20 @@ from django.db import models, transaction
 from simple_history.utils import get_m2m_reverse_field_name
 
 CHANGE_REASON_REQUIRED = "Say why this record is being changed."
+STATUS_REASON_REQUIRED = "A reason is required for a status change."
 CREATED = "Created"
 
 
-def require_reason(reason: str | None, *, field_name: str = "change_reason") -> str:
+def require_reason(
+    reason: str | None,
+    *,
+    field_name: str = "change_reason",
+    message: str = CHANGE_REASON_REQUIRED,
+) -> str:
     """The reason trimmed, or a ValidationError on `field_name` when there is none."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({field_name: CHANGE_REASON_REQUIRED})
+        raise ValidationError({field_name: message})
     return reason
 
 
@@ -47,7 +53,10 @@ def save_with_history(
     `clean`, the model's own validation runs first (forms and serializers that have not run it).
     """
     if instance.pk is not None and not instance._state.adding:
-        reason = require_reason(reason)
+        # The message names the record, as it shows beside the form's reason field.
+        reason = require_reason(
+            reason, message=f"Say why this {instance._meta.verbose_name} is being changed."
+        )
     else:
         reason = (reason or "").strip() or CREATED
     stamp(instance, user=user, reason=reason)
@@ -62,7 +71,10 @@ def save_with_history(
 
 def delete_with_history(instance: models.Model, *, user, reason: str) -> None:
     """Delete `instance`, leaving a history entry of the removal with who and why."""
-    stamp(instance, user=user, reason=require_reason(reason))
+    reason = require_reason(
+        reason, message=f"Say why this {instance._meta.verbose_name} is removed."
+    )
+    stamp(instance, user=user, reason=reason)
     with transaction.atomic():
         instance.delete()
 
@@ -90,11 +102,13 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
     related rows each entry held, and their names), however many entries there are.
     """
     records = list(history_qs.select_related("history_user").order_by("-history_date")[: limit + 1])
+    if not records:  # a record bulk-created or imported before its history was kept
+        return []
     rows = []
     model = history_qs.model.instance_type
     m2m_fields = list(getattr(history_qs.model, "_history_m2m_fields", []))
     excluded = [m2m.name for m2m in m2m_fields]
-    members = _m2m_members(history_qs.model, m2m_fields, records) if records else {}
+    members = _m2m_members(history_qs.model, m2m_fields, records)
     set_changes = _set_changes(m2m_fields, members, records)
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(rows) == limit:

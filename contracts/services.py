@@ -8,6 +8,12 @@ from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from cmoselect.events import scoring_inputs_changed
+from cmoselect.history import (
+    STATUS_REASON_REQUIRED,
+    delete_with_history,
+    require_reason,
+    save_with_history,
+)
 from cmoselect.roles import MANAGER
 from contracts.models import (
     QUALITY_ACTIVITIES,
@@ -20,7 +26,6 @@ from contracts.models import (
 )
 from contracts.uploads import check_document
 from vendors.models import Notification
-from vendors.services import record_save
 
 SCORED_FIELDS = ("status", "effective_date", "expiry_date", "signed_on", "contract_type", "cmo_id")
 
@@ -38,7 +43,7 @@ def contract_save(
     if not created:
         before = _scored_values(Contract.objects.get(pk=contract.pk))
     with transaction.atomic():
-        record_save(instance=contract, user=user, reason=reason, save_m2m=save_m2m)
+        save_with_history(contract, user=user, reason=reason, clean=True, save_m2m=save_m2m)
         if contract.sites.exclude(cmo_id=contract.cmo_id).exists():
             raise ValidationError({"sites": "Choose only sites of this contract's CMO."})
         if contract.is_quality_agreement and not contract.responsibilities.exists():
@@ -80,8 +85,7 @@ def contract_change_status(
             raise ValidationError({"status": "The contract already has that status."})
         if target not in TRANSITIONS[current]:
             raise ValidationError({"status": f"{current.label} cannot move to {target.label}."})
-        if not reason.strip():
-            raise ValidationError({"reason": "A reason is required for a status change."})
+        reason = require_reason(reason, field_name="reason", message=STATUS_REASON_REQUIRED)
         if target == Contract.Status.ACTIVE:
             missing = []
             if not contract.signed_on:
@@ -105,9 +109,7 @@ def contract_change_status(
         contract.status = target
         if target == Contract.Status.TERMINATED:
             contract.terminated_on = on
-        contract._history_user = user
-        contract._change_reason = f"{current.label} → {target.label}: {reason.strip()}"
-        contract.save()
+        save_with_history(contract, user=user, reason=f"{current.label} → {target.label}: {reason}")
         scoring_inputs_changed(cmo_ids=[contract.cmo_id], reason="contract status changed")
     return contract
 
@@ -121,20 +123,15 @@ def contract_items_save(
     reason: str,
 ) -> None:
     """Save the edited rows of one of a contract's term tables, each with its history entry."""
-    changing = [item for item in saved if item.pk] + list(deleted)
-    if changing and not reason.strip():
-        raise ValidationError({"change_reason": "Say why these terms are being changed."})
+    # One reason covers the whole table, so it is asked for before any row is written.
+    if any(item.pk for item in saved) or deleted:
+        reason = require_reason(reason, message="Say why these terms are being changed.")
     with transaction.atomic():
         for item in deleted:
-            item._history_user = user
-            item._change_reason = reason.strip()
-            item.delete()
+            delete_with_history(item, user=user, reason=reason)
         for item in saved:
             item.contract = contract
-            item._history_user = user
-            item._change_reason = reason.strip() if item.pk else (reason.strip() or "Added")
-            item.full_clean()
-            item.save()
+            save_with_history(item, user=user, reason=reason.strip() or "Added", clean=True)
 
 
 def contract_document_add(
@@ -165,19 +162,16 @@ def contracts_roll_over(*, on: date | None = None) -> dict[str, int]:
             status=Contract.Status.ACTIVE, expiry_date__lt=on
         )
         for contract in due:
-            contract._history_user = None
             if contract.auto_renewal and contract.renewal_term_months:
                 old = contract.expiry_date
                 contract.expiry_date = contract.renewed_expiry(on)
-                contract._change_reason = (
-                    f"Renewed automatically: no notice given before {old:%Y-%m-%d}"
-                )
+                why = f"Renewed automatically: no notice given before {old:%Y-%m-%d}"
                 counts["renewed"] += 1
             else:
                 contract.status = Contract.Status.EXPIRED
-                contract._change_reason = f"Expired on {contract.expiry_date:%Y-%m-%d}"
+                why = f"Expired on {contract.expiry_date:%Y-%m-%d}"
                 counts["expired"] += 1
-            contract.save()
+            save_with_history(contract, user=None, reason=why)
             cmo_ids.add(contract.cmo_id)
         scoring_inputs_changed(cmo_ids=cmo_ids, reason="contracts renewed or expired")
     return counts

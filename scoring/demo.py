@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from cmoselect.history import save_with_history
 from cmoselect.roles import MANAGER, SOURCING
 from scoring.compute import cmo_scores_compute, evaluation_compute
 from scoring.models import (
@@ -67,9 +68,7 @@ def _evaluation(name, product, phase, volume, unit, needs, cmos, user) -> Evalua
         scoring_model=model,
         created_by=user,
     )
-    evaluation._history_user = user
-    evaluation._change_reason = "Demo data"
-    evaluation.save()
+    save_with_history(evaluation, user=user, reason="Demo data")
     evaluation.team.add(user)
     for code, level in needs:
         EvaluationNeed.objects.create(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cmoselect.history import delete_with_history, require_reason, save_with_history
 from scoring.compute import evaluation_scores_hash
 from scoring.models import (
     ENTERED_SOURCES,
@@ -123,18 +124,13 @@ def evaluation_save(
     reason: str = "",
 ) -> Evaluation:
     """Create or update an evaluation with its needs and team, keeping history, then rescore."""
-    if evaluation.pk and not reason.strip():
-        raise ValidationError({"change_reason": "Say why this evaluation is being changed."})
     capability_ids = [c for c, _ in needs]
     if len(set(capability_ids)) != len(capability_ids):
         raise ValidationError({"needs": "Each capability can be needed only once."})
     if evaluation.pk is None:
         evaluation.created_by = user
-    evaluation._history_user = user
-    evaluation._change_reason = reason.strip() or "Created"
     with transaction.atomic():
-        evaluation.full_clean()
-        evaluation.save()
+        save_with_history(evaluation, user=user, reason=reason, clean=True)
         if team is not None:
             evaluation.team.set(team)
         evaluation.needs.all().delete()
@@ -179,9 +175,7 @@ def candidate_remove(*, candidate: Candidate, user) -> None:
         raise ValidationError("A decision names this candidate; it cannot be removed.")
     with transaction.atomic():
         for entry in candidate.entries.all():
-            entry._history_user = user
-            entry._change_reason = "Candidate removed"
-            entry.delete()
+            delete_with_history(entry, user=user, reason="Candidate removed")
         candidate.delete()
         evaluation_request_recompute(evaluation=evaluation, reason="candidate removed")
 
@@ -204,10 +198,8 @@ def entered_score_save(
     entry.value = value
     entry.justification = justification.strip()
     entry.entered_by = user
-    entry._history_user = user
-    entry._change_reason = justification.strip()
     with transaction.atomic():
-        entry.save()
+        save_with_history(entry, user=user, reason=justification)
         evaluation_request_recompute(evaluation=candidate.evaluation, reason="score entered")
     return entry
 
@@ -306,9 +298,12 @@ def decision_sign(
             new_status=new_status,
         )
         evaluation.status = Evaluation.Status.DECIDED
-        evaluation._history_user = user
-        evaluation._change_reason = f"Decision signed: {candidate.cmo}"
-        evaluation.save(update_fields=["status", "updated_at"])
+        save_with_history(
+            evaluation,
+            user=user,
+            reason=f"Decision signed: {candidate.cmo}",
+            update_fields=["status", "updated_at"],
+        )
         if new_status:
             cmo_change_status(
                 cmo=candidate.cmo,
@@ -322,10 +317,9 @@ def decision_sign(
 def evaluation_cancel(*, evaluation: Evaluation, user, reason: str) -> Evaluation:
     """Cancel an open evaluation, keeping why in its history."""
     _check_open(evaluation)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the evaluation is cancelled."})
+    reason = require_reason(
+        reason, field_name="reason", message="Say why the evaluation is cancelled."
+    )
     evaluation.status = Evaluation.Status.CANCELLED
-    evaluation._history_user = user
-    evaluation._change_reason = reason.strip()
-    evaluation.save(update_fields=["status", "updated_at"])
+    save_with_history(evaluation, user=user, reason=reason, update_fields=["status", "updated_at"])
     return evaluation

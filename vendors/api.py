@@ -1,6 +1,5 @@
 from collections.abc import Mapping
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cmoselect.api import ApiViewSet
+from cmoselect.history import save_with_history
 from cmoselect.roles import Perm
 from vendors.capabilities import needs_search
 from vendors.filters import (
@@ -39,7 +39,6 @@ from vendors.services import (
     cmo_change_status,
     import_run_commit,
     import_run_create,
-    record_save,
     regulatory_event_save,
     site_capability_set,
     site_change_status,
@@ -59,16 +58,12 @@ class ChangeReasonField(serializers.CharField):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """Saves through record_save, so API writes carry who and why like browser writes."""
+    """Saves through save_with_history, so API writes carry who and why like browser writes.
+
+    An update without a `change_reason` is refused there, and answered as a 400 on that field.
+    """
 
     change_reason = ChangeReasonField()
-
-    def validate(self, attrs):
-        if self.instance is not None and not attrs.get("change_reason", "").strip():
-            raise serializers.ValidationError(
-                {"change_reason": "Say why this record is being changed."}
-            )
-        return attrs
 
     def _save(self, instance, validated_data):
         reason = validated_data.pop("change_reason", "")
@@ -84,14 +79,13 @@ class RecordSerializer(serializers.ModelSerializer):
             for name, value in m2m.items():
                 getattr(instance, name).set(value)
 
-        with transaction.atomic():
-            record_save(
-                instance=instance,
-                user=self.context["request"].user,
-                reason=reason,
-                save_m2m=save_m2m,
-            )
-        return instance
+        return save_with_history(
+            instance,
+            user=self.context["request"].user,
+            reason=reason,
+            clean=True,
+            save_m2m=save_m2m,
+        )
 
     def create(self, validated_data):
         return self._save(self.Meta.model(), validated_data)

@@ -1,4 +1,3 @@
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -6,11 +5,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cmoselect.events import scoring_inputs_changed
+from cmoselect.history import (
+    STATUS_REASON_REQUIRED,
+    delete_with_history,
+    require_reason,
+    save_with_history,
+)
 from cmoselect.outbox import enqueue
 from cmoselect.roles import MANAGER, Perm, has_perm
 from vendors.models import (
@@ -32,22 +37,6 @@ from vendors.models import (
 from vendors.models.regulatory import Source
 
 
-def record_save(
-    *, instance: models.Model, user, reason: str = "", save_m2m: Callable | None = None
-) -> models.Model:
-    """Save a directory record with its history entry (who and why) in one transaction."""
-    if instance.pk and not reason.strip():
-        raise ValidationError({"change_reason": "Say why this record is being changed."})
-    instance._history_user = user
-    instance._change_reason = reason.strip() or "Created"
-    with transaction.atomic():
-        instance.full_clean(validate_unique=True)
-        instance.save()
-        if save_m2m is not None:
-            save_m2m()
-    return instance
-
-
 def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) -> str:
     if status not in QualificationStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
@@ -66,8 +55,7 @@ def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) ->
         raise ValidationError(
             {"status": "Only QA, a manager or an admin can make this qualification decision."}
         )
-    if not reason.strip():
-        raise ValidationError({"reason": "A reason is required for a status change."})
+    require_reason(reason, field_name="reason", message=STATUS_REASON_REQUIRED)
     return current
 
 
@@ -77,9 +65,7 @@ def cmo_change_status(*, cmo: Cmo, status: str, user, reason: str) -> StatusChan
         cmo = Cmo.objects.select_for_update().get(pk=cmo.pk)
         current = _check_transition(subject=cmo, status=status, user=user, reason=reason)
         cmo.qualification_status = status
-        cmo._history_user = user
-        cmo._change_reason = reason.strip()
-        cmo.save()
+        save_with_history(cmo, user=user, reason=reason)
         change = StatusChange.objects.create(
             cmo=cmo, from_status=current, to_status=status, reason=reason.strip(), changed_by=user
         )
@@ -93,9 +79,7 @@ def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusC
         site = Site.objects.select_for_update().select_related("cmo").get(pk=site.pk)
         current = _check_transition(subject=site, status=status, user=user, reason=reason)
         site.qualification_status = status
-        site._history_user = user
-        site._change_reason = reason.strip()
-        site.save()
+        save_with_history(site, user=user, reason=reason)
         change = StatusChange.objects.create(
             cmo=site.cmo,
             site=site,
@@ -147,11 +131,7 @@ def site_capability_set(
         if level is None:
             if cell is None:
                 return None
-            if not reason.strip():
-                raise ValidationError({"change_reason": "Say why this capability is removed."})
-            cell._history_user = user
-            cell._change_reason = reason.strip()
-            cell.delete()
+            delete_with_history(cell, user=user, reason=reason)
             cell = None
         else:
             if level not in CapabilityLevel.values:
@@ -163,7 +143,7 @@ def site_capability_set(
                 setattr(cell, name, value)
             if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
                 cell.last_verified = timezone.localdate()
-            record_save(instance=cell, user=user, reason=reason)
+            save_with_history(cell, user=user, reason=reason, clean=True)
         scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
     return cell
 
@@ -178,7 +158,7 @@ def regulatory_event_save(*, event: RegulatoryEvent, user, reason: str = "") -> 
             {"kind": "This inspection has Form 483 citations; remove them to change its kind."}
         )
     with transaction.atomic():
-        record_save(instance=event, user=user, reason=reason)
+        save_with_history(event, user=user, reason=reason, clean=True)
         scoring_inputs_changed(cmo_ids=[event.site.cmo_id], reason="regulatory_event")
     return event
 
@@ -213,8 +193,7 @@ def citation_save(*, citation: Citation, user, reason: str = "") -> Citation:
     # Citations feed no score or compliance signal (those count inspections by their
     # classification), so unlike regulatory_event_save this announces no scoring change.
     try:
-        with transaction.atomic():
-            record_save(instance=citation, user=user, reason=reason)
+        save_with_history(citation, user=user, reason=reason, clean=True)
     except IntegrityError as error:  # the same citation saved at the same moment elsewhere
         raise ValidationError({"short_description": DUPLICATE_CITATION}) from error
     return citation
@@ -222,12 +201,7 @@ def citation_save(*, citation: Citation, user, reason: str = "") -> Citation:
 
 def citation_remove(*, citation: Citation, user, reason: str) -> None:
     """Remove a citation from its inspection; its history keeps the removal with who and why."""
-    if not reason.strip():
-        raise ValidationError({"change_reason": "Say why this citation is removed."})
-    citation._history_user = user
-    citation._change_reason = reason.strip()
-    with transaction.atomic():
-        citation.delete()
+    delete_with_history(citation, user=user, reason=reason)
 
 
 # ---------------------------------------------------------------- FDA imports

@@ -24,6 +24,7 @@ from audits.models import (
 from audits.outcomes import Outcome, audit_recommendation
 from audits.uploads import check_upload
 from cmoselect.events import scoring_inputs_changed
+from cmoselect.history import require_reason, save_with_history
 from cmoselect.roles import Perm, has_perm
 
 
@@ -35,12 +36,6 @@ class AnswerConflict(Exception):
         self.current = current
 
 
-def _save(instance, *, user, reason: str) -> None:
-    instance._history_user = user
-    instance._change_reason = reason
-    instance.save()
-
-
 def audit_create(*, audit: Audit, team, user) -> Audit:
     """Plan an audit on a published checklist version, with an empty answer per question."""
     version = audit.template_version
@@ -48,8 +43,7 @@ def audit_create(*, audit: Audit, team, user) -> Audit:
         raise ValidationError({"template_version": "Choose a published checklist version."})
     audit.created_by = user
     with transaction.atomic():
-        audit.full_clean()
-        _save(audit, user=user, reason="Planned")
+        save_with_history(audit, user=user, reason="Planned", clean=True)
         audit.team.set(team)
         questions = ChecklistQuestion.objects.filter(section__version=version).values_list(
             "pk", flat=True
@@ -71,11 +65,8 @@ def _check_not_closed(audit: Audit) -> None:
 def audit_update(*, audit: Audit, team, user, reason: str) -> Audit:
     """Save changes to an audit's plan, with the reason in its history."""
     _check_not_closed(audit)
-    if not reason.strip():
-        raise ValidationError({"change_reason": "Say why this audit is being changed."})
     with transaction.atomic():
-        audit.full_clean()
-        _save(audit, user=user, reason=reason.strip())
+        save_with_history(audit, user=user, reason=reason, clean=True)
         audit.team.set(team)
     return audit
 
@@ -92,11 +83,11 @@ def audit_change_status(*, audit: Audit, status: str, user, reason: str = "") ->
                 }
             )
         needs_reason = status == Audit.Status.CANCELLED or audit.status == Audit.Status.IN_REVIEW
-        if needs_reason and not reason.strip():
-            raise ValidationError({"reason": "Give a reason for this step."})
+        if needs_reason:
+            require_reason(reason, field_name="reason", message="Give a reason for this step.")
         audit.status = status
         label = Audit.Status(status).label
-        _save(audit, user=user, reason=reason.strip() or f"Status: {label}")
+        save_with_history(audit, user=user, reason=reason.strip() or f"Status: {label}")
     return audit
 
 
@@ -156,7 +147,7 @@ def answer_save(*, answer: Answer, user, value: str, comment: str, expected_vers
         current.version += 1
         current.answered_by = user
         current.answered_at = timezone.now()
-        _save(current, user=user, reason="Answered")
+        save_with_history(current, user=user, reason="Answered")
     current.question = answer.question
     current.audit = audit
     return current
@@ -278,7 +269,7 @@ def audit_decide(
         audit.decided_at = now
         audit.score = recommendation.score.percent
         audit.recommended_outcome = recommendation.outcome
-        _save(
+        save_with_history(
             audit,
             user=user,
             reason=f"{'Approved' if approved else 'Rejected'} with e-signature "
@@ -292,8 +283,9 @@ def audit_decide(
 
 def audit_revise(*, audit: Audit, user, reason: str) -> Audit:
     """Reopen a decided audit as a new revision; its earlier signatures stay on record."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the audit needs a new revision."})
+    reason = require_reason(
+        reason, field_name="reason", message="Say why the audit needs a new revision."
+    )
     with transaction.atomic():
         audit = Audit.objects.select_for_update().select_related("site").get(pk=audit.pk)
         if not audit.is_decided:
@@ -304,7 +296,7 @@ def audit_revise(*, audit: Audit, user, reason: str) -> Audit:
         audit.decided_at = None
         audit.score = None
         audit.recommended_outcome = ""
-        _save(audit, user=user, reason=f"Revision {audit.revision}: {reason.strip()}")
+        save_with_history(audit, user=user, reason=f"Revision {audit.revision}: {reason}")
         if was_approved:
             scoring_inputs_changed(cmo_ids=[audit.site.cmo_id], reason="audit reopened")
     return audit

@@ -9,15 +9,10 @@ from django.utils import timezone
 
 from audits.models import Answer, Audit, Capa, Finding, Severity
 from cmoselect.events import scoring_inputs_changed
+from cmoselect.history import require_reason, save_with_history
 
 # Default time the CMO gets to close a CAPA, by severity.
 CAPA_DAYS = {Severity.CRITICAL: 15, Severity.MAJOR: 30, Severity.MINOR: 90}
-
-
-def _save(instance, *, user, reason: str) -> None:
-    instance._history_user = user
-    instance._change_reason = reason
-    instance.save()
 
 
 def _check_findings_editable(audit: Audit) -> None:
@@ -41,26 +36,22 @@ def finding_create(
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)
         finding.number = (audit.findings.aggregate(m=Max("number"))["m"] or 0) + 1
-        finding.full_clean()
-        _save(finding, user=user, reason="Raised")
+        save_with_history(finding, user=user, reason="Raised", clean=True)
         if finding.severity != Severity.OBSERVATION:
             due = capa_due or timezone.localdate() + timedelta(days=CAPA_DAYS[finding.severity])
-            _save(Capa(finding=finding, due_date=due), user=user, reason="Opened")
+            save_with_history(Capa(finding=finding, due_date=due), user=user, reason="Opened")
     return finding
 
 
 def finding_update(*, finding: Finding, user, reason: str) -> Finding:
     """Save changes to a finding, with the reason in its history."""
     _check_findings_editable(finding.audit)
-    if not reason.strip():
-        raise ValidationError({"change_reason": "Say why this finding is being changed."})
     with transaction.atomic():
-        finding.full_clean()
-        _save(finding, user=user, reason=reason.strip())
+        save_with_history(finding, user=user, reason=reason, clean=True)
         has_capa = Capa.objects.filter(finding=finding).exists()
         if finding.severity != Severity.OBSERVATION and not has_capa:
             due = timezone.localdate() + timedelta(days=CAPA_DAYS[finding.severity])
-            _save(Capa(finding=finding, due_date=due), user=user, reason="Opened")
+            save_with_history(Capa(finding=finding, due_date=due), user=user, reason="Opened")
     return finding
 
 
@@ -109,7 +100,7 @@ def capa_record_response(
             capa.due_date = due_date
         capa.status = Capa.Status.RESPONSE_RECEIVED
         capa.response_received_at = timezone.now()
-        _save(capa, user=user, reason="Response received")
+        save_with_history(capa, user=user, reason="Response received")
     return capa
 
 
@@ -120,21 +111,22 @@ def capa_accept(*, capa: Capa, user) -> Capa:
         capa.status = Capa.Status.ACCEPTED
         capa.accepted_by = user
         capa.accepted_at = timezone.now()
-        _save(capa, user=user, reason="Accepted")
+        save_with_history(capa, user=user, reason="Accepted")
     return capa
 
 
 def capa_reject(*, capa: Capa, user, reason: str) -> Capa:
     """Send a CAPA response back to the CMO: the CAPA is open again."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the response is rejected."})
+    reason = require_reason(
+        reason, field_name="reason", message="Say why the response is rejected."
+    )
     with transaction.atomic():
         capa = _transition(capa, (Capa.Status.RESPONSE_RECEIVED, Capa.Status.ACCEPTED), "rejected")
         capa.status = Capa.Status.OPEN
-        capa.rejection_reason = reason.strip()
+        capa.rejection_reason = reason
         capa.accepted_by = None
         capa.accepted_at = None
-        _save(capa, user=user, reason=f"Rejected: {reason.strip()}")
+        save_with_history(capa, user=user, reason=f"Rejected: {reason}")
     return capa
 
 
@@ -148,6 +140,6 @@ def capa_verify(*, capa: Capa, user, notes: str) -> Capa:
         capa.verified_by = user
         capa.verified_at = timezone.now()
         capa.verification_notes = notes.strip()
-        _save(capa, user=user, reason="Verified and closed")
+        save_with_history(capa, user=user, reason="Verified and closed")
         _announce(capa)
     return capa

@@ -69,6 +69,21 @@ def test_sourcing_creates_and_updates_a_cmo_with_a_reason(api_for, sourcing, db)
     assert (entry.history_user, entry.history_change_reason) == (sourcing, "Website confirmed")
 
 
+def test_a_site_update_without_a_reason_is_refused_beside_the_field_and_changes_nothing(
+    api_for, sourcing, cmo
+):
+    site = cmo.sites.get()
+    refused = api_for(sourcing).patch(
+        f"/api/v1/sites/{site.pk}/", {"city": "Antwerp", "site_types": ["api"]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"change_reason": ["Say why this site is being changed."]}
+    site.refresh_from_db()
+    assert site.city != "Antwerp"
+    assert [t.code for t in site.site_types.all()] == ["biologics"]
+    assert site.history.count() == 2  # created, then its site types set
+
+
 def test_an_invalid_payload_gets_400_with_field_errors(api_for, sourcing, cmo):
     response = api_for(sourcing).post(
         "/api/v1/cmos/",

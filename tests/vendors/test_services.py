@@ -2,9 +2,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from cmoselect.history import save_with_history
 from tests.factories import CmoFactory, SiteFactory
 from vendors.models import Cmo, Notification, QualificationStatus, Site, StatusChange
-from vendors.services import cmo_change_status, record_save, site_change_status
+from vendors.services import cmo_change_status, site_change_status
 
 S = QualificationStatus
 
@@ -95,8 +96,8 @@ def test_no_notification_is_sent_if_the_transaction_rolls_back(cmo, qa, manager)
 def test_editing_a_record_requires_a_reason_and_keeps_it(cmo, sourcing):
     cmo.website = "https://new.example.com"
     with pytest.raises(ValidationError):
-        record_save(instance=cmo, user=sourcing, reason="")
-    record_save(instance=cmo, user=sourcing, reason="New domain")
+        save_with_history(cmo, user=sourcing, reason="", clean=True)
+    save_with_history(cmo, user=sourcing, reason="New domain", clean=True)
     entry = cmo.history.latest()
     assert (entry.history_user, entry.history_change_reason) == (sourcing, "New domain")
     assert Cmo.objects.get(pk=cmo.pk).website == "https://new.example.com"
@@ -106,7 +107,7 @@ def test_a_duplicate_fei_is_refused_with_a_field_error(db, sourcing):
     existing = SiteFactory(fei_number="3002807864")
     clash = Site(cmo=existing.cmo, name="Other", country="US", fei_number="0003002807864")
     with pytest.raises(ValidationError) as excinfo:
-        record_save(instance=clash, user=sourcing)
+        save_with_history(clash, user=sourcing, clean=True)
     assert "FEI" in str(excinfo.value)
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from cmoselect.forms import apply_service_errors
-from cmoselect.history import HistoryRow, child_history_rows, history_rows
+from cmoselect.history import HistoryRow, child_history_rows, history_rows, save_with_history
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
 from vendors.compliance import compliance_for_cmos, compliance_for_sites
@@ -25,7 +25,7 @@ from vendors.models import (
     SiteCapability,
     StatusChange,
 )
-from vendors.services import cmo_change_status, record_save, site_change_status
+from vendors.services import cmo_change_status, site_change_status
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -133,7 +133,7 @@ def cmo_create(request):
     form = CmoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cmo = record_save(instance=form.save(commit=False), user=request.user)
+            cmo = save_with_history(form.save(commit=False), user=request.user, clean=True)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -148,10 +148,11 @@ def cmo_edit(request, cmo_id: int):
     form = CmoForm(request.POST or None, instance=cmo)
     if request.method == "POST" and form.is_valid():
         try:
-            record_save(
-                instance=form.save(commit=False),
+            save_with_history(
+                form.save(commit=False),
                 user=request.user,
                 reason=form.cleaned_data["change_reason"],
+                clean=True,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -236,7 +237,7 @@ def site_create(request, cmo_id: int):
         site = form.save(commit=False)
         site.cmo = cmo
         try:
-            record_save(instance=site, user=request.user, save_m2m=form.save_m2m)
+            save_with_history(site, user=request.user, clean=True, save_m2m=form.save_m2m)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -251,10 +252,11 @@ def site_edit(request, site_id: int):
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
         try:
-            record_save(
-                instance=form.save(commit=False),
+            save_with_history(
+                form.save(commit=False),
                 user=request.user,
                 reason=form.cleaned_data["change_reason"],
+                clean=True,
                 save_m2m=form.save_m2m,
             )
         except ValidationError as error:
@@ -280,7 +282,7 @@ def contact_create(request, cmo_id: int):
         contact = form.save(commit=False)
         contact.cmo = cmo
         try:
-            record_save(instance=contact, user=request.user)
+            save_with_history(contact, user=request.user, clean=True)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -295,10 +297,11 @@ def contact_edit(request, contact_id: int):
     form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
     if request.method == "POST" and form.is_valid():
         try:
-            record_save(
-                instance=form.save(commit=False),
+            save_with_history(
+                form.save(commit=False),
                 user=request.user,
                 reason=form.cleaned_data["change_reason"],
+                clean=True,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
