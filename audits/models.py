@@ -372,6 +372,14 @@ class FindingQuerySet(models.QuerySet):
         """Findings still needing action: their CAPA is not yet verified and closed."""
         return self.exclude(severity=Severity.OBSERVATION).exclude(capa__status=Capa.Status.CLOSED)
 
+    def by_severity(self):
+        """Critical first, then major, minor and observations; by number within a severity."""
+        rank = models.Case(
+            *(models.When(severity=s, then=i) for i, s in enumerate(SEVERITY_ORDER)),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(rank, "number")
+
 
 class Finding(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")

@@ -1,7 +1,5 @@
 """The PDF audit report: requested in the browser or API, rendered by a Celery worker."""
 
-import hashlib
-import json
 import logging
 from itertools import groupby
 
@@ -20,7 +18,8 @@ from audits.models import (
     Severity,
 )
 from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
-from audits.services.audits import audit_content, audit_content_hash, signature_verifies
+from audits.services.audits import audit_content, signatures_verified
+from cmoselect.esign import content_hash
 from cmoselect.pdf import render_html, render_pdf
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,7 @@ def audit_report_fingerprint(audit: Audit) -> str:
         .values_list("pk", "status", "due_date", "root_cause", "corrective_action")
     )
     content["signatures"] = list(audit.signatures.values_list("pk", flat=True))
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return content_hash(content)
 
 
 def report_request(*, audit: Audit, user) -> AuditReport:
@@ -110,9 +108,8 @@ def report_context(audit: Audit) -> dict:
     findings = list(
         audit.findings.select_related(
             "capa__accepted_by", "capa__verified_by", "answer__question__section"
-        )
+        ).by_severity()
     )
-    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.number))
     by_severity = [
         {
             "severity": Severity(severity),
@@ -134,10 +131,7 @@ def report_context(audit: Audit) -> dict:
     evidence = list(
         audit.evidence.select_related("answer__question__section", "uploaded_by").order_by("pk")
     )
-    signatures = list(audit.signatures.select_related("signer"))
-    current_hash = audit_content_hash(audit) if signatures else ""
-    for signature in signatures:
-        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    signatures = signatures_verified(audit)
     counts = {s: 0 for s in SEVERITY_ORDER}
     for finding in findings:
         counts[finding.severity] += 1
