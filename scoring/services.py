@@ -305,6 +305,7 @@ def decision_sign(
             meaning=meaning,
             rationale=rationale.strip(),
             signed_by=user,
+            signed_at=manifest.signed_at,
             scores_hash=manifest.content_hash,
             scores_snapshot={
                 "version": evaluation.scored_version_id,

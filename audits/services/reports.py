@@ -1,10 +1,7 @@
 """The PDF audit report: requested in the browser or API, rendered by a Celery worker."""
 
-import logging
 from itertools import groupby
 
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +17,8 @@ from audits.models import (
 from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
 from audits.services.audits import audit_content, signatures_verified
 from cmoselect.esign import content_hash
-from cmoselect.pdf import render_html, render_pdf
+from cmoselect.pdf import render_html, render_report
 
-log = logging.getLogger(__name__)
 TEMPLATE = "audits/pdf/report.html"
 
 
@@ -166,23 +162,8 @@ def report_html(audit: Audit) -> str:
 
 def report_render(*, report: AuditReport) -> AuditReport:
     """Render a queued report to PDF and store it; a failure is recorded on the report."""
-    report.status = AuditReport.Status.RENDERING
-    report.started_at = timezone.now()
-    report.error = ""
-    report.save(update_fields=["status", "started_at", "error"])
-    try:
-        fingerprint = audit_report_fingerprint(report.audit)
-        pdf = render_pdf(
-            TEMPLATE, report_context(report.audit), base_url=str(settings.BASE_DIR / "static")
-        )
-        report.file.save(report.filename, ContentFile(pdf), save=False)
-    except Exception as error:  # noqa: BLE001 - any failure is shown to the user on the report
-        log.exception("Audit report %s failed", report.pk)
-        report.status = AuditReport.Status.FAILED
-        report.error = f"{type(error).__name__}: {error}"[:2000]
-    else:
-        report.status = AuditReport.Status.READY
-        report.fingerprint = fingerprint
-    report.finished_at = timezone.now()
-    report.save(update_fields=["status", "file", "error", "fingerprint", "finished_at"])
-    return report
+
+    def prepare() -> tuple[dict, str]:
+        return report_context(report.audit), audit_report_fingerprint(report.audit)
+
+    return render_report(report=report, template_name=TEMPLATE, prepare=prepare)
