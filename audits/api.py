@@ -1,5 +1,4 @@
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -35,6 +34,7 @@ from audits.services import (
     report_request,
 )
 from cmoselect.api import ApiViewSet
+from cmoselect.downloads import download, rendered_report_download
 from cmoselect.roles import Perm
 
 
@@ -126,14 +126,11 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def export(self, request, pk=None):
         version = self.get_object()
         kind = request.query_params.get("kind", "json")
-        if kind == "csv":
-            return HttpResponse(transfer.export_csv(version), content_type="text/csv")
-        if kind == "xlsx":
-            return HttpResponse(
-                transfer.export_xlsx(version),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        return HttpResponse(transfer.export_json(version), content_type="application/json")
+        if kind not in transfer.EXPORTERS:
+            kind = "json"
+        return download(
+            transfer.EXPORTERS[kind](version), filename=transfer.export_filename(version, kind)
+        )
 
     @extend_schema(request=TemplateImportSerializer, responses=TemplateVersionSerializer)
     @action(detail=False, methods=["post"], url_path="import")
@@ -531,12 +528,4 @@ class AuditReportViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        report = self.get_object()
-        if report.status != AuditReport.Status.READY or not report.file:
-            raise Http404("This report is not ready.")
-        return FileResponse(
-            report.file.open("rb"),
-            as_attachment=True,
-            filename=report.filename,
-            content_type="application/pdf",
-        )
+        return rendered_report_download(self.get_object())

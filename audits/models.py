@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cmoselect.pdf import RenderedReport
 from vendors.models import Site
 
 # ── Checklist templates ──────────────────────────────────────────────────────────────────────
@@ -372,6 +373,14 @@ class FindingQuerySet(models.QuerySet):
         """Findings still needing action: their CAPA is not yet verified and closed."""
         return self.exclude(severity=Severity.OBSERVATION).exclude(capa__status=Capa.Status.CLOSED)
 
+    def by_severity(self):
+        """Critical first, then major, minor and observations; by number within a severity."""
+        rank = models.Case(
+            *(models.When(severity=s, then=i) for i, s in enumerate(SEVERITY_ORDER)),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(rank, "number")
+
 
 class Finding(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")
@@ -501,32 +510,13 @@ class Signature(models.Model):
 
 
 def report_path(instance, filename: str) -> str:
+    # Named by migration 0001; reports are now filed by RenderedReport.storage_folder().
     return f"audits/{instance.audit_id}/reports/{filename}"
 
 
-class AuditReport(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
+class AuditReport(RenderedReport):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="reports")
     revision = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
-    file = models.FileField(upload_to=report_path, max_length=300, blank=True)
-    error = models.TextField(blank=True)
-    # The audit's report fingerprint when rendered; a different one now means outdated.
-    fingerprint = models.CharField(max_length=64, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Report {self.audit.reference} rev {self.revision} ({self.status})"
@@ -535,12 +525,11 @@ class AuditReport(models.Model):
         return reverse("audits:report_download", args=[self.pk])
 
     @property
-    def is_pending(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
-
-    @property
     def filename(self) -> str:
         return f"{self.audit.reference}-rev{self.revision}.pdf"
+
+    def storage_folder(self) -> str:
+        return f"audits/{self.audit_id}/reports"
 
 
 def sha256_of(data: bytes) -> str:

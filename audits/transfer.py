@@ -110,6 +110,15 @@ class ImportErrors(ValidationError):
     pass
 
 
+EXPORTERS = {"json": export_json, "csv": export_csv, "xlsx": export_xlsx}
+
+
+def export_filename(version: TemplateVersion, kind: str) -> str:
+    """The download name of a version exported as `kind`: "gmp-site-audit-v3.csv"."""
+    slug = "".join(c if c.isalnum() else "-" for c in version.template.name.lower()).strip("-")
+    return f"{slug}-v{version.number}.{kind}"
+
+
 def _question(raw: dict, where: str, errors: list[str]) -> dict | None:
     text = str(raw.get("text") or "").strip()
     if not text:

@@ -67,7 +67,7 @@ from audits.services import (  # noqa: E402
 )
 from audits.services.reports import report_html  # noqa: E402
 from audits.tasks import render_audit_report  # noqa: E402
-from cmoselect.pdf import html_to_pdf  # noqa: E402
+from cmoselect.pdf import html_to_pdf, static_base_url  # noqa: E402
 from vendors.models import Cmo, Site  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2048)
@@ -185,7 +185,7 @@ def measure(audit_pk: int):
     )
 
     html = report_html(audit)
-    base_url = str(settings.BASE_DIR / "static")
+    base_url = static_base_url()
     html_to_pdf(html, base_url=base_url)  # warm-up: fonts and Pango load once per process
 
     def task():

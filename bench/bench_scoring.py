@@ -169,11 +169,13 @@ def run() -> None:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
+    from cmoselect.pdf import static_base_url
+
     ranked = list(report.candidates.select_related("cmo").ranked())
     html = render_to_string(
         "scoring/pdf/comparison.html", report_context(evaluation=evaluation, candidates=ranked)
     )
-    floor = timed(lambda: HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(), repeat=3)
+    floor = timed(lambda: HTML(string=html, base_url=static_base_url()).write_pdf(), repeat=3)
     print(
         f"3. Comparison PDF, 10 candidates: {full:.2f} s · floor, WeasyPrint on the final HTML: "
         f"{floor:.2f} s"

@@ -230,6 +230,8 @@ class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ComparisonReportSerializer(serializers.ModelSerializer):
     candidates = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.all(), many=True)
+    rendered_at = serializers.DateTimeField(source="finished_at", read_only=True, allow_null=True)
+    scores_hash = serializers.CharField(source="fingerprint", read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -246,14 +248,7 @@ class ComparisonReportSerializer(serializers.ModelSerializer):
             "with_decision",
             "download_url",
         ]
-        read_only_fields = [
-            "status",
-            "error",
-            "requested_at",
-            "rendered_at",
-            "scores_hash",
-            "with_decision",
-        ]
+        read_only_fields = ["status", "error", "requested_at", "with_decision"]
 
     def get_download_url(self, obj) -> str | None:
         return obj.get_absolute_url() if obj.status == ComparisonReport.Status.READY else None

@@ -6,8 +6,6 @@ CMOs at once, so the number of queries does not grow with the number of candidat
 bulk score, with the size of a batch).
 """
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cmoselect.bulk import upsert
+from cmoselect.esign import content_hash
 from scoring import rules, sources
 from scoring.models import (
     Candidate,
@@ -207,18 +206,22 @@ def _still_due(evaluation: Evaluation, token: str) -> bool:
     return timezone.now() - evaluation.pending_since >= MAX_WAIT
 
 
-def evaluation_scores_hash(evaluation: Evaluation) -> str:
-    """A SHA-256 of the stored scores: what a signature and a report are bound to."""
+def evaluation_scores_content(evaluation: Evaluation) -> dict:
+    """The stored scores as signed: what a decision and a report are bound to by their hash."""
     rows = evaluation.candidates.order_by("pk").values_list(
         "pk", "cmo_id", "total", "rank", "knocked_out", "knockout_reasons", "breakdown"
     )
-    payload = {
+    return {
         "evaluation": evaluation.pk,
         "version": evaluation.scored_version_id,
         "scored_at": evaluation.scored_at.isoformat() if evaluation.scored_at else None,
         "candidates": [list(r) for r in rows],
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def evaluation_scores_hash(evaluation: Evaluation) -> str:
+    """A SHA-256 of the stored scores (see evaluation_scores_content)."""
+    return content_hash(evaluation_scores_content(evaluation))
 
 
 def cmo_scores_compute(*, cmo_ids: Iterable[int] | None = None) -> int:

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cmoselect.pdf import RenderedReport
 from vendors.models import Capability, CapabilityLevel, Cmo
 
 
@@ -292,7 +294,7 @@ class Decision(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    signed_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(default=timezone.now, editable=False)
     scores_hash = models.CharField(max_length=64)
     scores_snapshot = models.JSONField()
     new_status = models.CharField(max_length=30, blank=True)
@@ -305,28 +307,10 @@ class Decision(models.Model):
         return f"{full} ({username})" if full else username
 
 
-class ComparisonReport(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
+class ComparisonReport(RenderedReport):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reports")
     candidates = models.ManyToManyField(Candidate, related_name="+")
-    status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
-    pdf = models.FileField(upload_to="scoring/reports/", blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    rendered_at = models.DateTimeField(null=True, blank=True)
-    scores_hash = models.CharField(max_length=64, blank=True)
     with_decision = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Comparison report {self.pk} for {self.evaluation}"
@@ -335,8 +319,11 @@ class ComparisonReport(models.Model):
         return reverse("scoring:comparisonreport_download", args=[self.pk])
 
     @property
-    def is_settled(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.FAILED)
+    def filename(self) -> str:
+        return f"comparison-{self.evaluation_id}-{self.pk}.pdf"
+
+    def storage_folder(self) -> str:
+        return "scoring/reports"
 
 
 class CmoScore(models.Model):

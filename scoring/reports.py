@@ -4,15 +4,13 @@ import io
 import math
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cmoselect.pdf import render_pdf
+from cmoselect.pdf import render_report
 from cmoselect.spreadsheets import csv_text, xlsx_append
 from scoring.compute import evaluation_scores_hash
 from scoring.models import Candidate, ComparisonReport, Decision, Evaluation
@@ -82,28 +80,20 @@ def report_context(*, evaluation: Evaluation, candidates: Sequence[Candidate]) -
 
 
 def report_render(*, report: ComparisonReport) -> ComparisonReport:
-    """Render the report's PDF and store it; on failure record why."""
-    ComparisonReport.objects.filter(pk=report.pk).update(status=ComparisonReport.Status.RENDERING)
-    try:
-        evaluation = report.evaluation
+    """Render the report's PDF and store it; a failure is recorded on the report."""
+
+    def prepare() -> tuple[dict, str]:
         candidates = list(report.candidates.select_related("cmo").ranked())
-        context = report_context(evaluation=evaluation, candidates=candidates)
-        pdf = render_pdf("scoring/pdf/comparison.html", context, base_url=str(settings.BASE_DIR))
-    except Exception as error:  # noqa: BLE001 - any failure is shown on the report, not lost
-        report.status = ComparisonReport.Status.FAILED
-        report.error = f"{type(error).__name__}: {error}"
-        report.save(update_fields=["status", "error"])
-        raise
-    report.pdf.save(f"comparison-{evaluation.pk}-{report.pk}.pdf", ContentFile(pdf), save=False)
-    report.status = ComparisonReport.Status.READY
-    report.rendered_at = timezone.now()
-    report.scores_hash = context["scores_hash"]
-    report.with_decision = context["decision"] is not None
-    report.error = ""
-    report.save(
-        update_fields=["pdf", "status", "rendered_at", "scores_hash", "with_decision", "error"]
+        context = report_context(evaluation=report.evaluation, candidates=candidates)
+        report.with_decision = context["decision"] is not None
+        return context, context["scores_hash"]
+
+    return render_report(
+        report=report,
+        template_name="scoring/pdf/comparison.html",
+        prepare=prepare,
+        update_fields=("with_decision",),
     )
-    return report
 
 
 def radar_svg(

@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cmoselect.esign import signature_check, signature_manifest
 from cmoselect.history import delete_with_history, require_reason, save_with_history
-from scoring.compute import evaluation_scores_hash
+from cmoselect.roles import Perm
+from scoring.compute import evaluation_scores_content
 from scoring.models import (
     ENTERED_SOURCES,
     Candidate,
@@ -258,11 +260,14 @@ def decision_sign(
     new_status: str = "",
 ) -> Decision:
     """Record the manager's signed choice of a CMO, bound to the scores as they stand now."""
-    errors = {}
-    if not user.check_password(password or ""):
-        errors["password"] = "The password is not correct; the decision was not signed."
-    if meaning not in Decision.Meaning.values:
-        errors["meaning"] = "Choose what your signature means."
+    errors = signature_check(
+        user=user,
+        perm=Perm.SIGN_DECISIONS,
+        password=password,
+        meaning=meaning,
+        meanings=Decision.Meaning.values,
+        action="evaluation decisions",
+    )
     if not rationale.strip():
         errors["rationale"] = "State the reasons for the decision."
     if candidate.evaluation_id != evaluation.pk:
@@ -283,13 +288,17 @@ def decision_sign(
                 "pk", "cmo_id", "cmo__legal_name", "total", "rank", "knocked_out"
             )
         )
+        manifest = signature_manifest(
+            user=user, meaning=meaning, content=evaluation_scores_content(evaluation)
+        )
         decision = Decision.objects.create(
             evaluation=evaluation,
             candidate=candidate,
             meaning=meaning,
             rationale=rationale.strip(),
             signed_by=user,
-            scores_hash=evaluation_scores_hash(evaluation),
+            signed_at=manifest.signed_at,
+            scores_hash=manifest.content_hash,
             scores_snapshot={
                 "version": evaluation.scored_version_id,
                 "scored_at": evaluation.scored_at.isoformat(),

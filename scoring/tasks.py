@@ -16,7 +16,9 @@ def compute_cmo_scores(cmo_ids: list[int] | None = None) -> None:
     cmo_scores_compute(cmo_ids=cmo_ids)
 
 
-@shared_task(max_retries=0)
+# Like the audit report: a render failure is recorded on the report, and a lost worker's report
+# is picked up again (acks_late); rendering the same content again would only fail again.
+@shared_task(acks_late=True, max_retries=0)
 def render_comparison_report(report_id: int) -> None:
     report = ComparisonReport.objects.select_related("evaluation").get(pk=report_id)
     report_render(report=report)

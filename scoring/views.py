@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from cmoselect.downloads import download, rendered_report_download
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -144,7 +144,7 @@ def evaluation_detail(request, evaluation_id: int):
         "version": version,
         "stale_version": evaluation.scored_version_id not in (None, version.pk),
         "reports": reports_list,
-        "reports_pending": any(not r.is_settled for r in reports_list),
+        "reports_pending": any(r.is_pending for r in reports_list),
         "what_if": _what_if_data(evaluation, candidates, criteria),
         "can_edit": has_perm(request.user, Perm.EDIT_EVALUATIONS) and evaluation.is_open,
     }
@@ -316,17 +316,8 @@ def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
     evaluation = get_evaluation_for(request.user, evaluation_id)
     name = f"scores-{evaluation.pk}"
     if fmt == "xlsx":
-        response = HttpResponse(
-            reports.scores_xlsx(evaluation),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    else:
-        response = HttpResponse(
-            reports.scores_csv(evaluation), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+        return download(reports.scores_xlsx(evaluation), filename=f"{name}.xlsx")
+    return download(reports.scores_csv(evaluation), filename=f"{name}.csv")
 
 
 @role_required(Perm.VIEW, write=Perm.EDIT_EVALUATIONS)
@@ -411,15 +402,7 @@ def report_status(request, comparisonreport_id: int):
 @require_GET
 @role_required(Perm.VIEW)
 def report_download(request, comparisonreport_id: int):
-    report = get_object_or_404(ComparisonReport, pk=comparisonreport_id)
-    if report.status != ComparisonReport.Status.READY or not report.pdf:
-        raise Http404("This report is not ready.")
-    return FileResponse(
-        report.pdf.open("rb"),
-        as_attachment=True,
-        filename=f"comparison-{report.evaluation_id}-{report.pk}.pdf",
-        content_type="application/pdf",
-    )
+    return rendered_report_download(get_object_or_404(ComparisonReport, pk=comparisonreport_id))
 
 
 @role_required(Perm.VIEW)

@@ -174,7 +174,7 @@ def _scoring_world(site):
     report = ComparisonReport.objects.create(
         evaluation=candidate.evaluation, requested_by=candidate.added_by, status="ready"
     )
-    report.pdf.save("sample.pdf", ContentFile(b"%PDF-1.7 sample"))
+    report.file.save("sample.pdf", ContentFile(b"%PDF-1.7 sample"))
 
 
 def test_the_url_conf_has_endpoints_to_check():

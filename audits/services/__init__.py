@@ -11,6 +11,7 @@ from audits.services.audits import (
     audit_update,
     evidence_add,
     signature_verifies,
+    signatures_verified,
 )
 from audits.services.checklists import (
     question_delete,
@@ -60,6 +61,7 @@ __all__ = [
     "section_move",
     "section_save",
     "signature_verifies",
+    "signatures_verified",
     "template_create",
     "version_create_draft",
     "version_discard",

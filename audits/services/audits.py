@@ -1,7 +1,5 @@
 """Audits: planning, the status workflow, answers, evidence, e-signed decisions, revisions."""
 
-import hashlib
-import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -23,9 +21,10 @@ from audits.models import (
 )
 from audits.outcomes import Outcome, audit_recommendation
 from audits.uploads import check_upload
+from cmoselect.esign import content_hash, signature_check, signature_manifest
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
-from cmoselect.roles import Perm, has_perm
+from cmoselect.roles import Perm
 
 
 class AnswerConflict(Exception):
@@ -208,8 +207,7 @@ def audit_content(audit: Audit) -> dict:
 
 
 def audit_content_hash(audit: Audit) -> str:
-    payload = json.dumps(audit_content(audit), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return content_hash(audit_content(audit))
 
 
 def signature_verifies(signature: Signature, *, current_hash: str | None = None) -> bool:
@@ -220,19 +218,30 @@ def signature_verifies(signature: Signature, *, current_hash: str | None = None)
     return signature.content_hash == (current_hash or audit_content_hash(audit))
 
 
+def signatures_verified(audit: Audit) -> list[Signature]:
+    """The audit's signatures, each with `verifies` set: is the content still as signed?"""
+    signatures = list(audit.signatures.select_related("signer"))
+    current_hash = audit_content_hash(audit) if signatures else ""
+    for signature in signatures:
+        signature.audit = audit
+        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    return signatures
+
+
 def audit_decide(
     *, audit: Audit, user, password: str, decision: str, meaning: str, comment: str = ""
 ) -> Signature:
     """Approve or reject an audit in review with the signer's electronic signature."""
-    errors = {}
-    if not has_perm(user, Perm.SIGN_AUDITS):
-        raise ValidationError("Your role cannot sign audit decisions.")
+    errors = signature_check(
+        user=user,
+        perm=Perm.SIGN_AUDITS,
+        password=password,
+        meaning=meaning,
+        meanings=Signature.Meaning.values,
+        action="audit decisions",
+    )
     if decision not in Signature.Decision.values:
         errors["decision"] = "Choose approve or reject."
-    if meaning not in Signature.Meaning.values:
-        errors["meaning"] = "Choose the meaning of your signature."
-    if not password or not user.check_password(password):
-        errors["password"] = "The password is not correct. The audit was not signed."
     if decision == Signature.Decision.REJECT and not comment.strip():
         errors["comment"] = "Say why the audit is rejected."
     if errors:
@@ -252,21 +261,18 @@ def audit_decide(
             raise ValidationError(
                 {"decision": f"This audit cannot be approved: {recommendation.rule}"}
             )
-        now = timezone.now()
+        manifest = signature_manifest(user=user, meaning=meaning, content=audit_content(audit))
         signature = Signature.objects.create(
             audit=audit,
             revision=audit.revision,
             signer=user,
-            printed_name=user.get_full_name() or user.username,
-            meaning=meaning,
             decision=decision,
             comment=comment.strip(),
-            signed_at=now,
-            content_hash=audit_content_hash(audit),
+            **manifest._asdict(),
         )
         approved = decision == Signature.Decision.APPROVE
         audit.status = Audit.Status.APPROVED if approved else Audit.Status.REJECTED
-        audit.decided_at = now
+        audit.decided_at = manifest.signed_at
         audit.score = recommendation.score.percent
         audit.recommended_outcome = recommendation.outcome
         save_with_history(

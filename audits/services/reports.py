@@ -1,12 +1,7 @@
 """The PDF audit report: requested in the browser or API, rendered by a Celery worker."""
 
-import hashlib
-import json
-import logging
 from itertools import groupby
 
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,10 +15,10 @@ from audits.models import (
     Severity,
 )
 from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
-from audits.services.audits import audit_content, audit_content_hash, signature_verifies
-from cmoselect.pdf import render_html, render_pdf
+from audits.services.audits import audit_content, signatures_verified
+from cmoselect.esign import content_hash
+from cmoselect.pdf import render_html, render_report
 
-log = logging.getLogger(__name__)
 TEMPLATE = "audits/pdf/report.html"
 
 
@@ -37,8 +32,7 @@ def audit_report_fingerprint(audit: Audit) -> str:
         .values_list("pk", "status", "due_date", "root_cause", "corrective_action")
     )
     content["signatures"] = list(audit.signatures.values_list("pk", flat=True))
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return content_hash(content)
 
 
 def report_request(*, audit: Audit, user) -> AuditReport:
@@ -110,9 +104,8 @@ def report_context(audit: Audit) -> dict:
     findings = list(
         audit.findings.select_related(
             "capa__accepted_by", "capa__verified_by", "answer__question__section"
-        )
+        ).by_severity()
     )
-    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.number))
     by_severity = [
         {
             "severity": Severity(severity),
@@ -134,10 +127,7 @@ def report_context(audit: Audit) -> dict:
     evidence = list(
         audit.evidence.select_related("answer__question__section", "uploaded_by").order_by("pk")
     )
-    signatures = list(audit.signatures.select_related("signer"))
-    current_hash = audit_content_hash(audit) if signatures else ""
-    for signature in signatures:
-        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    signatures = signatures_verified(audit)
     counts = {s: 0 for s in SEVERITY_ORDER}
     for finding in findings:
         counts[finding.severity] += 1
@@ -172,23 +162,8 @@ def report_html(audit: Audit) -> str:
 
 def report_render(*, report: AuditReport) -> AuditReport:
     """Render a queued report to PDF and store it; a failure is recorded on the report."""
-    report.status = AuditReport.Status.RENDERING
-    report.started_at = timezone.now()
-    report.error = ""
-    report.save(update_fields=["status", "started_at", "error"])
-    try:
-        fingerprint = audit_report_fingerprint(report.audit)
-        pdf = render_pdf(
-            TEMPLATE, report_context(report.audit), base_url=str(settings.BASE_DIR / "static")
-        )
-        report.file.save(report.filename, ContentFile(pdf), save=False)
-    except Exception as error:  # noqa: BLE001 - any failure is shown to the user on the report
-        log.exception("Audit report %s failed", report.pk)
-        report.status = AuditReport.Status.FAILED
-        report.error = f"{type(error).__name__}: {error}"[:2000]
-    else:
-        report.status = AuditReport.Status.READY
-        report.fingerprint = fingerprint
-    report.finished_at = timezone.now()
-    report.save(update_fields=["status", "file", "error", "fingerprint", "finished_at"])
-    return report
+
+    def prepare() -> tuple[dict, str]:
+        return report_context(report.audit), audit_report_fingerprint(report.audit)
+
+    return render_report(report=report, template_name=TEMPLATE, prepare=prepare)

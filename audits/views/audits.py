@@ -19,7 +19,6 @@ from audits.forms import (
 )
 from audits.models import (
     RATING_LABELS,
-    SEVERITY_ORDER,
     Answer,
     Audit,
     Capa,
@@ -32,14 +31,13 @@ from audits.services import (
     AnswerConflict,
     answer_save,
     audit_change_status,
-    audit_content_hash,
     audit_create,
     audit_decide,
     audit_report_fingerprint,
     audit_revise,
     audit_update,
     evidence_add,
-    signature_verifies,
+    signatures_verified,
 )
 from audits.views.access import get_answer_for, get_audit_for
 from cmoselect.forms import apply_service_errors, message_errors
@@ -139,13 +137,9 @@ def audit_detail(request, audit_id: int):
     audit = get_audit_for(request.user, audit_id)
     recommendation = audit_recommendation(audit)
     findings = list(
-        audit.findings.select_related("capa", "answer__question__section").order_by("number")
+        audit.findings.select_related("capa", "answer__question__section").by_severity()
     )
-    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.number))
-    signatures = list(audit.signatures.select_related("signer"))
-    current_hash = audit_content_hash(audit) if signatures else ""
-    for signature in signatures:
-        signature.verifies = signature_verifies(signature, current_hash=current_hash)
+    signatures = signatures_verified(audit)
     today = timezone.localdate()
     return render(
         request,

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -30,6 +29,7 @@ from audits.services import (
     version_publish,
 )
 from audits.views.access import get_version_for
+from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.roles import Perm, role_required
 
@@ -112,21 +112,11 @@ def version_detail(request, templateversion_id: int):
 def version_export(request, templateversion_id: int):
     version = get_version_for(request.user, templateversion_id)
     kind = request.GET.get("format", "json")
-    exporters = {
-        "json": (transfer.export_json, "application/json"),
-        "csv": (transfer.export_csv, "text/csv; charset=utf-8"),
-        "xlsx": (
-            transfer.export_xlsx,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    }
-    if kind not in exporters:
+    if kind not in transfer.EXPORTERS:
         kind = "json"
-    export, content_type = exporters[kind]
-    response = HttpResponse(export(version), content_type=content_type)
-    slug = "".join(c if c.isalnum() else "-" for c in version.template.name.lower()).strip("-")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-v{version.number}.{kind}"'
-    return response
+    return download(
+        transfer.EXPORTERS[kind](version), filename=transfer.export_filename(version, kind)
+    )
 
 
 @require_POST

@@ -1,7 +1,6 @@
 """The PDF report in the browser: request, live status, download."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,6 +8,7 @@ from audits.models import AuditReport
 from audits.services import report_request
 from audits.views.access import get_audit_for
 from audits.views.audits import latest_report_panel
+from cmoselect.downloads import rendered_report_download
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
 
@@ -34,11 +34,4 @@ def report_status(request, auditreport_id: int):
 @role_required(Perm.VIEW)
 def report_download(request, auditreport_id: int):
     report = get_object_or_404(AuditReport.objects.select_related("audit"), pk=auditreport_id)
-    if report.status != AuditReport.Status.READY or not report.file:
-        raise Http404("This report is not ready.")
-    return FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=report.filename,
-        content_type="application/pdf",
-    )
+    return rendered_report_download(report)

@@ -1,6 +1,8 @@
+import logging
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -14,7 +16,8 @@ from audits.services import (
     report_render,
     report_request,
 )
-from audits.services import reports as report_services
+from audits.tasks import render_audit_report
+from cmoselect import pdf
 from tests.conftest import PASSWORD
 from tests.factories import SiteFactory, make_audit, make_checklist
 
@@ -117,12 +120,44 @@ def test_a_failed_render_records_the_error(approved, qa, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("font cache unavailable")
 
-    monkeypatch.setattr(report_services, "render_pdf", broken)
+    monkeypatch.setattr(pdf, "render_pdf", broken)
     report = report_request(audit=approved, user=qa)
     report = report_render(report=report)
     assert report.status == AuditReport.Status.FAILED
     assert "font cache unavailable" in report.error
     assert not report.file
+
+
+def test_a_failed_render_is_logged_and_its_long_error_cut_to_the_shared_limit(
+    approved, qa, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("font cache unavailable " + "x" * 5000)
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)
+    report = report_request(audit=approved, user=qa)
+    with caplog.at_level(logging.ERROR):
+        result = render_audit_report.delay(report.pk)
+    assert result.successful()
+    report.refresh_from_db()
+    assert report.status == AuditReport.Status.FAILED and report.finished_at
+    assert report.error.startswith("RuntimeError: font cache unavailable")
+    assert len(report.error) == pdf.ERROR_LIMIT
+    assert f"AuditReport {report.pk} failed to render" in caplog.text
+
+
+def test_the_pdf_resolves_relative_urls_from_the_static_files(approved, qa, monkeypatch):
+    seen = []
+
+    def capture(html, *, base_url):
+        seen.append(base_url)
+        return b"%PDF-1.7 stub"
+
+    monkeypatch.setattr(pdf, "html_to_pdf", capture)
+    report = report_render(report=report_request(audit=approved, user=qa))
+    assert report.status == AuditReport.Status.READY
+    assert seen == [str(settings.BASE_DIR / "static")]
+    assert report.file.name == f"audits/{approved.pk}/reports/{approved.reference}-rev1.pdf"
 
 
 def test_requesting_a_report_in_the_browser_shows_its_status(

@@ -1,5 +1,5 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from audits.models import Answer, Audit, Finding, Severity, Signature
@@ -11,8 +11,10 @@ from audits.services import (
     audit_revise,
     finding_create,
     signature_verifies,
+    signatures_verified,
 )
 from cmoselect import events
+from cmoselect.esign import NO_MEANING, WRONG_PASSWORD
 from tests.conftest import PASSWORD
 from tests.factories import make_audit
 
@@ -44,10 +46,34 @@ def test_a_wrong_password_is_refused_and_nothing_is_signed(in_review, qa):
     assert Audit.objects.get(pk=in_review.pk).status == Audit.Status.IN_REVIEW
 
 
+def test_the_wrong_password_error_has_the_wording_shared_by_every_signature(in_review, qa):
+    with pytest.raises(ValidationError) as error:
+        sign(in_review, qa, password="not-my-password")
+    assert error.value.message_dict["password"] == [WRONG_PASSWORD]
+
+
 def test_the_meaning_is_required(in_review, qa):
     with pytest.raises(ValidationError) as error:
         sign(in_review, qa, meaning="")
-    assert "meaning" in error.value.message_dict
+    assert error.value.message_dict["meaning"] == [NO_MEANING]
+
+
+@pytest.mark.parametrize("persona", ["sourcing", "manager", "outsider"])
+def test_the_service_refuses_a_role_that_cannot_sign_audits(in_review, persona, request):
+    user = request.getfixturevalue(persona)
+    with pytest.raises(PermissionDenied):
+        sign(in_review, user)
+    assert not Signature.objects.exists()
+    assert Audit.objects.get(pk=in_review.pk).status == Audit.Status.IN_REVIEW
+
+
+def test_the_signatures_are_listed_with_whether_the_content_is_still_as_signed(in_review, qa):
+    sign(in_review, qa, decision="reject", comment="Data gaps")
+    audit = Audit.objects.get(pk=in_review.pk)
+    [signature] = signatures_verified(audit)
+    assert signature.verifies and signature.signer == qa
+    Answer.objects.filter(audit=audit).update(comment="edited afterwards")
+    assert [s.verifies for s in signatures_verified(audit)] == [False]
 
 
 def test_a_rejection_needs_a_reason(in_review, qa):

@@ -106,3 +106,41 @@ def test_the_detail_page_shows_score_findings_and_the_sign_dialog(client_for, qa
     audit = make_audit(lead=qa, status=Audit.Status.IN_REVIEW)
     page = client_for(qa).get(audit.get_absolute_url()).content.decode()
     assert "Recommendation" in page and 'id="sign-dialog"' in page and "Approve or reject" in page
+
+
+def test_the_detail_page_and_the_queryset_list_findings_by_severity_then_number(client_for, qa):
+    audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
+    for severity in (Severity.OBSERVATION, Severity.MINOR, Severity.CRITICAL, Severity.MAJOR):
+        finding_create(
+            finding=Finding(
+                audit=audit,
+                severity=severity,
+                title=f"Finding graded {severity}",
+                requirement="r",
+                description="d",
+            ),
+            user=qa,
+        )
+    finding_create(
+        finding=Finding(
+            audit=audit,
+            severity=Severity.MINOR,
+            title="Second minor",
+            requirement="r",
+            description="d",
+        ),
+        user=qa,
+    )
+    assert [(f.severity, f.number) for f in audit.findings.by_severity()] == [
+        ("critical", 3),
+        ("major", 4),
+        ("minor", 2),
+        ("minor", 5),
+        ("observation", 1),
+    ]
+    page = client_for(qa).get(audit.get_absolute_url()).content.decode()
+    titles = ["critical", "major", "minor"]
+    positions = [page.index(f"Finding graded {s}") for s in titles]
+    assert positions == sorted(positions)
+    assert page.index("Finding graded minor") < page.index("Second minor")
+    assert page.index("Second minor") < page.index("Finding graded observation")

@@ -2,14 +2,20 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
+from cmoselect.esign import NO_MEANING, WRONG_PASSWORD, content_hash
 from cmoselect.events import scoring_inputs_changed
-from scoring.compute import cmo_scores_compute, evaluation_compute
-from scoring.models import Candidate, CmoScore, Evaluation, ScoringModel
+from scoring.compute import (
+    cmo_scores_compute,
+    evaluation_compute,
+    evaluation_scores_content,
+    evaluation_scores_hash,
+)
+from scoring.models import Candidate, CmoScore, Decision, Evaluation, ScoringModel
 from scoring.services import (
     candidates_add,
     criteria_validate,
@@ -17,6 +23,7 @@ from scoring.services import (
     entered_score_save,
     model_version_create,
 )
+from tests.conftest import PASSWORD
 from tests.factories import CandidateFactory, CmoFactory, EvaluationFactory, SiteFactory
 from tests.scoring.conftest import give
 
@@ -315,3 +322,48 @@ def test_the_bulk_qualification_score_costs_constant_queries_per_batch(n, capabi
     assert score.breakdown[0]["score"] is None
     # Supply risk (one site in CH → 60, weight 10) and no quality agreement (0, weight 5).
     assert score.total == 40.0
+
+
+def sign_decision(evaluation, user, **overrides):
+    from scoring.services import decision_sign
+
+    kwargs = {
+        "evaluation": evaluation,
+        "candidate": evaluation.candidates.get(rank=1),
+        "user": user,
+        "password": PASSWORD,
+        "meaning": "selected",
+        "rationale": "Best fit and capacity",
+    }
+    return decision_sign(**{**kwargs, **overrides})
+
+
+@pytest.mark.parametrize("persona", ["qa", "sourcing", "admin_user", "outsider"])
+def test_the_service_refuses_a_role_that_cannot_sign_decisions(evaluation, persona, request):
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        sign_decision(evaluation, request.getfixturevalue(persona))
+    assert not Decision.objects.exists()
+    assert Evaluation.objects.get(pk=evaluation.pk).status == Evaluation.Status.OPEN
+
+
+def test_a_wrong_password_or_meaning_is_refused_in_the_words_every_signature_uses(
+    evaluation, manager
+):
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        sign_decision(evaluation, manager, password="wrong", meaning="")
+    assert error.value.message_dict == {"password": [WRONG_PASSWORD], "meaning": [NO_MEANING]}
+    assert not Decision.objects.exists()
+
+
+def test_a_decision_is_bound_by_the_shared_recipe_to_the_scores_as_signed(evaluation, manager):
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    decision = sign_decision(evaluation, manager)
+    assert decision.scores_hash == content_hash(evaluation_scores_content(evaluation))
+    assert decision.scores_hash == evaluation_scores_hash(evaluation)
+    decision.refresh_from_db()
+    assert decision.signed_at is not None

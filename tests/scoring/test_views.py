@@ -257,7 +257,7 @@ def test_a_report_not_ready_is_not_downloadable(client_for, qa, evaluation):
     )
     assert "Queued" in row and "every 2s" in row
     report.status = "ready"
-    report.pdf.save("r.pdf", ContentFile(b"%PDF"))
+    report.file.save("r.pdf", ContentFile(b"%PDF"))
     row = (
         client_for(qa)
         .get(reverse("scoring:comparisonreport_status", args=[report.pk]))
@@ -313,3 +313,41 @@ def test_the_score_exports_write_a_formula_like_cmo_name_as_text(client_for, qa,
         names = [cell for row in sheet.iter_rows() for cell in row if cell.value == "'" + evil]
         assert names and all(cell.data_type == "s" for cell in names)
     assert book["Scores"]["C2"].value == 88.9
+
+
+@pytest.mark.parametrize(
+    ("url_name", "content_type"),
+    [
+        ("scoring:evaluation_csv", "text/csv; charset=utf-8"),
+        (
+            "scoring:evaluation_xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ],
+)
+def test_the_score_exports_download_as_named_attachments(
+    client_for, qa, evaluation, url_name, content_type
+):
+    evaluation_compute(evaluation=evaluation)
+    response = client_for(qa).get(reverse(url_name, args=[evaluation.pk]))
+    extension = url_name.rsplit("_", 1)[-1]
+    assert response["Content-Type"] == content_type
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="scores-{evaluation.pk}.{extension}"'
+    )
+
+
+def test_a_ready_comparison_report_downloads_as_a_named_pdf(client_for, qa, evaluation):
+    report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=qa, status="ready")
+    report.file.save("stored-name.pdf", ContentFile(b"%PDF-1.7 comparison"))
+    response = client_for(qa).get(reverse("scoring:comparisonreport_download", args=[report.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="comparison-{evaluation.pk}-{report.pk}.pdf"'
+    )
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 comparison"
+    report.file.storage.delete(report.file.name)
+    gone = client_for(qa).get(reverse("scoring:comparisonreport_download", args=[report.pk]))
+    assert gone.status_code == 404

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django_countries import countries
 from openpyxl import Workbook
 
+from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
@@ -133,20 +134,14 @@ def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> 
 
     name = "capability-matrix-" + ("sites" if by_site else "cmos")
     if kind == "csv":
-        response = HttpResponse(csv_text(lines()), content_type="text/csv; charset=utf-8")
-    else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Capability matrix")
-        for line in lines():
-            xlsx_append(sheet, line)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
+        return download(csv_text(lines()), filename=f"{name}.csv")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Capability matrix")
+    for line in lines():
+        xlsx_append(sheet, line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return download(buffer.getvalue(), filename=f"{name}.xlsx")
 
 
 @role_required(Perm.VIEW, write=Perm.EDIT_CAPABILITIES)
