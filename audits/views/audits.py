@@ -1,5 +1,7 @@
 """Audits in the browser: list, plan, detail, status, the checklist, answers, evidence, signing."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -57,10 +59,7 @@ def audit_list(request):
         .annotate(
             finding_count=Count("findings", distinct=True),
             open_findings=Count(
-                "findings",
-                filter=~Q(findings__severity=Severity.OBSERVATION)
-                & ~Q(findings__capa__status=Capa.Status.CLOSED),
-                distinct=True,
+                "findings", filter=Q(findings__in=Finding.objects.open()), distinct=True
             ),
         )
         .order_by("-planned_start", "-pk")
@@ -231,54 +230,21 @@ def audit_revise_view(request, audit_id: int):
     return redirect(audit)
 
 
-def _section_progress(audit: Audit) -> list[dict]:
-    rows = (
-        audit.answers.order_by()
-        .values(
-            "question__section_id",
-            "question__section__position",
-            "question__section__title",
-        )
-        .annotate(total=Count("pk"), answered=Count("pk", filter=~Q(value="")))
-        .order_by("question__section__position")
-    )
-    return [
-        {
-            "id": row["question__section_id"],
-            "position": row["question__section__position"],
-            "title": row["question__section__title"],
-            "total": row["total"],
-            "answered": row["answered"],
-            "done": row["total"] == row["answered"],
-        }
-        for row in rows
-    ]
-
-
-def _progress(sections: list[dict]) -> dict:
-    total = sum(s["total"] for s in sections)
-    answered = sum(s["answered"] for s in sections)
-    return {
-        "total": total,
-        "answered": answered,
-        "percent": round(100 * answered / total) if total else 0,
-    }
-
-
 @role_required(Perm.VIEW)
 def audit_checklist(request, audit_id: int):
     audit = get_audit_for(request.user, audit_id)
-    sections = _section_progress(audit)
+    progress = audit.section_progress()
+    sections = progress.sections
     if not sections:
         raise Http404("This audit has no checklist questions.")
     try:
-        position = int(request.GET.get("section", sections[0]["position"]))
+        position = int(request.GET.get("section", sections[0].position))
     except ValueError:
-        position = sections[0]["position"]
-    current = next((s for s in sections if s["position"] == position), sections[0])
+        position = sections[0].position
+    current = next((s for s in sections if s.position == position), sections[0])
     index = sections.index(current)
     answers = list(
-        audit.answers.filter(question__section_id=current["id"])
+        audit.answers.filter(question__section_id=current.id)
         .select_related("question__section", "answered_by")
         .prefetch_related("evidence", "findings")
     )
@@ -294,7 +260,7 @@ def audit_checklist(request, audit_id: int):
             "previous_section": sections[index - 1] if index > 0 else None,
             "next_section": sections[index + 1] if index + 1 < len(sections) else None,
             "answers": answers,
-            "progress": _progress(sections),
+            "progress": progress,
             "editable": audit.checklist_editable and has_perm(request.user, Perm.PERFORM_AUDITS),
             "rating_labels": RATING_LABELS,
             "evidence_form": EvidenceForm(),
@@ -369,11 +335,11 @@ def answer_detail(request, answer_id: int):
     if not is_htmx(request):
         messages.success(request, "Answer saved.")
         return redirect(_checklist_url(answer))
-    sections = _section_progress(answer.audit)
+    progress = answer.audit.section_progress()
     return render(
         request,
         "audits/checklist.html#saved",
-        _answer_context(request, saved, sections=sections, progress=_progress(sections)),
+        _answer_context(request, saved, sections=progress.sections, progress=progress),
     )
 
 
@@ -444,7 +410,7 @@ def dashboard(request):
         status=Capa.Status.CLOSED
     )
     overdue = capas.filter(due_date__lt=today).order_by("due_date")
-    due_soon = capas.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=14))
+    due_soon = capas.filter(due_date__gte=today, due_date__lte=today + timedelta(days=14))
     return render(
         request,
         "audits/dashboard.html",

@@ -106,3 +106,19 @@ def test_the_detail_page_shows_score_findings_and_the_sign_dialog(client_for, qa
     audit = make_audit(lead=qa, status=Audit.Status.IN_REVIEW)
     page = client_for(qa).get(audit.get_absolute_url()).content.decode()
     assert "Recommendation" in page and 'id="sign-dialog"' in page and "Approve or reject" in page
+
+
+def test_the_audit_list_counts_only_findings_still_needing_action(client_for, sourcing):
+    from audits.models import Capa
+
+    audit = make_audit(status=Audit.Status.IN_PROGRESS)
+    for severity in (Severity.MAJOR, Severity.MINOR, Severity.OBSERVATION):
+        finding_create(
+            finding=Finding(
+                audit=audit, severity=severity, title="t", requirement="r", description="d"
+            ),
+            user=audit.lead_auditor,
+        )
+    Capa.objects.filter(finding__severity=Severity.MINOR).update(status=Capa.Status.CLOSED)
+    html = client_for(sourcing).get(reverse("audits:audit_list")).content.decode()
+    assert '<td class="num">3 (1)</td>' in html
