@@ -84,7 +84,7 @@ def contract_change_status(
             raise ValidationError({"reason": "A reason is required for a status change."})
         if target == Contract.Status.ACTIVE:
             missing = []
-            if not contract.signed_on:
+            if not contract.is_signed:
                 missing.append("the signature date")
             if not contract.effective_date:
                 missing.append("the effective date")
