@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
+from contracts.access import get_contract_for, get_document_for
 from contracts.filters import ContractFilter
 from contracts.forms import (
     ContractForm,
@@ -23,7 +24,7 @@ from contracts.forms import (
     ScopeItemFormSet,
 )
 from contracts.history import terms_history
-from contracts.models import Contract, ContractDocument, Milestone, today
+from contracts.models import Contract, Milestone, today
 from contracts.services import (
     contract_change_status,
     contract_document_add,
@@ -35,11 +36,6 @@ from vendors.models import Cmo
 
 PAGE_SIZE = 25
 SHOWN = 50  # rows per dashboard table; the full lists are a filter away
-
-
-def get_contract_for(user, pk: int, *, perm: Perm = Perm.VIEW) -> Contract:
-    check_perm(user, perm)
-    return get_object_or_404(Contract.objects.select_related("cmo", "parent", "owner"), pk=pk)
 
 
 @role_required(Perm.VIEW)
@@ -163,7 +159,7 @@ def contract_create(request):
 
 @role_required(Perm.EDIT_CONTRACTS)
 def contract_edit(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,7 +180,7 @@ def contract_edit(request, contract_id: int):
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
 def contract_status(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
     if form.is_valid():
         try:
@@ -245,25 +241,26 @@ def _edit_table(request, contract: Contract, table: str):
 
 @role_required(Perm.EDIT_CONTRACTS)
 def contract_scope(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "scope")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
 def contract_milestones(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "milestones")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
 def contract_kpis(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "kpis")
 
 
 @role_required(Perm.EDIT_QUALITY_MATRIX)
 def contract_matrix(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_QUALITY_MATRIX)
+    check_perm(request.user, Perm.EDIT_QUALITY_MATRIX)
+    contract = get_contract_for(request.user, contract_id)
     if not contract.is_quality_agreement:
         raise Http404("Only a quality agreement has a responsibility matrix.")
     return _edit_table(request, contract, "matrix")
@@ -272,7 +269,7 @@ def contract_matrix(request, contract_id: int):
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
 def document_upload(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -297,8 +294,7 @@ def document_upload(request, contract_id: int):
 
 @role_required(Perm.VIEW)
 def document_download(request, contractdocument_id: int):
-    check_perm(request.user, Perm.VIEW)
-    document = get_object_or_404(ContractDocument, pk=contractdocument_id)
+    document = get_document_for(request.user, contractdocument_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audits.access import get_answer_for, get_audit_for, get_evidence_for
 from audits.forms import (
     AuditForm,
     AuditStatusForm,
@@ -25,7 +26,6 @@ from audits.models import (
     Answer,
     Audit,
     Capa,
-    Evidence,
     Finding,
     Severity,
 )
@@ -43,7 +43,6 @@ from audits.services import (
     evidence_add,
     signature_verifies,
 )
-from audits.views.access import get_answer_for, get_audit_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -391,7 +390,7 @@ def evidence_upload(request, answer_id: int):
 
 @role_required(Perm.VIEW)
 def evidence_download(request, evidence_id: int):
-    evidence = get_object_or_404(Evidence, pk=evidence_id)
+    evidence = get_evidence_for(request.user, evidence_id)
     inline = (
         evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
     )

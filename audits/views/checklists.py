@@ -4,11 +4,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audits import transfer
+from audits.access import (
+    get_question_for,
+    get_section_for,
+    get_template_for,
+    get_version_for,
+)
 from audits.forms import (
     PublishForm,
     QuestionForm,
@@ -29,7 +35,6 @@ from audits.services import (
     version_discard,
     version_publish,
 )
-from audits.views.access import get_version_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.roles import Perm, role_required
 
@@ -61,7 +66,7 @@ def template_create_view(request):
 
 @role_required(Perm.VIEW)
 def template_detail(request, checklisttemplate_id: int):
-    template = get_object_or_404(ChecklistTemplate, pk=checklisttemplate_id)
+    template = get_template_for(request.user, checklisttemplate_id)
     versions = template.versions.select_related("published_by", "created_by").annotate(
         question_count=Count("sections__questions", distinct=True),
         audit_count=Count("audits", distinct=True),
@@ -181,9 +186,7 @@ def section_create(request, templateversion_id: int):
 
 @role_required(Perm.EDIT_CHECKLISTS)
 def section_edit(request, checklistsection_id: int):
-    section = get_object_or_404(
-        ChecklistSection.objects.select_related("version__template"), pk=checklistsection_id
-    )
+    section = get_section_for(request.user, checklistsection_id, write=True)
     form = SectionForm(request.POST or None, instance=section)
     return _section_form(request, form, section.version)
 
@@ -210,10 +213,7 @@ def question_create(request, templateversion_id: int):
 
 @role_required(Perm.EDIT_CHECKLISTS)
 def question_edit(request, checklistquestion_id: int):
-    question = get_object_or_404(
-        ChecklistQuestion.objects.select_related("section__version__template"),
-        pk=checklistquestion_id,
-    )
+    question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     form = QuestionForm(request.POST or None, instance=question, version=version)
     return _question_form(request, form, version, moved_from=question.section_id)
@@ -237,9 +237,7 @@ def _question_form(request, form, version, *, moved_from):
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
 def section_action(request, checklistsection_id: int):
-    section = get_object_or_404(
-        ChecklistSection.objects.select_related("version__template"), pk=checklistsection_id
-    )
+    section = get_section_for(request.user, checklistsection_id, write=True)
     action = request.POST.get("action")
     try:
         if action == "delete":
@@ -255,10 +253,7 @@ def section_action(request, checklistsection_id: int):
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
 def question_action(request, checklistquestion_id: int):
-    question = get_object_or_404(
-        ChecklistQuestion.objects.select_related("section__version__template"),
-        pk=checklistquestion_id,
-    )
+    question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     action = request.POST.get("action")
     try:

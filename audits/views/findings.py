@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audits.access import get_audit_for, get_capa_for, get_finding_for
 from audits.forms import CapaRejectForm, CapaResponseForm, CapaVerifyForm, FindingForm
-from audits.models import SEVERITY_DEFINITIONS, SEVERITY_ORDER, Answer, Capa
+from audits.models import SEVERITY_DEFINITIONS, SEVERITY_ORDER, Capa
 from audits.services import (
     capa_accept,
     capa_record_response,
@@ -15,7 +16,6 @@ from audits.services import (
     finding_create,
     finding_update,
 )
-from audits.views.access import get_audit_for, get_capa_for, get_finding_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, role_required
@@ -31,9 +31,7 @@ def finding_create_view(request, audit_id: int):
     answer = None
     answer_id = request.POST.get("answer") or request.GET.get("answer")
     if answer_id and str(answer_id).isdigit():
-        answer = get_object_or_404(
-            Answer.objects.select_related("question__section"), pk=answer_id, audit=audit
-        )
+        answer = get_object_or_404(audit.answers.select_related("question__section"), pk=answer_id)
     initial = {}
     if answer is not None:
         initial = {"requirement": answer.question.reference}

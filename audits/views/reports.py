@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from audits.access import get_audit_for, get_report_for
 from audits.models import AuditReport
 from audits.services import report_request
-from audits.views.access import get_audit_for
 from audits.views.audits import latest_report_panel
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
@@ -26,14 +26,14 @@ def report_request_view(request, audit_id: int):
 
 @role_required(Perm.VIEW)
 def report_status(request, auditreport_id: int):
-    report = get_object_or_404(AuditReport.objects.select_related("audit"), pk=auditreport_id)
+    report = get_report_for(request.user, auditreport_id)
     audit = get_audit_for(request.user, report.audit_id)
     return render(request, "audits/_report_panel.html", latest_report_panel(audit))
 
 
 @role_required(Perm.VIEW)
 def report_download(request, auditreport_id: int):
-    report = get_object_or_404(AuditReport.objects.select_related("audit"), pk=auditreport_id)
+    report = get_report_for(request.user, auditreport_id)
     if report.status != AuditReport.Status.READY or not report.file:
         raise Http404("This report is not ready.")
     return FileResponse(

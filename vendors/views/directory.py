@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -10,7 +10,8 @@ from django_countries import countries
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import HistoryRow, child_history_rows, history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, check_perm, role_required
+from cmoselect.roles import Perm, role_required
+from vendors.access import get_cmo_for, get_contact_for, get_site_for
 from vendors.compliance import compliance_for_cmos, compliance_for_sites
 from vendors.filters import CmoFilter
 from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
@@ -18,7 +19,6 @@ from vendors.models import (
     Capability,
     CapabilityLevel,
     Cmo,
-    Contact,
     QualificationStatus,
     RegulatoryEvent,
     Site,
@@ -39,16 +39,6 @@ def page_size(request) -> int:
 
 
 TIMELINE_LENGTH = 50
-
-
-def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
-    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
-    return get_object_or_404(Cmo, pk=pk)
-
-
-def get_site_for(user, pk: int, *, write: bool = False) -> Site:
-    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
-    return get_object_or_404(Site.objects.select_related("cmo"), pk=pk)
 
 
 @role_required(Perm.VIEW)
@@ -291,7 +281,7 @@ def contact_create(request, cmo_id: int):
 
 @role_required(Perm.EDIT_DIRECTORY)
 def contact_edit(request, contact_id: int):
-    contact = get_object_or_404(Contact.objects.select_related("cmo"), pk=contact_id)
+    contact = get_contact_for(request.user, contact_id, write=True)
     form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
+from vendors.access import get_import_run_for
 from vendors.forms import ImportUploadForm
 from vendors.models import ImportRun, Site
 from vendors.services import import_run_commit, import_run_create
@@ -39,7 +40,7 @@ def import_list(request):
 
 @role_required(Perm.VIEW)
 def import_detail(request, importrun_id: int):
-    run = get_object_or_404(ImportRun.objects.select_related("uploaded_by"), pk=importrun_id)
+    run = get_import_run_for(request.user, importrun_id)
     template = "vendors/import_detail.html"
     if is_htmx(request):
         template += "#status"
@@ -53,7 +54,7 @@ def import_detail(request, importrun_id: int):
 @require_POST
 @role_required(Perm.IMPORT_DATA)
 def import_commit(request, importrun_id: int):
-    run = get_object_or_404(ImportRun, pk=importrun_id)
+    run = get_import_run_for(request.user, importrun_id, write=True)
     try:
         import_run_commit(run=run, user=request.user)
     except ValidationError as error:

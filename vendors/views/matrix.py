@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django_countries import countries
 from openpyxl import Workbook
 
@@ -12,11 +12,11 @@ from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
+from vendors.access import get_capability_for, get_site_for
 from vendors.capabilities import needs_search
 from vendors.forms import CapabilityCellForm, MatrixFilterForm
 from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
 from vendors.services import site_capability_set
-from vendors.views.directory import get_site_for
 
 __all__ = ["capability_matrix", "matrix_cell", "needs"]
 
@@ -152,7 +152,7 @@ def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> 
 @role_required(Perm.VIEW, write=Perm.EDIT_CAPABILITIES)
 def matrix_cell(request, site_id: int, capability_id: int):
     site = get_site_for(request.user, site_id)
-    capability = get_object_or_404(Capability, pk=capability_id)
+    capability = get_capability_for(request.user, capability_id)
     cell = SiteCapability.objects.filter(site=site, capability=capability).first()
     context = {"site": site, "cap": capability, "level": cell.level if cell else None}
     editing = has_perm(request.user, Perm.EDIT_CAPABILITIES) and request.GET.get("edit")

@@ -1,18 +1,17 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import HistoryRow, child_history_rows, history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, check_perm, role_required
+from cmoselect.roles import Perm, role_required
+from vendors.access import get_citation_for, get_event_for, get_inspection_for, get_site_for
 from vendors.forms import CitationForm, CitationRemoveForm, RegulatoryEventForm
-from vendors.models import Citation, EventKind, RegulatoryEvent
+from vendors.models import Citation, RegulatoryEvent
 from vendors.services import citation_remove, citation_save, regulatory_event_save
-from vendors.views.directory import get_site_for
 
 __all__ = [
     "citation_create",
@@ -24,31 +23,6 @@ __all__ = [
 ]
 
 HISTORY_LENGTH = 50
-
-
-def get_event_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
-    check_perm(user, Perm.EDIT_REGULATORY if write else Perm.VIEW)
-    return get_object_or_404(
-        RegulatoryEvent.objects.select_related("site", "site__cmo", "import_run"), pk=pk
-    )
-
-
-def get_inspection_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
-    """An inspection, the only kind of event with Form 483 citations; 404 for any other."""
-    event = get_event_for(user, pk, write=write)
-    if event.kind != EventKind.INSPECTION:
-        raise Http404("Only an inspection has Form 483 citations.")
-    return event
-
-
-def get_citation_for(user, pk: int, *, write: bool = False) -> Citation:
-    check_perm(user, Perm.EDIT_REGULATORY if write else Perm.VIEW)
-    return get_object_or_404(
-        Citation.objects.select_related(
-            "inspection", "inspection__site", "inspection__site__cmo", "import_run"
-        ),
-        pk=pk,
-    )
 
 
 def _citation_name(record) -> str:
