@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -39,7 +39,7 @@ SHOWN = 50  # rows per dashboard table; the full lists are a filter away
 
 
 @role_required(Perm.VIEW)
-def contract_list(request):
+def contract_list(request: HttpRequest) -> HttpResponse:
     queryset = Contract.objects.select_related("cmo", "owner")
     contract_filter = ContractFilter(request.GET, queryset=queryset)
     queryset = contract_filter.qs if contract_filter.is_valid() else queryset.none()
@@ -65,7 +65,7 @@ def contract_list(request):
 
 
 @role_required(Perm.VIEW)
-def contract_dashboard(request):
+def contract_dashboard(request: HttpRequest) -> HttpResponse:
     on = today()
     active = Contract.objects.filter(status=Contract.Status.ACTIVE).select_related("cmo", "owner")
     expiring = active.expiring_within(90, on=on).order_by("expiry_date")
@@ -109,7 +109,7 @@ def contract_dashboard(request):
 
 
 @role_required(Perm.VIEW)
-def contract_detail(request, contract_id: int):
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id)
     return render(
         request,
@@ -132,14 +132,14 @@ def contract_detail(request, contract_id: int):
     )
 
 
-def _form_initial(request) -> dict:
+def _form_initial(request: HttpRequest) -> dict:
     initial = {"owner": request.user.pk, "currency": "EUR"}
     initial.update({key: value for key, value in request.GET.items() if value})
     return initial
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_create(request):
+def contract_create(request: HttpRequest) -> HttpResponse:
     form = ContractForm(request.POST or None, initial=_form_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -158,7 +158,7 @@ def contract_create(request):
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_edit(request, contract_id: int):
+def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +179,7 @@ def contract_edit(request, contract_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_status(request, contract_id: int):
+def contract_status(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
     if form.is_valid():
@@ -207,7 +207,7 @@ TABLES = {
 }
 
 
-def _edit_table(request, contract: Contract, table: str):
+def _edit_table(request: HttpRequest, contract: Contract, table: str) -> HttpResponse:
     formset_class, title, anchor = TABLES[table]
     formset = formset_class(request.POST or None, instance=contract, prefix=table)
     reason_form = ItemsReasonForm(request.POST or None)
@@ -240,25 +240,25 @@ def _edit_table(request, contract: Contract, table: str):
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_scope(request, contract_id: int):
+def contract_scope(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "scope")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_milestones(request, contract_id: int):
+def contract_milestones(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "milestones")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_kpis(request, contract_id: int):
+def contract_kpis(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "kpis")
 
 
 @role_required(Perm.EDIT_QUALITY_MATRIX)
-def contract_matrix(request, contract_id: int):
+def contract_matrix(request: HttpRequest, contract_id: int) -> HttpResponse:
     check_perm(request.user, Perm.EDIT_QUALITY_MATRIX)
     contract = get_contract_for(request.user, contract_id)
     if not contract.is_quality_agreement:
@@ -268,7 +268,7 @@ def contract_matrix(request, contract_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
-def document_upload(request, contract_id: int):
+def document_upload(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -293,7 +293,7 @@ def document_upload(request, contract_id: int):
 
 
 @role_required(Perm.VIEW)
-def document_download(request, contractdocument_id: int):
+def document_download(request: HttpRequest, contractdocument_id: int) -> FileResponse:
     document = get_document_for(request.user, contractdocument_id)
     try:
         handle = document.file.open("rb")

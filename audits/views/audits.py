@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +52,7 @@ PAGE_SIZE = 25
 
 
 @role_required(Perm.VIEW)
-def audit_list(request):
+def audit_list(request: HttpRequest) -> HttpResponse:
     audits = (
         Audit.objects.for_list()
         .annotate(
@@ -88,7 +88,7 @@ def audit_list(request):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def audit_create_view(request):
+def audit_create_view(request: HttpRequest) -> HttpResponse:
     initial = {"lead_auditor": request.user.pk, "site": request.GET.get("site")}
     form = AuditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +105,7 @@ def audit_create_view(request):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def audit_edit(request, audit_id: int):
+def audit_edit(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditForm(request.POST or None, instance=audit)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +133,7 @@ def latest_report_panel(audit: Audit) -> dict:
 
 
 @role_required(Perm.VIEW)
-def audit_detail(request, audit_id: int):
+def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     recommendation = audit_recommendation(audit)
     findings = list(
@@ -169,7 +169,7 @@ def audit_detail(request, audit_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def audit_status(request, audit_id: int):
+def audit_status(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditStatusForm(request.POST, audit=audit)
     if form.is_valid():
@@ -190,7 +190,7 @@ def audit_status(request, audit_id: int):
 
 
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
-def audit_sign(request, audit_id: int):
+def audit_sign(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -214,7 +214,7 @@ def audit_sign(request, audit_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
-def audit_revise_view(request, audit_id: int):
+def audit_revise_view(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     form = ReviseForm(request.POST)
     if not form.is_valid():
@@ -230,7 +230,7 @@ def audit_revise_view(request, audit_id: int):
 
 
 @role_required(Perm.VIEW)
-def audit_checklist(request, audit_id: int):
+def audit_checklist(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     progress = audit.section_progress()
     sections = progress.sections
@@ -267,7 +267,7 @@ def audit_checklist(request, audit_id: int):
     )
 
 
-def _answer_context(request, answer: Answer, **extra) -> dict:
+def _answer_context(request: HttpRequest, answer: Answer, **extra) -> dict:
     audit = answer.audit
     return {
         "audit": audit,
@@ -279,7 +279,7 @@ def _answer_context(request, answer: Answer, **extra) -> dict:
 
 
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def answer_detail(request, answer_id: int):
+def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
     """GET: one answer's block (to reload it). POST: save it, refusing a conflicting save."""
     answer = get_answer_for(request.user, answer_id, write=request.method == "POST")
     if request.method != "POST":
@@ -354,7 +354,7 @@ def _checklist_url(answer: Answer) -> str:
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def evidence_upload(request, answer_id: int):
+def evidence_upload(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = get_answer_for(request.user, answer_id, write=True)
     form = EvidenceForm(request.POST, request.FILES)
     error_text = ""
@@ -389,7 +389,7 @@ def evidence_upload(request, answer_id: int):
 
 
 @role_required(Perm.VIEW)
-def evidence_download(request, evidence_id: int):
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = get_evidence_for(request.user, evidence_id)
     inline = (
         evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
@@ -403,7 +403,7 @@ def evidence_download(request, evidence_id: int):
 
 
 @role_required(Perm.VIEW)
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     capas = Capa.objects.select_related("finding__audit__site__cmo").exclude(
         status=Capa.Status.CLOSED

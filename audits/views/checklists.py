@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -40,7 +40,7 @@ from cmoselect.roles import Perm, role_required
 
 
 @role_required(Perm.VIEW)
-def template_list(request):
+def template_list(request: HttpRequest) -> HttpResponse:
     templates = ChecklistTemplate.objects.annotate(
         version_count=Count("versions", distinct=True),
         published_count=Count(
@@ -51,7 +51,7 @@ def template_list(request):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def template_create_view(request):
+def template_create_view(request: HttpRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,7 +65,7 @@ def template_create_view(request):
 
 
 @role_required(Perm.VIEW)
-def template_detail(request, checklisttemplate_id: int):
+def template_detail(request: HttpRequest, checklisttemplate_id: int) -> HttpResponse:
     template = get_template_for(request.user, checklisttemplate_id)
     versions = template.versions.select_related("published_by", "created_by").annotate(
         question_count=Count("sections__questions", distinct=True),
@@ -77,7 +77,7 @@ def template_detail(request, checklisttemplate_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def template_import(request):
+def template_import(request: HttpRequest) -> HttpResponse:
     form = TemplateImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -97,7 +97,7 @@ def template_import(request):
 
 
 @role_required(Perm.VIEW)
-def version_detail(request, templateversion_id: int):
+def version_detail(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id)
     sections = version.sections.prefetch_related("questions")
     return render(
@@ -114,7 +114,7 @@ def version_detail(request, templateversion_id: int):
 
 
 @role_required(Perm.VIEW)
-def version_export(request, templateversion_id: int):
+def version_export(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id)
     kind = request.GET.get("format", "json")
     exporters = {
@@ -136,7 +136,7 @@ def version_export(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_publish_view(request, templateversion_id: int):
+def version_publish_view(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     form = PublishForm(request.POST)
     form.is_valid()
@@ -153,7 +153,7 @@ def version_publish_view(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_new_draft(request, templateversion_id: int):
+def version_new_draft(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     try:
         draft = version_create_draft(template=version.template, user=request.user)
@@ -166,7 +166,7 @@ def version_new_draft(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_discard_view(request, templateversion_id: int):
+def version_discard_view(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     try:
         template = version_discard(version=version)
@@ -178,20 +178,20 @@ def version_discard_view(request, templateversion_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_create(request, templateversion_id: int):
+def section_create(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     form = SectionForm(request.POST or None, instance=ChecklistSection(version=version))
     return _section_form(request, form, version)
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_edit(request, checklistsection_id: int):
+def section_edit(request: HttpRequest, checklistsection_id: int) -> HttpResponse:
     section = get_section_for(request.user, checklistsection_id, write=True)
     form = SectionForm(request.POST or None, instance=section)
     return _section_form(request, form, section.version)
 
 
-def _section_form(request, form, version):
+def _section_form(request: HttpRequest, form, version) -> HttpResponse:
     if request.method == "POST" and not version.is_frozen and form.is_valid():
         try:
             section = section_save(section=form.save(commit=False))
@@ -204,7 +204,7 @@ def _section_form(request, form, version):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_create(request, templateversion_id: int):
+def question_create(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     initial = {"section": request.GET.get("section")}
     form = QuestionForm(request.POST or None, initial=initial, version=version)
@@ -212,14 +212,14 @@ def question_create(request, templateversion_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_edit(request, checklistquestion_id: int):
+def question_edit(request: HttpRequest, checklistquestion_id: int) -> HttpResponse:
     question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     form = QuestionForm(request.POST or None, instance=question, version=version)
     return _question_form(request, form, version, moved_from=question.section_id)
 
 
-def _question_form(request, form, version, *, moved_from):
+def _question_form(request: HttpRequest, form, version, *, moved_from) -> HttpResponse:
     if request.method == "POST" and not version.is_frozen and form.is_valid():
         try:
             question = question_save(question=form.save(commit=False), moved_from=moved_from)
@@ -236,7 +236,7 @@ def _question_form(request, form, version, *, moved_from):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_action(request, checklistsection_id: int):
+def section_action(request: HttpRequest, checklistsection_id: int) -> HttpResponse:
     section = get_section_for(request.user, checklistsection_id, write=True)
     action = request.POST.get("action")
     try:
@@ -252,7 +252,7 @@ def section_action(request, checklistsection_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_action(request, checklistquestion_id: int):
+def question_action(request: HttpRequest, checklistquestion_id: int) -> HttpResponse:
     question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     action = request.POST.get("action")

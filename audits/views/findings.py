@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,7 @@ def _definitions():
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def finding_create_view(request, audit_id: int):
+def finding_create_view(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     answer = None
     answer_id = request.POST.get("answer") or request.GET.get("answer")
@@ -70,7 +71,7 @@ def finding_create_view(request, audit_id: int):
 
 
 @role_required(Perm.VIEW)
-def finding_detail(request, finding_id: int):
+def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = get_finding_for(request.user, finding_id)
     capa = Capa.objects.filter(finding=finding).select_related("accepted_by", "verified_by").first()
     context = {
@@ -96,7 +97,7 @@ def finding_detail(request, finding_id: int):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def finding_edit(request, finding_id: int):
+def finding_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = get_finding_for(request.user, finding_id, write=True)
     form = FindingForm(request.POST or None, instance=finding)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +121,7 @@ def finding_edit(request, finding_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def capa_action(request, capa_id: int):
+def capa_action(request: HttpRequest, capa_id: int) -> HttpResponse:
     capa = get_capa_for(request.user, capa_id, write=True)
     action = request.POST.get("action")
     forms = {"respond": CapaResponseForm, "reject": CapaRejectForm, "verify": CapaVerifyForm}

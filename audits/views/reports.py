@@ -1,7 +1,7 @@
 """The PDF report in the browser: request, live status, download."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,7 @@ from cmoselect.roles import Perm, role_required
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.VIEW)
-def report_request_view(request, audit_id: int):
+def report_request_view(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     report_request(audit=audit, user=request.user)
     if is_htmx(request):
@@ -25,14 +25,14 @@ def report_request_view(request, audit_id: int):
 
 
 @role_required(Perm.VIEW)
-def report_status(request, auditreport_id: int):
+def report_status(request: HttpRequest, auditreport_id: int) -> HttpResponse:
     report = get_report_for(request.user, auditreport_id)
     audit = get_audit_for(request.user, report.audit_id)
     return render(request, "audits/_report_panel.html", latest_report_panel(audit))
 
 
 @role_required(Perm.VIEW)
-def report_download(request, auditreport_id: int):
+def report_download(request: HttpRequest, auditreport_id: int) -> FileResponse:
     report = get_report_for(request.user, auditreport_id)
     if report.status != AuditReport.Status.READY or not report.file:
         raise Http404("This report is not ready.")

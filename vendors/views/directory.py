@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -30,7 +31,7 @@ from vendors.services import cmo_change_status, record_save, site_change_status
 PAGE_SIZES = (25, 50, 100)
 
 
-def page_size(request) -> int:
+def page_size(request: HttpRequest) -> int:
     try:
         size = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -42,7 +43,7 @@ TIMELINE_LENGTH = 50
 
 
 @role_required(Perm.VIEW)
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     counts = dict.fromkeys(QualificationStatus.values, 0)
     rows = Cmo.objects.order_by().values_list("qualification_status").annotate(n=Count("pk"))
     counts.update(dict(rows))
@@ -58,7 +59,7 @@ def home(request):
 
 
 @role_required(Perm.VIEW)
-def cmo_list(request):
+def cmo_list(request: HttpRequest) -> HttpResponse:
     queryset = Cmo.objects.with_site_counts().select_related("qualification_score")
     cmo_filter = CmoFilter(request.GET, queryset=queryset)
     cmo_filter.form.label_suffix = ""
@@ -94,7 +95,7 @@ def cmo_list(request):
 
 
 @role_required(Perm.VIEW)
-def cmo_detail(request, cmo_id: int):
+def cmo_detail(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id)
     sites = cmo.sites.prefetch_related("site_types").order_by("name")
     contacts = cmo.contacts.select_related("site")
@@ -119,7 +120,7 @@ def cmo_detail(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def cmo_create(request):
+def cmo_create(request: HttpRequest) -> HttpResponse:
     form = CmoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,7 +134,7 @@ def cmo_create(request):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def cmo_edit(request, cmo_id: int):
+def cmo_edit(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = CmoForm(request.POST or None, instance=cmo)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +152,7 @@ def cmo_edit(request, cmo_id: int):
     return render(request, "vendors/cmo_form.html", {"form": form, "cmo": cmo})
 
 
-def _change_status(request, subject, change):
+def _change_status(request: HttpRequest, subject, change) -> HttpResponse:
     form = StatusChangeForm(request.POST, allowed=subject.allowed_statuses())
     if form.is_valid():
         try:
@@ -175,7 +176,7 @@ def _change_status(request, subject, change):
 
 @require_POST
 @role_required(Perm.CHANGE_STATUS)
-def cmo_status(request, cmo_id: int):
+def cmo_status(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id)
     return _change_status(request, cmo, lambda **kw: cmo_change_status(cmo=cmo, **kw))
 
@@ -197,7 +198,7 @@ def site_history(site: Site, *, limit: int = 50) -> list[HistoryRow]:
 
 
 @role_required(Perm.VIEW)
-def site_detail(request, site_id: int):
+def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     return render(
         request,
@@ -219,7 +220,7 @@ def site_detail(request, site_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def site_create(request, cmo_id: int):
+def site_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = SiteForm(request.POST or None, initial={"country": cmo.headquarters_country})
     if request.method == "POST" and form.is_valid():
@@ -236,7 +237,7 @@ def site_create(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def site_edit(request, site_id: int):
+def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id, write=True)
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
@@ -257,13 +258,13 @@ def site_edit(request, site_id: int):
 
 @require_POST
 @role_required(Perm.CHANGE_STATUS)
-def site_status(request, site_id: int):
+def site_status(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     return _change_status(request, site, lambda **kw: site_change_status(site=site, **kw))
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def contact_create(request, cmo_id: int):
+def contact_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = ContactForm(request.POST or None, cmo=cmo)
     if request.method == "POST" and form.is_valid():
@@ -280,7 +281,7 @@ def contact_create(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def contact_edit(request, contact_id: int):
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, write=True)
     form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
     if request.method == "POST" and form.is_valid():
@@ -301,7 +302,7 @@ def contact_edit(request, contact_id: int):
 
 
 @role_required(Perm.VIEW)
-def notifications(request):
+def notifications(request: HttpRequest) -> HttpResponse:
     notices = request.user.notifications.all()
     if request.method == "POST":
         notices.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ SITES_SHOWN = 50  # sites an event import touched, listed on its page
 
 
 @role_required(Perm.VIEW, write=Perm.IMPORT_DATA)
-def import_list(request):
+def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -39,7 +40,7 @@ def import_list(request):
 
 
 @role_required(Perm.VIEW)
-def import_detail(request, importrun_id: int):
+def import_detail(request: HttpRequest, importrun_id: int) -> HttpResponse:
     run = get_import_run_for(request.user, importrun_id)
     template = "vendors/import_detail.html"
     if is_htmx(request):
@@ -53,7 +54,7 @@ def import_detail(request, importrun_id: int):
 
 @require_POST
 @role_required(Perm.IMPORT_DATA)
-def import_commit(request, importrun_id: int):
+def import_commit(request: HttpRequest, importrun_id: int) -> HttpResponse:
     run = get_import_run_for(request.user, importrun_id, write=True)
     try:
         import_run_commit(run=run, user=request.user)

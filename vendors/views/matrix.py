@@ -3,7 +3,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_countries import countries
 from openpyxl import Workbook
@@ -69,7 +69,7 @@ def _grid(subjects, capabilities, *, by_site: bool, sites: dict) -> list[tuple]:
 
 
 @role_required(Perm.VIEW)
-def capability_matrix(request):
+def capability_matrix(request: HttpRequest) -> HttpResponse:
     form = MatrixFilterForm(request.GET or None)
     data = {}
     if form.is_bound:
@@ -150,7 +150,7 @@ def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> 
 
 
 @role_required(Perm.VIEW, write=Perm.EDIT_CAPABILITIES)
-def matrix_cell(request, site_id: int, capability_id: int):
+def matrix_cell(request: HttpRequest, site_id: int, capability_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     capability = get_capability_for(request.user, capability_id)
     cell = SiteCapability.objects.filter(site=site, capability=capability).first()
@@ -187,7 +187,7 @@ NEEDS_SHOWN = 50  # CMOs listed on the needs page, best first
 
 
 @role_required(Perm.VIEW)
-def needs(request):
+def needs(request: HttpRequest) -> HttpResponse:
     capabilities = list(Capability.objects.all())
     chosen = {}
     for capability in capabilities:
