@@ -122,3 +122,15 @@ def test_the_audit_list_counts_only_findings_still_needing_action(client_for, so
     Capa.objects.filter(finding__severity=Severity.MINOR).update(status=Capa.Status.CLOSED)
     html = client_for(sourcing).get(reverse("audits:audit_list")).content.decode()
     assert '<td class="num">3 (1)</td>' in html
+
+
+def test_a_finding_is_raised_only_against_an_answer_of_its_own_audit(client_for, qa):
+    version = make_checklist()
+    audit = make_audit(version=version, status=Audit.Status.IN_PROGRESS)
+    other = make_audit(version=version, status=Audit.Status.IN_PROGRESS)
+    url = reverse("audits:finding_create", args=[audit.pk])
+    client = client_for(qa)
+    own = audit.answers.select_related("question").first()
+    response = client.get(url, {"answer": own.pk})
+    assert response.status_code == 200 and response.context["answer"] == own
+    assert client.get(url, {"answer": other.answers.first().pk}).status_code == 404
