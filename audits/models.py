@@ -1,11 +1,12 @@
 import hashlib
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -154,6 +155,32 @@ class ChecklistQuestion(models.Model):
         return self.answer_type in SCORED_TYPES and self.weight > 0
 
 
+class SectionProgress(NamedTuple):
+    """How far one checklist section of an audit is answered."""
+
+    id: int
+    position: int
+    title: str
+    total: int
+    answered: int
+
+    @property
+    def done(self) -> bool:
+        return self.total == self.answered
+
+
+class ChecklistProgress(NamedTuple):
+    """How far an audit's checklist is answered, overall and per section (in order)."""
+
+    sections: list[SectionProgress]
+    total: int
+    answered: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
 # ── Audits ──────────────────────────────────────────────────────────────────────────────────
 
 
@@ -260,6 +287,26 @@ class Audit(models.Model):
 
     def allowed_statuses(self) -> tuple[str, ...]:
         return self.TRANSITIONS[self.status]
+
+    def section_progress(self) -> ChecklistProgress:
+        """Answered questions per section, counted in one query."""
+        rows = (
+            self.answers.order_by()
+            .values_list(
+                "question__section_id",
+                "question__section__position",
+                "question__section__title",
+            )
+            # An answer counts once it has a value (`Answer.is_answered`), "not applicable" too.
+            .annotate(total=Count("pk"), answered=Count("pk", filter=~Q(value="")))
+            .order_by("question__section__position")
+        )
+        sections = [SectionProgress(*row) for row in rows]
+        return ChecklistProgress(
+            sections=sections,
+            total=sum(s.total for s in sections),
+            answered=sum(s.answered for s in sections),
+        )
 
 
 class Answer(models.Model):

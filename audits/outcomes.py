@@ -97,7 +97,7 @@ class AuditScore:
 def answer_points(answer) -> tuple[float, float] | None:
     """(earned, possible) for one answer, or None when it does not count."""
     question = answer.question
-    if not question.is_scored or not answer.value or answer.is_not_applicable:
+    if not question.is_scored or not answer.is_answered or answer.is_not_applicable:
         return None
     if question.answer_type == AnswerType.YES_NO:
         return (float(question.weight) if answer.value == "yes" else 0.0, float(question.weight))
@@ -106,7 +106,7 @@ def answer_points(answer) -> tuple[float, float] | None:
 
 def fails_critical(answer) -> bool:
     question = answer.question
-    if not question.critical or not answer.value or answer.is_not_applicable:
+    if not question.critical or not answer.is_answered or answer.is_not_applicable:
         return False
     if question.answer_type == AnswerType.YES_NO:
         return answer.value == "no"
@@ -127,7 +127,7 @@ def score_answers(answers: Iterable) -> AuditScore:
                 section.pk, section.position, section.title
             )
         entry.total += 1
-        if answer.value:
+        if answer.is_answered:
             entry.answered += 1
         points = answer_points(answer)
         if points is not None:

@@ -88,7 +88,7 @@ def contract_change_status(
         reason = require_reason(reason, field_name="reason", message=STATUS_REASON_REQUIRED)
         if target == Contract.Status.ACTIVE:
             missing = []
-            if not contract.signed_on:
+            if not contract.is_signed:
                 missing.append("the signature date")
             if not contract.effective_date:
                 missing.append("the effective date")

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
+from contracts.access import get_contract_for, get_document_for
 from contracts.filters import ContractFilter
 from contracts.forms import (
     ContractForm,
@@ -23,7 +24,7 @@ from contracts.forms import (
     ScopeItemFormSet,
 )
 from contracts.history import terms_history
-from contracts.models import Contract, ContractDocument, Milestone, today
+from contracts.models import Contract, Milestone, today
 from contracts.services import (
     contract_change_status,
     contract_document_add,
@@ -37,13 +38,8 @@ PAGE_SIZE = 25
 SHOWN = 50  # rows per dashboard table; the full lists are a filter away
 
 
-def get_contract_for(user, pk: int, *, perm: Perm = Perm.VIEW) -> Contract:
-    check_perm(user, perm)
-    return get_object_or_404(Contract.objects.select_related("cmo", "parent", "owner"), pk=pk)
-
-
 @role_required(Perm.VIEW)
-def contract_list(request):
+def contract_list(request: HttpRequest) -> HttpResponse:
     queryset = Contract.objects.select_related("cmo", "owner")
     contract_filter = ContractFilter(request.GET, queryset=queryset)
     queryset = contract_filter.qs if contract_filter.is_valid() else queryset.none()
@@ -69,7 +65,7 @@ def contract_list(request):
 
 
 @role_required(Perm.VIEW)
-def contract_dashboard(request):
+def contract_dashboard(request: HttpRequest) -> HttpResponse:
     on = today()
     active = Contract.objects.filter(status=Contract.Status.ACTIVE).select_related("cmo", "owner")
     expiring = active.expiring_within(90, on=on).order_by("expiry_date")
@@ -113,7 +109,7 @@ def contract_dashboard(request):
 
 
 @role_required(Perm.VIEW)
-def contract_detail(request, contract_id: int):
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id)
     return render(
         request,
@@ -136,14 +132,14 @@ def contract_detail(request, contract_id: int):
     )
 
 
-def _form_initial(request) -> dict:
+def _form_initial(request: HttpRequest) -> dict:
     initial = {"owner": request.user.pk, "currency": "EUR"}
     initial.update({key: value for key, value in request.GET.items() if value})
     return initial
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_create(request):
+def contract_create(request: HttpRequest) -> HttpResponse:
     form = ContractForm(request.POST or None, initial=_form_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,8 +158,8 @@ def contract_create(request):
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_edit(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,8 +179,8 @@ def contract_edit(request, contract_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_status(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def contract_status(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
     if form.is_valid():
         try:
@@ -211,7 +207,7 @@ TABLES = {
 }
 
 
-def _edit_table(request, contract: Contract, table: str):
+def _edit_table(request: HttpRequest, contract: Contract, table: str) -> HttpResponse:
     formset_class, title, anchor = TABLES[table]
     formset = formset_class(request.POST or None, instance=contract, prefix=table)
     reason_form = ItemsReasonForm(request.POST or None)
@@ -244,26 +240,27 @@ def _edit_table(request, contract: Contract, table: str):
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_scope(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def contract_scope(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "scope")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_milestones(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def contract_milestones(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "milestones")
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def contract_kpis(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def contract_kpis(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "kpis")
 
 
 @role_required(Perm.EDIT_QUALITY_MATRIX)
-def contract_matrix(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_QUALITY_MATRIX)
+def contract_matrix(request: HttpRequest, contract_id: int) -> HttpResponse:
+    check_perm(request.user, Perm.EDIT_QUALITY_MATRIX)
+    contract = get_contract_for(request.user, contract_id)
     if not contract.is_quality_agreement:
         raise Http404("Only a quality agreement has a responsibility matrix.")
     return _edit_table(request, contract, "matrix")
@@ -271,8 +268,8 @@ def contract_matrix(request, contract_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CONTRACTS)
-def document_upload(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def document_upload(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -296,9 +293,8 @@ def document_upload(request, contract_id: int):
 
 
 @role_required(Perm.VIEW)
-def document_download(request, contractdocument_id: int):
-    check_perm(request.user, Perm.VIEW)
-    document = get_object_or_404(ContractDocument, pk=contractdocument_id)
+def document_download(request: HttpRequest, contractdocument_id: int) -> FileResponse:
+    document = get_document_for(request.user, contractdocument_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

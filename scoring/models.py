@@ -101,10 +101,6 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.weight})"
 
-    @property
-    def is_entered(self) -> bool:
-        return self.source in ENTERED_SOURCES
-
 
 class Phase(models.TextChoices):
     PRECLINICAL = "preclinical", "Preclinical"

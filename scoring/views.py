@@ -1,15 +1,21 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cmoselect.downloads import download, rendered_report_download
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, check_perm, has_perm, role_required
+from cmoselect.roles import Perm, has_perm, role_required
 from scoring import reports, sources
+from scoring.access import (
+    get_candidate_for,
+    get_comparison_report_for,
+    get_evaluation_for,
+    get_scoring_model_for,
+)
 from scoring.forms import (
     CriterionFormSet,
     DecisionForm,
@@ -22,7 +28,6 @@ from scoring.forms import (
 from scoring.models import (
     ENTERED_SOURCES,
     Candidate,
-    ComparisonReport,
     Decision,
     EnteredScore,
     Evaluation,
@@ -41,18 +46,6 @@ from scoring.services import (
     scoring_model_create,
 )
 from vendors.models import Cmo
-
-
-def get_evaluation_for(user, pk: int, *, write: bool = False) -> Evaluation:
-    check_perm(user, Perm.EDIT_EVALUATIONS if write else Perm.VIEW)
-    queryset = Evaluation.objects.select_related("scoring_model", "scored_version", "modality")
-    return get_object_or_404(queryset, pk=pk)
-
-
-def get_candidate_for(user, pk: int, *, write: bool = False) -> Candidate:
-    check_perm(user, Perm.EDIT_EVALUATIONS if write else Perm.VIEW)
-    queryset = Candidate.objects.select_related("cmo", "evaluation__scoring_model")
-    return get_object_or_404(queryset, pk=pk)
 
 
 @role_required(Perm.VIEW)
@@ -393,16 +386,14 @@ def candidate_remove_view(request, candidate_id: int):
 
 @role_required(Perm.VIEW)
 def report_status(request, comparisonreport_id: int):
-    report = get_object_or_404(
-        ComparisonReport.objects.select_related("evaluation"), pk=comparisonreport_id
-    )
+    report = get_comparison_report_for(request.user, comparisonreport_id)
     return render(request, "scoring/_report_row.html", {"report": report})
 
 
 @require_GET
 @role_required(Perm.VIEW)
 def report_download(request, comparisonreport_id: int):
-    return rendered_report_download(get_object_or_404(ComparisonReport, pk=comparisonreport_id))
+    return rendered_report_download(get_comparison_report_for(request.user, comparisonreport_id))
 
 
 @role_required(Perm.VIEW)
@@ -413,7 +404,7 @@ def scoringmodel_list(request):
 
 @role_required(Perm.VIEW)
 def scoringmodel_detail(request, scoringmodel_id: int):
-    scoring_model = get_object_or_404(ScoringModel, pk=scoringmodel_id)
+    scoring_model = get_scoring_model_for(request.user, scoringmodel_id)
     versions = list(
         scoring_model.versions.select_related("created_by").prefetch_related("criteria")
     )
@@ -463,7 +454,7 @@ def scoringmodel_create(request):
 
 @role_required(Perm.EDIT_EVALUATIONS)
 def scoringmodel_edit(request, scoringmodel_id: int):
-    scoring_model = get_object_or_404(ScoringModel, pk=scoringmodel_id)
+    scoring_model = get_scoring_model_for(request.user, scoringmodel_id, write=True)
     initial = [criterion_dict(c) for c in scoring_model.current_version.criteria.all()]
     formset = CriterionFormSet(request.POST or None, initial=initial, prefix="criteria")
     note = VersionNoteForm(request.POST or None)

@@ -185,7 +185,7 @@ def compliance_for_sites(site_ids, *, today: date | None = None) -> dict[int, Co
     """Each site's summary, in one query."""
     today = today or timezone.localdate()
     ids = list(site_ids)
-    rows = RegulatoryEvent.objects.filter(site_id__in=ids).values("pk", "site_id", *FIELDS)
+    rows = RegulatoryEvent.objects.for_sites(ids).values("pk", "site_id", *FIELDS)
     grouped = _group(rows, "site_id")
     return {site_id: summarise(grouped.get(site_id, []), today) for site_id in ids}
 

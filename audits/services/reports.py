@@ -14,7 +14,13 @@ from audits.models import (
     Capa,
     Severity,
 )
-from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
+from audits.outcomes import (
+    APPROVE_FROM,
+    CONDITIONAL_FROM,
+    OUTCOME_RULES,
+    Outcome,
+    audit_recommendation,
+)
 from audits.services.audits import audit_content, signatures_verified
 from cmoselect.esign import content_hash
 from cmoselect.pdf import render_html, render_report
@@ -62,9 +68,9 @@ def bar_chart(sections, *, width: int = 640, bar: int = 16, gap: int = 8) -> dic
                 "tone": "none"
                 if percent is None
                 else "ok"
-                if percent >= 80
+                if percent >= APPROVE_FROM
                 else "warn"
-                if percent >= 60
+                if percent >= CONDITIONAL_FROM
                 else "bad",
             }
         )
@@ -75,7 +81,10 @@ def bar_chart(sections, *, width: int = 640, bar: int = 16, gap: int = 8) -> dic
         "label_width": label_width,
         "plot": plot,
         "rows": rows,
-        "grid": [{"x": label_width + plot * p / 100, "label": p} for p in (0, 60, 80, 100)],
+        "grid": [
+            {"x": label_width + plot * p / 100, "label": f"{p:.0f}"}
+            for p in (0, CONDITIONAL_FROM, APPROVE_FROM, 100)
+        ],
     }
 
 

@@ -1,15 +1,18 @@
 """Audits in the browser: list, plan, detail, status, the checklist, answers, evidence, signing."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audits.access import get_answer_for, get_audit_for, get_evidence_for
 from audits.forms import (
     AuditForm,
     AuditStatusForm,
@@ -22,7 +25,6 @@ from audits.models import (
     Answer,
     Audit,
     Capa,
-    Evidence,
     Finding,
     Severity,
 )
@@ -39,7 +41,6 @@ from audits.services import (
     evidence_add,
     signatures_verified,
 )
-from audits.views.access import get_answer_for, get_audit_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -49,16 +50,13 @@ PAGE_SIZE = 25
 
 
 @role_required(Perm.VIEW)
-def audit_list(request):
+def audit_list(request: HttpRequest) -> HttpResponse:
     audits = (
         Audit.objects.for_list()
         .annotate(
             finding_count=Count("findings", distinct=True),
             open_findings=Count(
-                "findings",
-                filter=~Q(findings__severity=Severity.OBSERVATION)
-                & ~Q(findings__capa__status=Capa.Status.CLOSED),
-                distinct=True,
+                "findings", filter=Q(findings__in=Finding.objects.open()), distinct=True
             ),
         )
         .order_by("-planned_start", "-pk")
@@ -88,7 +86,7 @@ def audit_list(request):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def audit_create_view(request):
+def audit_create_view(request: HttpRequest) -> HttpResponse:
     initial = {"lead_auditor": request.user.pk, "site": request.GET.get("site")}
     form = AuditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +103,7 @@ def audit_create_view(request):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def audit_edit(request, audit_id: int):
+def audit_edit(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditForm(request.POST or None, instance=audit)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +131,7 @@ def latest_report_panel(audit: Audit) -> dict:
 
 
 @role_required(Perm.VIEW)
-def audit_detail(request, audit_id: int):
+def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     recommendation = audit_recommendation(audit)
     findings = list(
@@ -165,7 +163,7 @@ def audit_detail(request, audit_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def audit_status(request, audit_id: int):
+def audit_status(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditStatusForm(request.POST, audit=audit)
     if form.is_valid():
@@ -186,7 +184,7 @@ def audit_status(request, audit_id: int):
 
 
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
-def audit_sign(request, audit_id: int):
+def audit_sign(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -210,7 +208,7 @@ def audit_sign(request, audit_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
-def audit_revise_view(request, audit_id: int):
+def audit_revise_view(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
     form = ReviseForm(request.POST)
     if not form.is_valid():
@@ -225,54 +223,21 @@ def audit_revise_view(request, audit_id: int):
     return redirect(audit)
 
 
-def _section_progress(audit: Audit) -> list[dict]:
-    rows = (
-        audit.answers.order_by()
-        .values(
-            "question__section_id",
-            "question__section__position",
-            "question__section__title",
-        )
-        .annotate(total=Count("pk"), answered=Count("pk", filter=~Q(value="")))
-        .order_by("question__section__position")
-    )
-    return [
-        {
-            "id": row["question__section_id"],
-            "position": row["question__section__position"],
-            "title": row["question__section__title"],
-            "total": row["total"],
-            "answered": row["answered"],
-            "done": row["total"] == row["answered"],
-        }
-        for row in rows
-    ]
-
-
-def _progress(sections: list[dict]) -> dict:
-    total = sum(s["total"] for s in sections)
-    answered = sum(s["answered"] for s in sections)
-    return {
-        "total": total,
-        "answered": answered,
-        "percent": round(100 * answered / total) if total else 0,
-    }
-
-
 @role_required(Perm.VIEW)
-def audit_checklist(request, audit_id: int):
+def audit_checklist(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
-    sections = _section_progress(audit)
+    progress = audit.section_progress()
+    sections = progress.sections
     if not sections:
         raise Http404("This audit has no checklist questions.")
     try:
-        position = int(request.GET.get("section", sections[0]["position"]))
+        position = int(request.GET.get("section", sections[0].position))
     except ValueError:
-        position = sections[0]["position"]
-    current = next((s for s in sections if s["position"] == position), sections[0])
+        position = sections[0].position
+    current = next((s for s in sections if s.position == position), sections[0])
     index = sections.index(current)
     answers = list(
-        audit.answers.filter(question__section_id=current["id"])
+        audit.answers.filter(question__section_id=current.id)
         .select_related("question__section", "answered_by")
         .prefetch_related("evidence", "findings")
     )
@@ -288,7 +253,7 @@ def audit_checklist(request, audit_id: int):
             "previous_section": sections[index - 1] if index > 0 else None,
             "next_section": sections[index + 1] if index + 1 < len(sections) else None,
             "answers": answers,
-            "progress": _progress(sections),
+            "progress": progress,
             "editable": audit.checklist_editable and has_perm(request.user, Perm.PERFORM_AUDITS),
             "rating_labels": RATING_LABELS,
             "evidence_form": EvidenceForm(),
@@ -296,7 +261,7 @@ def audit_checklist(request, audit_id: int):
     )
 
 
-def _answer_context(request, answer: Answer, **extra) -> dict:
+def _answer_context(request: HttpRequest, answer: Answer, **extra) -> dict:
     audit = answer.audit
     return {
         "audit": audit,
@@ -308,7 +273,7 @@ def _answer_context(request, answer: Answer, **extra) -> dict:
 
 
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def answer_detail(request, answer_id: int):
+def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
     """GET: one answer's block (to reload it). POST: save it, refusing a conflicting save."""
     answer = get_answer_for(request.user, answer_id, write=request.method == "POST")
     if request.method != "POST":
@@ -363,11 +328,11 @@ def answer_detail(request, answer_id: int):
     if not is_htmx(request):
         messages.success(request, "Answer saved.")
         return redirect(_checklist_url(answer))
-    sections = _section_progress(answer.audit)
+    progress = answer.audit.section_progress()
     return render(
         request,
         "audits/checklist.html#saved",
-        _answer_context(request, saved, sections=sections, progress=_progress(sections)),
+        _answer_context(request, saved, sections=progress.sections, progress=progress),
     )
 
 
@@ -383,7 +348,7 @@ def _checklist_url(answer: Answer) -> str:
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def evidence_upload(request, answer_id: int):
+def evidence_upload(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = get_answer_for(request.user, answer_id, write=True)
     form = EvidenceForm(request.POST, request.FILES)
     error_text = ""
@@ -418,8 +383,8 @@ def evidence_upload(request, answer_id: int):
 
 
 @role_required(Perm.VIEW)
-def evidence_download(request, evidence_id: int):
-    evidence = get_object_or_404(Evidence, pk=evidence_id)
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = get_evidence_for(request.user, evidence_id)
     inline = (
         evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
     )
@@ -432,13 +397,13 @@ def evidence_download(request, evidence_id: int):
 
 
 @role_required(Perm.VIEW)
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     capas = Capa.objects.select_related("finding__audit__site__cmo").exclude(
         status=Capa.Status.CLOSED
     )
     overdue = capas.filter(due_date__lt=today).order_by("due_date")
-    due_soon = capas.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=14))
+    due_soon = capas.filter(due_date__gte=today, due_date__lte=today + timedelta(days=14))
     return render(
         request,
         "audits/dashboard.html",

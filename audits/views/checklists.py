@@ -3,11 +3,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audits import transfer
+from audits.access import (
+    get_question_for,
+    get_section_for,
+    get_template_for,
+    get_version_for,
+)
 from audits.forms import (
     PublishForm,
     QuestionForm,
@@ -28,14 +35,13 @@ from audits.services import (
     version_discard,
     version_publish,
 )
-from audits.views.access import get_version_for
 from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.roles import Perm, role_required
 
 
 @role_required(Perm.VIEW)
-def template_list(request):
+def template_list(request: HttpRequest) -> HttpResponse:
     templates = ChecklistTemplate.objects.annotate(
         version_count=Count("versions", distinct=True),
         published_count=Count(
@@ -46,7 +52,7 @@ def template_list(request):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def template_create_view(request):
+def template_create_view(request: HttpRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,8 +66,8 @@ def template_create_view(request):
 
 
 @role_required(Perm.VIEW)
-def template_detail(request, checklisttemplate_id: int):
-    template = get_object_or_404(ChecklistTemplate, pk=checklisttemplate_id)
+def template_detail(request: HttpRequest, checklisttemplate_id: int) -> HttpResponse:
+    template = get_template_for(request.user, checklisttemplate_id)
     versions = template.versions.select_related("published_by", "created_by").annotate(
         question_count=Count("sections__questions", distinct=True),
         audit_count=Count("audits", distinct=True),
@@ -72,7 +78,7 @@ def template_detail(request, checklisttemplate_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def template_import(request):
+def template_import(request: HttpRequest) -> HttpResponse:
     form = TemplateImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -92,7 +98,7 @@ def template_import(request):
 
 
 @role_required(Perm.VIEW)
-def version_detail(request, templateversion_id: int):
+def version_detail(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id)
     sections = version.sections.prefetch_related("questions")
     return render(
@@ -109,7 +115,7 @@ def version_detail(request, templateversion_id: int):
 
 
 @role_required(Perm.VIEW)
-def version_export(request, templateversion_id: int):
+def version_export(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id)
     kind = request.GET.get("format", "json")
     if kind not in transfer.EXPORTERS:
@@ -121,7 +127,7 @@ def version_export(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_publish_view(request, templateversion_id: int):
+def version_publish_view(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     form = PublishForm(request.POST)
     form.is_valid()
@@ -138,7 +144,7 @@ def version_publish_view(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_new_draft(request, templateversion_id: int):
+def version_new_draft(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     try:
         draft = version_create_draft(template=version.template, user=request.user)
@@ -151,7 +157,7 @@ def version_new_draft(request, templateversion_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def version_discard_view(request, templateversion_id: int):
+def version_discard_view(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     try:
         template = version_discard(version=version)
@@ -163,22 +169,20 @@ def version_discard_view(request, templateversion_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_create(request, templateversion_id: int):
+def section_create(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     form = SectionForm(request.POST or None, instance=ChecklistSection(version=version))
     return _section_form(request, form, version)
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_edit(request, checklistsection_id: int):
-    section = get_object_or_404(
-        ChecklistSection.objects.select_related("version__template"), pk=checklistsection_id
-    )
+def section_edit(request: HttpRequest, checklistsection_id: int) -> HttpResponse:
+    section = get_section_for(request.user, checklistsection_id, write=True)
     form = SectionForm(request.POST or None, instance=section)
     return _section_form(request, form, section.version)
 
 
-def _section_form(request, form, version):
+def _section_form(request: HttpRequest, form, version) -> HttpResponse:
     if request.method == "POST" and not version.is_frozen and form.is_valid():
         try:
             section = section_save(section=form.save(commit=False))
@@ -191,7 +195,7 @@ def _section_form(request, form, version):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_create(request, templateversion_id: int):
+def question_create(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     initial = {"section": request.GET.get("section")}
     form = QuestionForm(request.POST or None, initial=initial, version=version)
@@ -199,17 +203,14 @@ def question_create(request, templateversion_id: int):
 
 
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_edit(request, checklistquestion_id: int):
-    question = get_object_or_404(
-        ChecklistQuestion.objects.select_related("section__version__template"),
-        pk=checklistquestion_id,
-    )
+def question_edit(request: HttpRequest, checklistquestion_id: int) -> HttpResponse:
+    question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     form = QuestionForm(request.POST or None, instance=question, version=version)
     return _question_form(request, form, version, moved_from=question.section_id)
 
 
-def _question_form(request, form, version, *, moved_from):
+def _question_form(request: HttpRequest, form, version, *, moved_from) -> HttpResponse:
     if request.method == "POST" and not version.is_frozen and form.is_valid():
         try:
             question = question_save(question=form.save(commit=False), moved_from=moved_from)
@@ -226,10 +227,8 @@ def _question_form(request, form, version, *, moved_from):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def section_action(request, checklistsection_id: int):
-    section = get_object_or_404(
-        ChecklistSection.objects.select_related("version__template"), pk=checklistsection_id
-    )
+def section_action(request: HttpRequest, checklistsection_id: int) -> HttpResponse:
+    section = get_section_for(request.user, checklistsection_id, write=True)
     action = request.POST.get("action")
     try:
         if action == "delete":
@@ -244,11 +243,8 @@ def section_action(request, checklistsection_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_CHECKLISTS)
-def question_action(request, checklistquestion_id: int):
-    question = get_object_or_404(
-        ChecklistQuestion.objects.select_related("section__version__template"),
-        pk=checklistquestion_id,
-    )
+def question_action(request: HttpRequest, checklistquestion_id: int) -> HttpResponse:
+    question = get_question_for(request.user, checklistquestion_id, write=True)
     version = question.section.version
     action = request.POST.get("action")
     try:

@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audits.access import get_audit_for, get_capa_for, get_finding_for
 from audits.forms import CapaRejectForm, CapaResponseForm, CapaVerifyForm, FindingForm
-from audits.models import SEVERITY_DEFINITIONS, SEVERITY_ORDER, Answer, Capa
+from audits.models import SEVERITY_DEFINITIONS, SEVERITY_ORDER, Capa
 from audits.services import (
     capa_accept,
     capa_record_response,
@@ -15,7 +17,6 @@ from audits.services import (
     finding_create,
     finding_update,
 )
-from audits.views.access import get_audit_for, get_capa_for, get_finding_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, role_required
@@ -26,14 +27,12 @@ def _definitions():
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def finding_create_view(request, audit_id: int):
+def finding_create_view(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     answer = None
     answer_id = request.POST.get("answer") or request.GET.get("answer")
     if answer_id and str(answer_id).isdigit():
-        answer = get_object_or_404(
-            Answer.objects.select_related("question__section"), pk=answer_id, audit=audit
-        )
+        answer = get_object_or_404(audit.answers.select_related("question__section"), pk=answer_id)
     initial = {}
     if answer is not None:
         initial = {"requirement": answer.question.reference}
@@ -72,7 +71,7 @@ def finding_create_view(request, audit_id: int):
 
 
 @role_required(Perm.VIEW)
-def finding_detail(request, finding_id: int):
+def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = get_finding_for(request.user, finding_id)
     capa = Capa.objects.filter(finding=finding).select_related("accepted_by", "verified_by").first()
     context = {
@@ -98,7 +97,7 @@ def finding_detail(request, finding_id: int):
 
 
 @role_required(Perm.PERFORM_AUDITS)
-def finding_edit(request, finding_id: int):
+def finding_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = get_finding_for(request.user, finding_id, write=True)
     form = FindingForm(request.POST or None, instance=finding)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +121,7 @@ def finding_edit(request, finding_id: int):
 
 @require_POST
 @role_required(Perm.VIEW, write=Perm.PERFORM_AUDITS)
-def capa_action(request, capa_id: int):
+def capa_action(request: HttpRequest, capa_id: int) -> HttpResponse:
     capa = get_capa_for(request.user, capa_id, write=True)
     action = request.POST.get("action")
     forms = {"respond": CapaResponseForm, "reject": CapaRejectForm, "verify": CapaVerifyForm}

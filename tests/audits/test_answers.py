@@ -145,3 +145,22 @@ def test_the_checklist_page_costs_the_same_queries_for_a_short_and_a_long_sectio
             assert client.get(reverse("audits:audit_checklist", args=[audit.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_section_progress_counts_answers_per_section_in_order(audit, qa):
+    first, second, *_, last = answers(audit)
+    answer_save(answer=first, user=qa, value="yes", comment="", expected_version=0)
+    answer_save(answer=second, user=qa, value="na", comment="", expected_version=0)
+    answer_save(answer=last, user=qa, value="no", comment="", expected_version=0)
+    progress = audit.section_progress()
+    assert [(s.position, s.title, s.answered, s.total, s.done) for s in progress.sections] == [
+        (1, "A", 2, 5, False),
+        (2, "B", 1, 1, True),
+    ]
+    assert (progress.answered, progress.total, progress.percent) == (3, 6, 50)
+
+
+def test_an_audit_without_answers_has_no_progress(qa):
+    audit = make_audit(version=make_checklist(()), lead=qa)
+    progress = audit.section_progress()
+    assert (progress.sections, progress.total, progress.percent) == ([], 0, 0)

@@ -16,6 +16,7 @@ from audits.services import (
     report_render,
     report_request,
 )
+from audits.services import reports as report_services
 from audits.tasks import render_audit_report
 from cmoselect import pdf
 from tests.conftest import PASSWORD
@@ -171,3 +172,18 @@ def test_requesting_a_report_in_the_browser_shows_its_status(
     assert response.status_code == 200
     assert 'id="report"' in response.content.decode()
     assert AuditReport.objects.get().status in (AuditReport.Status.QUEUED, AuditReport.Status.READY)
+
+
+def test_the_section_chart_colours_bars_by_the_outcome_thresholds(monkeypatch):
+    from audits.outcomes import SectionScore
+
+    # Thresholds other than the shipped ones, so a chart with its own figures would show it.
+    monkeypatch.setattr(report_services, "APPROVE_FROM", 90.0)
+    monkeypatch.setattr(report_services, "CONDITIONAL_FROM", 70.0)
+    sections = [
+        SectionScore(index, index, f"S{index}", earned=earned, possible=100.0 if earned else 0)
+        for index, earned in enumerate((95.0, 85.0, 70.0, 65.0, 0.0), start=1)
+    ]
+    chart = report_services.bar_chart(sections)
+    assert [row["tone"] for row in chart["rows"]] == ["ok", "warn", "warn", "bad", "none"]
+    assert [line["label"] for line in chart["grid"]] == ["0", "70", "90", "100"]

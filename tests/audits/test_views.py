@@ -144,3 +144,31 @@ def test_the_detail_page_and_the_queryset_list_findings_by_severity_then_number(
     assert positions == sorted(positions)
     assert page.index("Finding graded minor") < page.index("Second minor")
     assert page.index("Second minor") < page.index("Finding graded observation")
+
+
+def test_the_audit_list_counts_only_findings_still_needing_action(client_for, sourcing):
+    from audits.models import Capa
+
+    audit = make_audit(status=Audit.Status.IN_PROGRESS)
+    for severity in (Severity.MAJOR, Severity.MINOR, Severity.OBSERVATION):
+        finding_create(
+            finding=Finding(
+                audit=audit, severity=severity, title="t", requirement="r", description="d"
+            ),
+            user=audit.lead_auditor,
+        )
+    Capa.objects.filter(finding__severity=Severity.MINOR).update(status=Capa.Status.CLOSED)
+    html = client_for(sourcing).get(reverse("audits:audit_list")).content.decode()
+    assert '<td class="num">3 (1)</td>' in html
+
+
+def test_a_finding_is_raised_only_against_an_answer_of_its_own_audit(client_for, qa):
+    version = make_checklist()
+    audit = make_audit(version=version, status=Audit.Status.IN_PROGRESS)
+    other = make_audit(version=version, status=Audit.Status.IN_PROGRESS)
+    url = reverse("audits:finding_create", args=[audit.pk])
+    client = client_for(qa)
+    own = audit.answers.select_related("question").first()
+    response = client.get(url, {"answer": own.pk})
+    assert response.status_code == 200 and response.context["answer"] == own
+    assert client.get(url, {"answer": other.answers.first().pk}).status_code == 404

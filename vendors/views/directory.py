@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -10,7 +11,8 @@ from django_countries import countries
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import HistoryRow, child_history_rows, history_rows, save_with_history
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, check_perm, role_required
+from cmoselect.roles import Perm, role_required
+from vendors.access import get_cmo_for, get_contact_for, get_site_for
 from vendors.compliance import compliance_for_cmos, compliance_for_sites
 from vendors.filters import CmoFilter
 from vendors.forms import CmoForm, ContactForm, SiteForm, StatusChangeForm
@@ -18,7 +20,6 @@ from vendors.models import (
     Capability,
     CapabilityLevel,
     Cmo,
-    Contact,
     QualificationStatus,
     RegulatoryEvent,
     Site,
@@ -30,7 +31,7 @@ from vendors.services import cmo_change_status, site_change_status
 PAGE_SIZES = (25, 50, 100)
 
 
-def page_size(request) -> int:
+def page_size(request: HttpRequest) -> int:
     try:
         size = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -41,18 +42,8 @@ def page_size(request) -> int:
 TIMELINE_LENGTH = 50
 
 
-def get_cmo_for(user, pk: int, *, write: bool = False) -> Cmo:
-    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
-    return get_object_or_404(Cmo, pk=pk)
-
-
-def get_site_for(user, pk: int, *, write: bool = False) -> Site:
-    check_perm(user, Perm.EDIT_DIRECTORY if write else Perm.VIEW)
-    return get_object_or_404(Site.objects.select_related("cmo"), pk=pk)
-
-
 @role_required(Perm.VIEW)
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     counts = dict.fromkeys(QualificationStatus.values, 0)
     rows = Cmo.objects.order_by().values_list("qualification_status").annotate(n=Count("pk"))
     counts.update(dict(rows))
@@ -68,7 +59,7 @@ def home(request):
 
 
 @role_required(Perm.VIEW)
-def cmo_list(request):
+def cmo_list(request: HttpRequest) -> HttpResponse:
     queryset = Cmo.objects.with_site_counts().select_related("qualification_score")
     cmo_filter = CmoFilter(request.GET, queryset=queryset)
     cmo_filter.form.label_suffix = ""
@@ -104,7 +95,7 @@ def cmo_list(request):
 
 
 @role_required(Perm.VIEW)
-def cmo_detail(request, cmo_id: int):
+def cmo_detail(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id)
     sites = cmo.sites.prefetch_related("site_types").order_by("name")
     contacts = cmo.contacts.select_related("site")
@@ -129,7 +120,7 @@ def cmo_detail(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def cmo_create(request):
+def cmo_create(request: HttpRequest) -> HttpResponse:
     form = CmoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +134,7 @@ def cmo_create(request):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def cmo_edit(request, cmo_id: int):
+def cmo_edit(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = CmoForm(request.POST or None, instance=cmo)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +153,7 @@ def cmo_edit(request, cmo_id: int):
     return render(request, "vendors/cmo_form.html", {"form": form, "cmo": cmo})
 
 
-def _change_status(request, subject, change):
+def _change_status(request: HttpRequest, subject, change) -> HttpResponse:
     form = StatusChangeForm(request.POST, allowed=subject.allowed_statuses())
     if form.is_valid():
         try:
@@ -186,7 +177,7 @@ def _change_status(request, subject, change):
 
 @require_POST
 @role_required(Perm.CHANGE_STATUS)
-def cmo_status(request, cmo_id: int):
+def cmo_status(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id)
     return _change_status(request, cmo, lambda **kw: cmo_change_status(cmo=cmo, **kw))
 
@@ -208,7 +199,7 @@ def site_history(site: Site, *, limit: int = 50) -> list[HistoryRow]:
 
 
 @role_required(Perm.VIEW)
-def site_detail(request, site_id: int):
+def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     return render(
         request,
@@ -230,7 +221,7 @@ def site_detail(request, site_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def site_create(request, cmo_id: int):
+def site_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = SiteForm(request.POST or None, initial={"country": cmo.headquarters_country})
     if request.method == "POST" and form.is_valid():
@@ -247,7 +238,7 @@ def site_create(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def site_edit(request, site_id: int):
+def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id, write=True)
     form = SiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():
@@ -269,13 +260,13 @@ def site_edit(request, site_id: int):
 
 @require_POST
 @role_required(Perm.CHANGE_STATUS)
-def site_status(request, site_id: int):
+def site_status(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     return _change_status(request, site, lambda **kw: site_change_status(site=site, **kw))
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def contact_create(request, cmo_id: int):
+def contact_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = ContactForm(request.POST or None, cmo=cmo)
     if request.method == "POST" and form.is_valid():
@@ -292,8 +283,8 @@ def contact_create(request, cmo_id: int):
 
 
 @role_required(Perm.EDIT_DIRECTORY)
-def contact_edit(request, contact_id: int):
-    contact = get_object_or_404(Contact.objects.select_related("cmo"), pk=contact_id)
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact_for(request.user, contact_id, write=True)
     form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
     if request.method == "POST" and form.is_valid():
         try:
@@ -314,7 +305,7 @@ def contact_edit(request, contact_id: int):
 
 
 @role_required(Perm.VIEW)
-def notifications(request):
+def notifications(request: HttpRequest) -> HttpResponse:
     notices = request.user.notifications.all()
     if request.method == "POST":
         notices.filter(read_at__isnull=True).update(read_at=timezone.now())

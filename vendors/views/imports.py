@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
+from vendors.access import get_import_run_for
 from vendors.forms import ImportUploadForm
 from vendors.models import ImportRun, Site
 from vendors.services import import_run_commit, import_run_create
@@ -17,7 +19,7 @@ SITES_SHOWN = 50  # sites an event import touched, listed on its page
 
 
 @role_required(Perm.VIEW, write=Perm.IMPORT_DATA)
-def import_list(request):
+def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -38,8 +40,8 @@ def import_list(request):
 
 
 @role_required(Perm.VIEW)
-def import_detail(request, importrun_id: int):
-    run = get_object_or_404(ImportRun.objects.select_related("uploaded_by"), pk=importrun_id)
+def import_detail(request: HttpRequest, importrun_id: int) -> HttpResponse:
+    run = get_import_run_for(request.user, importrun_id)
     template = "vendors/import_detail.html"
     if is_htmx(request):
         template += "#status"
@@ -52,8 +54,8 @@ def import_detail(request, importrun_id: int):
 
 @require_POST
 @role_required(Perm.IMPORT_DATA)
-def import_commit(request, importrun_id: int):
-    run = get_object_or_404(ImportRun, pk=importrun_id)
+def import_commit(request: HttpRequest, importrun_id: int) -> HttpResponse:
+    run = get_import_run_for(request.user, importrun_id, write=True)
     try:
         import_run_commit(run=run, user=request.user)
     except ValidationError as error:

@@ -3,8 +3,8 @@ import io
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django_countries import countries
 from openpyxl import Workbook
 
@@ -13,11 +13,11 @@ from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
+from vendors.access import get_capability_for, get_site_for
 from vendors.capabilities import needs_search
 from vendors.forms import CapabilityCellForm, MatrixFilterForm
 from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
 from vendors.services import site_capability_set
-from vendors.views.directory import get_site_for
 
 __all__ = ["capability_matrix", "matrix_cell", "needs"]
 
@@ -70,7 +70,7 @@ def _grid(subjects, capabilities, *, by_site: bool, sites: dict) -> list[tuple]:
 
 
 @role_required(Perm.VIEW)
-def capability_matrix(request):
+def capability_matrix(request: HttpRequest) -> HttpResponse:
     form = MatrixFilterForm(request.GET or None)
     data = {}
     if form.is_bound:
@@ -145,9 +145,9 @@ def _export(kind: str, rows: list[tuple], capabilities: list, by_site: bool) -> 
 
 
 @role_required(Perm.VIEW, write=Perm.EDIT_CAPABILITIES)
-def matrix_cell(request, site_id: int, capability_id: int):
+def matrix_cell(request: HttpRequest, site_id: int, capability_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
-    capability = get_object_or_404(Capability, pk=capability_id)
+    capability = get_capability_for(request.user, capability_id)
     cell = SiteCapability.objects.filter(site=site, capability=capability).first()
     context = {"site": site, "cap": capability, "level": cell.level if cell else None}
     editing = has_perm(request.user, Perm.EDIT_CAPABILITIES) and request.GET.get("edit")
@@ -182,7 +182,7 @@ NEEDS_SHOWN = 50  # CMOs listed on the needs page, best first
 
 
 @role_required(Perm.VIEW)
-def needs(request):
+def needs(request: HttpRequest) -> HttpResponse:
     capabilities = list(Capability.objects.all())
     chosen = {}
     for capability in capabilities:

@@ -1,18 +1,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import HistoryRow, child_history_rows, history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, check_perm, role_required
+from cmoselect.roles import Perm, role_required
+from vendors.access import get_citation_for, get_event_for, get_inspection_for, get_site_for
 from vendors.forms import CitationForm, CitationRemoveForm, RegulatoryEventForm
-from vendors.models import Citation, EventKind, RegulatoryEvent
+from vendors.models import Citation, RegulatoryEvent
 from vendors.services import citation_remove, citation_save, regulatory_event_save
-from vendors.views.directory import get_site_for
 
 __all__ = [
     "citation_create",
@@ -24,31 +24,6 @@ __all__ = [
 ]
 
 HISTORY_LENGTH = 50
-
-
-def get_event_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
-    check_perm(user, Perm.EDIT_REGULATORY if write else Perm.VIEW)
-    return get_object_or_404(
-        RegulatoryEvent.objects.select_related("site", "site__cmo", "import_run"), pk=pk
-    )
-
-
-def get_inspection_for(user, pk: int, *, write: bool = False) -> RegulatoryEvent:
-    """An inspection, the only kind of event with Form 483 citations; 404 for any other."""
-    event = get_event_for(user, pk, write=write)
-    if event.kind != EventKind.INSPECTION:
-        raise Http404("Only an inspection has Form 483 citations.")
-    return event
-
-
-def get_citation_for(user, pk: int, *, write: bool = False) -> Citation:
-    check_perm(user, Perm.EDIT_REGULATORY if write else Perm.VIEW)
-    return get_object_or_404(
-        Citation.objects.select_related(
-            "inspection", "inspection__site", "inspection__site__cmo", "import_run"
-        ),
-        pk=pk,
-    )
 
 
 def _citation_name(record) -> str:
@@ -77,7 +52,7 @@ def _event_context(event: RegulatoryEvent, **extra) -> dict:
 
 
 @role_required(Perm.VIEW)
-def event_detail(request, regulatoryevent_id: int):
+def event_detail(request: HttpRequest, regulatoryevent_id: int) -> HttpResponse:
     event = get_event_for(request.user, regulatoryevent_id)
     template = "vendors/event_detail.html"
     if is_htmx(request):
@@ -86,7 +61,7 @@ def event_detail(request, regulatoryevent_id: int):
 
 
 @role_required(Perm.EDIT_REGULATORY)
-def event_create(request, site_id: int):
+def event_create(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id)
     form = RegulatoryEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -103,7 +78,7 @@ def event_create(request, site_id: int):
 
 
 @role_required(Perm.EDIT_REGULATORY)
-def event_edit(request, regulatoryevent_id: int):
+def event_edit(request: HttpRequest, regulatoryevent_id: int) -> HttpResponse:
     event = get_event_for(request.user, regulatoryevent_id, write=True)
     form = RegulatoryEventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +108,7 @@ def event_edit(request, regulatoryevent_id: int):
 
 def _citation_form(
     request, event: RegulatoryEvent, form, *, action: str, citation=None, subject: str = ""
-):
+) -> HttpResponse:
     """The add, edit or remove form: a page, or with htmx the fragment to swap in."""
     if citation is None:
         url = reverse("vendors:citation_create", args=[event.pk])
@@ -157,7 +132,7 @@ def _citation_form(
     return render(request, template, context)
 
 
-def _citations_changed(request, event: RegulatoryEvent, notice: str):
+def _citations_changed(request: HttpRequest, event: RegulatoryEvent, notice: str) -> HttpResponse:
     if is_htmx(request):
         response = render(
             request,
@@ -172,7 +147,7 @@ def _citations_changed(request, event: RegulatoryEvent, notice: str):
 
 
 @role_required(Perm.EDIT_REGULATORY)
-def citation_create(request, regulatoryevent_id: int):
+def citation_create(request: HttpRequest, regulatoryevent_id: int) -> HttpResponse:
     event = get_inspection_for(request.user, regulatoryevent_id, write=True)
     form = CitationForm(
         request.POST or None,
@@ -193,7 +168,7 @@ def citation_create(request, regulatoryevent_id: int):
 
 
 @role_required(Perm.EDIT_REGULATORY)
-def citation_edit(request, citation_id: int):
+def citation_edit(request: HttpRequest, citation_id: int) -> HttpResponse:
     citation = get_citation_for(request.user, citation_id, write=True)
     subject = str(citation)  # as it reads now: a bound form puts its input on the citation
     form = CitationForm(
@@ -218,7 +193,7 @@ def citation_edit(request, citation_id: int):
 
 
 @role_required(Perm.EDIT_REGULATORY)
-def citation_remove_view(request, citation_id: int):
+def citation_remove_view(request: HttpRequest, citation_id: int) -> HttpResponse:
     citation = get_citation_for(request.user, citation_id, write=True)
     form = CitationRemoveForm(request.POST or None, auto_id=f"id_remove_{citation.pk}_%s")
     if request.method == "POST" and form.is_valid():

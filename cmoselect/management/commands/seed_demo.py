@@ -1,25 +1,30 @@
+"""The demo data of every app, loaded in dependency order.
+
+It lives in the project package because it spans the apps: vendors must not depend on the apps
+built on it (audits, contracts, scoring).
+"""
+
+from argparse import ArgumentParser
+
 from django.core.management.base import BaseCommand
 
+from audits.demo import seed_audits
+from contracts.demo import seed_contracts
+from scoring.demo import seed_scoring
 from vendors.demo import ensure_demo_users, seed_capabilities_and_events, seed_directory
 
 
 class Command(BaseCommand):
     help = "Load the fictional demo data (idempotent: only what is missing is created)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--with-users",
             action="store_true",
             help="Also create one demo user per role and print their logins.",
         )
 
-    def handle(self, *args, with_users: bool = False, **options):
-        # The apps that build on vendors are imported here, never at module level:
-        # vendors must not depend on them.
-        from audits.demo import seed_audits
-        from contracts.demo import seed_contracts
-        from scoring.demo import seed_scoring
-
+    def handle(self, *args, with_users: bool = False, **options) -> None:
         logins = ensure_demo_users() if with_users else []
         self.stdout.write(
             "Demo directory: {cmos} CMOs, {sites} sites, {contacts} contacts created.".format(

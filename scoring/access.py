@@ -1,0 +1,29 @@
+"""Permission-checked getters, one per entity: fetch and authorize in one call (403 or 404).
+
+Candidates and comparison reports follow their evaluation's rule.
+"""
+
+from cmoselect.roles import Perm, get_for
+from scoring.models import Candidate, ComparisonReport, Evaluation, ScoringModel
+
+EVALUATION_WRITE = Perm.EDIT_EVALUATIONS
+
+
+def get_evaluation_for(user, pk: int, *, write: bool = False) -> Evaluation:
+    queryset = Evaluation.objects.select_related("scoring_model", "scored_version", "modality")
+    return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)
+
+
+def get_candidate_for(user, pk: int, *, write: bool = False) -> Candidate:
+    queryset = Candidate.objects.select_related("cmo", "evaluation__scoring_model")
+    return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)
+
+
+def get_comparison_report_for(user, pk: int, *, write: bool = False) -> ComparisonReport:
+    queryset = ComparisonReport.objects.select_related("evaluation")
+    return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)
+
+
+def get_scoring_model_for(user, pk: int, *, write: bool = False) -> ScoringModel:
+    queryset = ScoringModel.objects.all()
+    return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)
