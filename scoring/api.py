@@ -192,7 +192,7 @@ class EvaluationWeightsSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=250, help_text="Why the weights change.")
 
 
-class ReasonSerializer(serializers.Serializer):
+class MoveVersionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -259,11 +259,11 @@ class EvaluationViewSet(ApiViewSet):
         )
         return Response(self.get_serializer(evaluation).data, status=202)
 
-    @extend_schema(request=ReasonSerializer, responses=EvaluationSerializer)
+    @extend_schema(request=MoveVersionSerializer, responses=EvaluationSerializer)
     @action(detail=True, methods=["post"], url_path="move-version")
     def move_version(self, request, pk=None):
         evaluation = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = MoveVersionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         evaluation_version_move(
             evaluation=evaluation, user=request.user, reason=data.validated_data["reason"]

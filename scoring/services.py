@@ -221,14 +221,9 @@ def evaluation_weights_save(
             },
         )
         version = _version_write(scoring_model=own, criteria=criteria, user=user, note=reason)
-        evaluation.model_version = version
-        save_with_history(
-            evaluation,
-            user=user,
-            reason=f"Weights saved for this evaluation: {reason}",
-            update_fields=["model_version", "updated_at"],
+        _use_version(
+            evaluation, version, user=user, reason=f"Weights saved for this evaluation: {reason}"
         )
-        evaluation_request_recompute(evaluation=evaluation, reason="weights saved")
     return version
 
 
@@ -240,16 +235,17 @@ def evaluation_version_move(*, evaluation: Evaluation, user, reason: str) -> Eva
     latest = evaluation.scoring_model.current_version
     if evaluation.model_version_id == latest.pk:
         raise ValidationError({"reason": f"This evaluation uses {latest} already."})
-    with transaction.atomic():
-        evaluation.model_version = latest
-        save_with_history(
-            evaluation,
-            user=user,
-            reason=f"Moved to {latest}: {reason}",
-            update_fields=["model_version", "updated_at"],
-        )
-        evaluation_request_recompute(evaluation=evaluation, reason="model version moved")
+    _use_version(evaluation, latest, user=user, reason=f"Moved to {latest}: {reason}")
     return evaluation
+
+
+def _use_version(evaluation: Evaluation, version: ModelVersion, *, user, reason: str) -> None:
+    with transaction.atomic():
+        evaluation.model_version = version
+        save_with_history(
+            evaluation, user=user, reason=reason, update_fields=["model_version", "updated_at"]
+        )
+        evaluation_request_recompute(evaluation=evaluation, reason="weights in use changed")
 
 
 def candidates_add(
