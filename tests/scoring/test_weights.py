@@ -350,3 +350,41 @@ def test_the_api_records_an_entered_score_with_field_errors_for_bad_values(
     ok = api_for(sourcing).post(url, {**body, "value": "4"}, format="json")
     assert ok.status_code == 202
     assert candidate.entries.get(criterion_code="communication").value == 4
+
+
+def test_editing_an_evaluation_keeps_its_own_weights_and_a_new_shared_model_starts_at_its_newest(
+    evaluation, shared, sourcing
+):
+    own = evaluation_weights_save(
+        evaluation=evaluation, weights=MORE_FIT, user=sourcing, reason="Fit"
+    )
+    evaluation.timeline = "PPQ in Q2"
+    evaluation_save(evaluation=evaluation, user=sourcing, needs=[], reason="New timeline")
+    evaluation.refresh_from_db()
+    assert evaluation.model_version == own
+    lean = ScoringModel.objects.create(name="Lean")
+    v1 = model_version_create(
+        scoring_model=lean, criteria=shared_weights(shared), user=sourcing, note="Start"
+    )
+    evaluation.scoring_model = lean
+    evaluation_save(evaluation=evaluation, user=sourcing, needs=[], reason="Lean model")
+    evaluation.refresh_from_db()
+    assert evaluation.model_version == v1
+
+
+def test_an_evaluation_cannot_choose_another_evaluations_own_weights(
+    api_for, sourcing, evaluation, other
+):
+    own = evaluation_weights_save(
+        evaluation=evaluation, weights=MORE_FIT, user=sourcing, reason="Fit"
+    ).scoring_model
+    response = api_for(sourcing).patch(
+        f"/api/v1/evaluations/{other.pk}/",
+        {"scoring_model": own.pk, "change_reason": "Borrow"},
+        format="json",
+    )
+    assert response.status_code == 400 and "scoring_model" in response.data
+    other.scoring_model = own
+    with pytest.raises(ValidationError) as error:
+        evaluation_save(evaluation=other, user=sourcing, needs=[], reason="Borrow")
+    assert "scoring_model" in error.value.message_dict
