@@ -10,7 +10,9 @@ EVALUATION_WRITE = Perm.EDIT_EVALUATIONS
 
 
 def get_evaluation_for(user, pk: int, *, write: bool = False) -> Evaluation:
-    queryset = Evaluation.objects.select_related("scoring_model", "scored_version", "modality")
+    queryset = Evaluation.objects.select_related(
+        "scoring_model", "scored_version", "modality", "model_version__scoring_model"
+    )
     return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)
 
 
@@ -25,5 +27,7 @@ def get_comparison_report_for(user, pk: int, *, write: bool = False) -> Comparis
 
 
 def get_scoring_model_for(user, pk: int, *, write: bool = False) -> ScoringModel:
-    queryset = ScoringModel.objects.all()
+    # An evaluation's own weights change on the evaluation's page, never as a shared model.
+    queryset = ScoringModel.objects.shared() if write else ScoringModel.objects.all()
+    queryset = queryset.select_related("owner")
     return get_for(user, queryset, pk, write=write, write_perm=EVALUATION_WRITE)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -17,8 +18,11 @@ from scoring.models import (
 from scoring.reports import report_request
 from scoring.services import (
     candidates_add,
+    entered_score_save,
     evaluation_request_recompute,
     evaluation_save,
+    evaluation_version_move,
+    evaluation_weights_save,
     model_version_create,
 )
 from vendors.models import Capability, CapabilityLevel, Cmo
@@ -54,9 +58,10 @@ class WeightsSerializer(serializers.Serializer):
 
 
 class ScoringModelViewSet(viewsets.ReadOnlyModelViewSet):
-    """Scoring models with their current criteria. `weights` saves a new version."""
+    """Shared scoring models with their current criteria. `weights` saves a new version, which
+    the directory score uses at once and open evaluations only once moved to it."""
 
-    queryset = ScoringModel.objects.order_by("pk")
+    queryset = ScoringModel.objects.shared().order_by("pk")
     serializer_class = ScoringModelSerializer
     action_perms = {"weights": Perm.EDIT_EVALUATIONS}
 
@@ -86,6 +91,10 @@ class EvaluationSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, max_length=100
     )
     pending = serializers.BooleanField(source="is_pending", read_only=True)
+    scoring_model = serializers.PrimaryKeyRelatedField(queryset=ScoringModel.objects.shared())
+    model_version = serializers.StringRelatedField(
+        source="version_in_use", read_only=True, help_text="The weights the evaluation uses."
+    )
 
     class Meta:
         model = Evaluation
@@ -100,6 +109,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "needed_from",
             "timeline",
             "scoring_model",
+            "model_version",
             "team",
             "status",
             "needs",
@@ -174,8 +184,22 @@ class AddCandidatesSerializer(serializers.Serializer):
     cmos = serializers.PrimaryKeyRelatedField(queryset=Cmo.objects.all(), many=True)
 
 
+class EvaluationWeightsSerializer(serializers.Serializer):
+    weights = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        help_text="Criterion code → weight; the weights must add up to 100.",
+    )
+    note = serializers.CharField(max_length=250, help_text="Why the weights change.")
+
+
+class MoveVersionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
 class EvaluationViewSet(ApiViewSet):
-    """Evaluations; `candidates` adds CMOs, `scores` gives the breakdown, `recompute` asks for one."""
+    """Evaluations; `candidates` adds CMOs, `scores` gives the breakdown, `recompute` asks for one,
+    `weights` saves weights for this evaluation alone, `move_version` moves it to its shared
+    model's newest version. A decided or cancelled evaluation is read-only (400)."""
 
     queryset = (
         Evaluation.objects.select_related("scored_version")
@@ -221,11 +245,69 @@ class EvaluationViewSet(ApiViewSet):
         evaluation_request_recompute(evaluation=evaluation, reason="requested through the API")
         return Response(self.get_serializer(evaluation).data, status=202)
 
+    @extend_schema(request=EvaluationWeightsSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def weights(self, request, pk=None):
+        evaluation = self.get_object()
+        data = EvaluationWeightsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        evaluation_weights_save(
+            evaluation=evaluation,
+            weights=data.validated_data["weights"],
+            user=request.user,
+            reason=data.validated_data["note"],
+        )
+        return Response(self.get_serializer(evaluation).data, status=202)
+
+    @extend_schema(request=MoveVersionSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"], url_path="move-version")
+    def move_version(self, request, pk=None):
+        evaluation = self.get_object()
+        data = MoveVersionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        evaluation_version_move(
+            evaluation=evaluation, user=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(self.get_serializer(evaluation).data, status=202)
+
+
+class EnteredScoreSerializer(serializers.Serializer):
+    criterion = serializers.SlugField(max_length=40, help_text="The code of an entered criterion.")
+    value = serializers.DecimalField(max_digits=14, decimal_places=4)
+    justification = serializers.CharField(max_length=2000)
+
 
 class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Candidate.objects.select_related("cmo").order_by("evaluation", "rank", "pk")
+    """Candidates with their scores; `entries` records a price or a 1–5 rating."""
+
+    queryset = Candidate.objects.select_related("cmo", "evaluation").order_by(
+        "evaluation", "rank", "pk"
+    )
     serializer_class = CandidateSerializer
     filterset_fields = ["evaluation", "cmo"]
+    action_perms = {"entries": Perm.EDIT_EVALUATIONS}
+
+    @extend_schema(request=EnteredScoreSerializer, responses=CandidateSerializer)
+    @action(detail=True, methods=["post"])
+    def entries(self, request, pk=None):
+        candidate = self.get_object()
+        data = EnteredScoreSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        code = data.validated_data["criterion"]
+        criterion = next(
+            (c for c in candidate.evaluation.version_in_use().criteria.all() if c.code == code),
+            None,
+        )
+        if criterion is None:
+            raise ValidationError({"criterion": f"The evaluation has no criterion {code}."})
+        entered_score_save(
+            candidate=candidate,
+            criterion=criterion,
+            value=data.validated_data["value"],
+            justification=data.validated_data["justification"],
+            user=request.user,
+        )
+        return Response(self.get_serializer(candidate).data, status=202)
 
 
 class ComparisonReportSerializer(serializers.ModelSerializer):

@@ -138,7 +138,7 @@ def breakdown_of(criteria: Sequence[Criterion], figures: dict[str, rules.Figure]
 
 
 def evaluation_compute(*, evaluation: Evaluation, token: str | None = None) -> bool:
-    """Score every candidate of the evaluation with its model's current version and store it.
+    """Score every candidate of the evaluation with the model version it uses and store it.
 
     With the token of a scheduled request, skip (and return False) when a later request
     superseded it, unless the first pending request has waited MAX_WAIT already.
@@ -147,7 +147,7 @@ def evaluation_compute(*, evaluation: Evaluation, token: str | None = None) -> b
         if not _still_due(evaluation, token):
             return False
         token = evaluation.pending_token
-    version = evaluation.scoring_model.current_version
+    version = evaluation.version_in_use()
     criteria = list(version.criteria.all())
     needs = [
         sources.Need(n.capability_id, n.capability.name, n.min_level)

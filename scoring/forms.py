@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from cmoselect.roles import ROLES
-from scoring.models import Decision, Evaluation, ScoringModel, Source
+from scoring.models import Criterion, Decision, Evaluation, ScoringModel, Source
 from scoring.services import FORWARD_STATUSES
 from vendors.models import Capability, CapabilityLevel, QualificationStatus
 
@@ -42,6 +42,7 @@ class EvaluationForm(forms.ModelForm):
             .order_by("username")
         )
         self.fields["scoring_model"].empty_label = None
+        self.fields["scoring_model"].queryset = ScoringModel.objects.shared()
         if not self.instance.pk:
             self.initial.setdefault(
                 "scoring_model", ScoringModel.objects.filter(is_default=True).first()
@@ -83,9 +84,37 @@ NeedFormSet = forms.formset_factory(NeedForm, formset=BaseNeedFormSet, extra=3)
 
 
 class EnteredScoreForm(forms.Form):
+    """One entered criterion of a candidate: a price per unit, or a 1–5 rating."""
+
     criterion = forms.SlugField(widget=forms.HiddenInput)
-    value = forms.DecimalField(max_digits=14, decimal_places=4, min_value=0)
-    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    value = forms.DecimalField(max_digits=14, decimal_places=4)
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Why this value: it is kept in the history.",
+    )
+
+    def __init__(self, *args, criterion: Criterion, **kwargs):
+        kwargs.setdefault("prefix", criterion.code)
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+        self.initial.setdefault("criterion", criterion.code)
+        # A hint to the browser; the rule itself is entered_score_save's, shown beside the field.
+        value = self.fields["value"]
+        if criterion.source == Source.RATING:
+            value.label = f"{criterion.name}: rating (1–5)"
+            value.widget.attrs.update(min=1, max=5, step=1)
+        else:
+            value.label = f"{criterion.name}: price per unit"
+            value.widget.attrs.update(min="0.0001", step="any")
+
+    def clean_criterion(self) -> str:
+        code = self.cleaned_data["criterion"]
+        if code != self.criterion.code:
+            raise forms.ValidationError(
+                f"This form enters {self.criterion.name}; reload the page and try again."
+            )
+        return code
 
 
 class DecisionForm(forms.Form):
@@ -118,7 +147,7 @@ class ScoringModelForm(forms.Form):
     name = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     based_on = forms.ModelChoiceField(
-        ScoringModel.objects.all(), empty_label=None, label="Start from the criteria of"
+        ScoringModel.objects.shared(), empty_label=None, label="Start from the criteria of"
     )
 
 

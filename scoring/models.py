@@ -25,22 +25,52 @@ class Source(models.TextChoices):
 ENTERED_SOURCES = frozenset({Source.COST, Source.RATING})
 
 
-class ScoringModel(models.Model):
-    """A named set of weighted criteria. Its criteria live in versions; the newest one is used."""
+class ScoringModelQuerySet(models.QuerySet):
+    def shared(self):
+        """The models anyone may choose; an evaluation's own weights are not among them."""
+        return self.filter(owner__isnull=True)
 
-    name = models.CharField(max_length=120, unique=True)
+
+class ScoringModel(models.Model):
+    """A named set of weighted criteria, kept in versions.
+
+    A shared model (no owner) is chosen by evaluations and scores the directory. A model with an
+    owner holds the weights one evaluation saved for itself, so no other evaluation moves with it.
+    """
+
+    name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(
         default=False, help_text="Used for the qualification score shown in the CMO list."
     )
+    owner = models.ForeignKey(
+        "Evaluation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="own_models",
+        help_text="The evaluation these weights belong to; empty for a shared model.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScoringModelQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_model"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(owner__isnull=True), name="shared_model_name_once"
+            ),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(owner__isnull=False), name="one_own_model"
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(is_default=False),
+                name="own_model_never_default",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,6 +82,10 @@ class ScoringModel(models.Model):
     @property
     def current_version(self) -> "ModelVersion":
         return self.versions.order_by("-number").first()
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
 
 
 class ModelVersion(models.Model):
@@ -143,6 +177,16 @@ class Evaluation(models.Model):
     needed_from = models.DateField("supply needed from", null=True, blank=True)
     timeline = models.CharField(max_length=200, blank=True, help_text="Milestones, in a line.")
     scoring_model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+")
+    # The weights the evaluation is scored with: a version of its shared model, or of its own
+    # weights. A newer shared version reaches it only when someone moves it there, with a reason.
+    model_version = models.ForeignKey(
+        "ModelVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="weights",
+    )
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN, db_index=True)
     created_by = models.ForeignKey(
@@ -187,6 +231,16 @@ class Evaluation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.pending_since is not None
+
+    def version_in_use(self) -> "ModelVersion":
+        """The model version the evaluation is scored with (its shared model's newest if unset)."""
+        if self.model_version_id is not None:
+            return self.model_version
+        return (
+            ModelVersion.objects.filter(scoring_model_id=self.scoring_model_id)
+            .order_by("-number")
+            .first()
+        )
 
 
 class EvaluationNeed(models.Model):
@@ -233,6 +287,18 @@ class Candidate(models.Model):
     explanation = models.TextField(blank=True)
     # [{"code", "name", "source", "weight", "raw", "score", "note", "url", "knockout"}, ...]
     breakdown = models.JSONField(default=list, blank=True)
+    # Additions and removals are kept; the computed score is not (it changes on every rescore).
+    history = HistoricalRecords(
+        excluded_fields=[
+            "total",
+            "rank",
+            "knocked_out",
+            "knockout_reasons",
+            "explanation",
+            "breakdown",
+            "added_at",
+        ]
+    )
 
     objects = CandidateQuerySet.as_manager()
 

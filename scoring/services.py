@@ -1,15 +1,16 @@
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from cmoselect.esign import signature_check, signature_manifest
-from cmoselect.history import delete_with_history, require_reason, save_with_history
-from cmoselect.roles import Perm
+from cmoselect.history import delete_with_history, require_reason, save_with_history, stamp
+from cmoselect.roles import Perm, check_perm
 from scoring.compute import evaluation_scores_content
 from scoring.models import (
     ENTERED_SOURCES,
@@ -57,13 +58,43 @@ def criteria_validate(criteria: Sequence[dict]) -> None:
         raise ValidationError({"criteria": f"Unknown source: {', '.join(unknown)}."})
 
 
+WEIGHTS_REASON_REQUIRED = "Say why the weights change; it is kept in the history."
+
+
 def model_version_create(
     *, scoring_model: ScoringModel, criteria: Sequence[dict], user, note: str
 ) -> ModelVersion:
-    """Save a new version of a scoring model's criteria and rescore what uses the model."""
+    """Save a new version of a shared scoring model; its evaluations keep the version they use.
+
+    Only the directory's qualification scores follow the default model at once: an open
+    evaluation moves to the new version when someone chooses to (`evaluation_version_move`).
+    """
+    check_perm(user, Perm.EDIT_EVALUATIONS)
+    if not scoring_model.is_shared:
+        raise ValidationError(
+            "These weights belong to one evaluation; change them on that evaluation's page."
+        )
+    with transaction.atomic():
+        # Evaluations that never pinned a version stay on the one they were scored with.
+        current = scoring_model.current_version
+        if current is not None:
+            Evaluation.objects.filter(
+                scoring_model=scoring_model, model_version__isnull=True
+            ).update(model_version=current)
+        version = _version_write(
+            scoring_model=scoring_model, criteria=criteria, user=user, note=note
+        )
+        if scoring_model.is_default:
+            _enqueue_cmo_scores(None)
+    return version
+
+
+def _version_write(
+    *, scoring_model: ScoringModel, criteria: Sequence[dict], user, note: str
+) -> ModelVersion:
     criteria_validate(criteria)
     if not note.strip():
-        raise ValidationError({"note": "Say why the weights change; it is kept in the history."})
+        raise ValidationError({"note": WEIGHTS_REASON_REQUIRED})
     with transaction.atomic():
         ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
         top = scoring_model.versions.aggregate(top=Max("number"))["top"] or 0
@@ -82,10 +113,6 @@ def model_version_create(
             )
             for position, c in enumerate(criteria)
         )
-        for evaluation in Evaluation.objects.open().filter(scoring_model=scoring_model):
-            evaluation_request_recompute(evaluation=evaluation, reason="model weights changed")
-        if scoring_model.is_default:
-            _enqueue_cmo_scores(None)
     return version
 
 
@@ -93,7 +120,7 @@ def scoring_model_create(
     *, name: str, description: str, based_on: ScoringModel, user
 ) -> ScoringModel:
     """Create a scoring model starting from another model's current criteria."""
-    if ScoringModel.objects.filter(name__iexact=name.strip()).exists():
+    if ScoringModel.objects.shared().filter(name__iexact=name.strip()).exists():
         raise ValidationError({"name": "A scoring model with this name exists already."})
     criteria = [criterion_dict(c) for c in based_on.current_version.criteria.all()]
     with transaction.atomic():
@@ -126,6 +153,22 @@ def evaluation_save(
     reason: str = "",
 ) -> Evaluation:
     """Create or update an evaluation with its needs and team, keeping history, then rescore."""
+    if evaluation.pk:
+        _check_open(Evaluation.objects.get(pk=evaluation.pk))
+    if evaluation.scoring_model_id and not evaluation.scoring_model.is_shared:
+        raise ValidationError({"scoring_model": "Choose a shared scoring model."})
+    chosen_before = (
+        Evaluation.objects.filter(pk=evaluation.pk)
+        .values_list("scoring_model_id", flat=True)
+        .first()
+        if evaluation.pk
+        else None
+    )
+    if evaluation.scoring_model_id and (
+        evaluation.model_version_id is None or chosen_before != evaluation.scoring_model_id
+    ):
+        # A newly chosen model is used at its newest version; until then the version stays.
+        evaluation.model_version = evaluation.scoring_model.current_version
     capability_ids = [c for c, _ in needs]
     if len(set(capability_ids)) != len(capability_ids):
         raise ValidationError({"needs": "Each capability can be needed only once."})
@@ -145,40 +188,98 @@ def evaluation_save(
 
 
 def _check_open(evaluation: Evaluation) -> None:
+    # A decided evaluation is bound to its signature; a cancelled one is closed.
     if not evaluation.is_open:
         raise ValidationError(
             f"This evaluation is {evaluation.get_status_display().lower()}; it cannot change."
         )
 
 
+def evaluation_weights_save(
+    *, evaluation: Evaluation, weights: Mapping[str, int], user, reason: str
+) -> ModelVersion:
+    """Save weights for this evaluation alone, as a version of its own model, and rescore it."""
+    check_perm(user, Perm.EDIT_EVALUATIONS)
+    _check_open(evaluation)
+    reason = require_reason(reason, field_name="note")
+    criteria = [criterion_dict(c) for c in evaluation.version_in_use().criteria.all()]
+    unknown = sorted(set(weights) - {c["code"] for c in criteria})
+    if unknown:
+        raise ValidationError({"weights": f"Unknown criterion: {', '.join(unknown)}."})
+    for criterion in criteria:
+        criterion["weight"] = weights.get(criterion["code"], criterion["weight"])
+    with transaction.atomic():
+        own, _ = ScoringModel.objects.get_or_create(
+            owner=evaluation,
+            defaults={
+                "name": f"Weights for {evaluation.name}",
+                "description": "Weights saved on the evaluation's page; used by it alone.",
+            },
+        )
+        version = _version_write(scoring_model=own, criteria=criteria, user=user, note=reason)
+        _use_version(
+            evaluation, version, user=user, reason=f"Weights saved for this evaluation: {reason}"
+        )
+    return version
+
+
+def evaluation_version_move(*, evaluation: Evaluation, user, reason: str) -> Evaluation:
+    """Move an open evaluation to its shared model's newest version, with why, and rescore."""
+    check_perm(user, Perm.EDIT_EVALUATIONS)
+    _check_open(evaluation)
+    reason = require_reason(reason, field_name="reason")
+    latest = evaluation.scoring_model.current_version
+    if evaluation.model_version_id == latest.pk:
+        raise ValidationError({"reason": f"This evaluation uses {latest} already."})
+    _use_version(evaluation, latest, user=user, reason=f"Moved to {latest}: {reason}")
+    return evaluation
+
+
+def _use_version(evaluation: Evaluation, version: ModelVersion, *, user, reason: str) -> None:
+    with transaction.atomic():
+        evaluation.model_version = version
+        save_with_history(
+            evaluation, user=user, reason=reason, update_fields=["model_version", "updated_at"]
+        )
+        evaluation_request_recompute(evaluation=evaluation, reason="weights in use changed")
+
+
 def candidates_add(
     *, evaluation: Evaluation, cmos: Iterable[Cmo], user, origin: str = Candidate.Origin.MANUAL
 ) -> list[Candidate]:
-    """Add CMOs as candidates (those already in are left alone) and rescore."""
+    """Add CMOs as candidates (those already in are left alone), keeping history, and rescore."""
     _check_open(evaluation)
     existing = set(evaluation.candidates.values_list("cmo_id", flat=True))
+    reason = Candidate.Origin(origin).label
     new = [
-        Candidate(evaluation=evaluation, cmo=cmo, origin=origin, added_by=user)
+        stamp(
+            Candidate(evaluation=evaluation, cmo=cmo, origin=origin, added_by=user),
+            user=user,
+            reason=reason,
+        )
         for cmo in cmos
         if cmo.pk not in existing
     ]
     with transaction.atomic():
-        Candidate.objects.bulk_create(new)
+        new = bulk_create_with_history(
+            new, Candidate, default_user=user, default_change_reason=reason
+        )
         if new:
             evaluation_request_recompute(evaluation=evaluation, reason="candidates added")
     return new
 
 
-def candidate_remove(*, candidate: Candidate, user) -> None:
-    """Take a candidate out of an open evaluation, with its entered scores, and rescore."""
+def candidate_remove(*, candidate: Candidate, user, reason: str) -> None:
+    """Take a candidate out of an open evaluation, with its entered scores and why, and rescore."""
     evaluation = candidate.evaluation
     _check_open(evaluation)
+    reason = require_reason(reason, field_name="reason")
     if Decision.objects.filter(candidate=candidate).exists():
         raise ValidationError("A decision names this candidate; it cannot be removed.")
     with transaction.atomic():
         for entry in candidate.entries.all():
-            delete_with_history(entry, user=user, reason="Candidate removed")
-        candidate.delete()
+            delete_with_history(entry, user=user, reason=f"Candidate removed: {reason}")
+        delete_with_history(candidate, user=user, reason=reason)
         evaluation_request_recompute(evaluation=evaluation, reason="candidate removed")
 
 
@@ -209,6 +310,8 @@ def entered_score_save(
 def evaluation_request_recompute(*, evaluation: Evaluation, reason: str) -> str:
     """Mark the evaluation's scores as pending and schedule one debounced recomputation."""
     from scoring.tasks import compute_evaluation
+
+    _check_open(evaluation)
 
     token = uuid.uuid4().hex
     now = timezone.now()

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("<int:evaluation_id>/recompute/", views.evaluation_recompute, name="evaluation_recompute"),
     path("<int:evaluation_id>/weights/", views.evaluation_save_weights, name="evaluation_weights"),
+    path("<int:evaluation_id>/version/", views.evaluation_move_version, name="evaluation_version"),
     path("<int:evaluation_id>/cancel/", views.evaluation_cancel_view, name="evaluation_cancel"),
     path("<int:evaluation_id>/decision/", views.evaluation_decide, name="evaluation_decide"),
     path("<int:evaluation_id>/reports/", views.evaluation_request_report, name="evaluation_report"),

@@ -25,8 +25,8 @@ from scoring.forms import (
     ScoringModelForm,
     VersionNoteForm,
 )
+from scoring.history import evaluation_history
 from scoring.models import (
-    ENTERED_SOURCES,
     Candidate,
     Decision,
     EnteredScore,
@@ -36,12 +36,15 @@ from scoring.models import (
 from scoring.services import (
     candidate_remove,
     candidates_add,
+    criteria_validate,
     criterion_dict,
     decision_sign,
     entered_score_save,
     evaluation_cancel,
     evaluation_request_recompute,
     evaluation_save,
+    evaluation_version_move,
+    evaluation_weights_save,
     model_version_create,
     scoring_model_create,
 )
@@ -127,7 +130,8 @@ def evaluation_detail(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id)
     candidates = list(evaluation.candidates.select_related("cmo").ranked())
     candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.cmo.legal_name))
-    version = evaluation.scoring_model.current_version
+    latest = evaluation.scoring_model.current_version
+    version = evaluation.model_version or latest
     criteria = list(version.criteria.all())
     reports_list = list(evaluation.reports.select_related("requested_by")[:10])
     context = {
@@ -135,6 +139,7 @@ def evaluation_detail(request, evaluation_id: int):
         "candidates": candidates,
         "criteria": criteria,
         "version": version,
+        "latest_version": latest if latest.pk != version.pk else None,
         "stale_version": evaluation.scored_version_id not in (None, version.pk),
         "reports": reports_list,
         "reports_pending": any(r.is_pending for r in reports_list),
@@ -155,7 +160,7 @@ def evaluation_detail(request, evaluation_id: int):
             "needs": evaluation.needs.select_related("capability"),
             "team": evaluation.team.all(),
             "decision": decision,
-            "history": history_rows(evaluation.history.all()),
+            "history": evaluation_history(evaluation),
             "picker": _picker(request, evaluation, candidates),
             "needs_matches": _needs_matches(evaluation, candidates)
             if context["can_edit"]
@@ -215,8 +220,12 @@ def evaluation_add_candidates(request, evaluation_id: int):
 @role_required(Perm.EDIT_EVALUATIONS)
 def evaluation_recompute(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
-    evaluation_request_recompute(evaluation=evaluation, reason="requested by a user")
-    messages.success(request, "Recomputation requested.")
+    try:
+        evaluation_request_recompute(evaluation=evaluation, reason="requested by a user")
+    except ValidationError as error:
+        message_errors(request, error)
+    else:
+        messages.success(request, "Recomputation requested.")
     return redirect(evaluation)
 
 
@@ -224,22 +233,44 @@ def evaluation_recompute(request, evaluation_id: int):
 @role_required(Perm.EDIT_EVALUATIONS)
 def evaluation_save_weights(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
-    criteria = [criterion_dict(c) for c in evaluation.scoring_model.current_version.criteria.all()]
     try:
-        for c in criteria:
-            c["weight"] = int(request.POST.get(f"weight_{c['code']}", c["weight"]))
-        version = model_version_create(
-            scoring_model=evaluation.scoring_model,
-            criteria=criteria,
+        weights = {
+            key.removeprefix("weight_"): int(value)
+            for key, value in request.POST.items()
+            if key.startswith("weight_")
+        }
+        version = evaluation_weights_save(
+            evaluation=evaluation,
+            weights=weights,
             user=request.user,
-            note=request.POST.get("note", ""),
+            reason=request.POST.get("note", ""),
         )
     except ValueError:
         messages.error(request, "Weights are whole numbers from 0 to 100.")
     except ValidationError as error:
         message_errors(request, error)
     else:
-        messages.success(request, f"Weights saved as {version}. Scores are being recomputed.")
+        messages.success(
+            request,
+            f"Weights saved as {version}, for this evaluation only. Scores are being recomputed.",
+        )
+    return redirect(f"{evaluation.get_absolute_url()}#what-if")
+
+
+@require_POST
+@role_required(Perm.EDIT_EVALUATIONS)
+def evaluation_move_version(request, evaluation_id: int):
+    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
+    try:
+        evaluation_version_move(
+            evaluation=evaluation, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        message_errors(request, error)
+    else:
+        messages.success(
+            request, f"Moved to {evaluation.model_version}. Scores are being recomputed."
+        )
     return redirect(evaluation)
 
 
@@ -317,43 +348,41 @@ def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
 def candidate_detail(request, candidate_id: int):
     candidate = get_candidate_for(request.user, candidate_id)
     evaluation = candidate.evaluation
-    criteria = [
-        c
-        for c in evaluation.scoring_model.current_version.criteria.all()
-        if c.source in ENTERED_SOURCES
-    ]
+    criteria = [c for c in evaluation.version_in_use().criteria.all() if c.is_entered]
     entries = {e.criterion_code: e for e in candidate.entries.select_related("entered_by")}
-    posted = request.POST.get("criterion") if request.method == "POST" else None
+    # Each criterion's form has its own prefix; the one whose hidden field came back was posted.
+    posted = next((c for c in criteria if f"{c.code}-criterion" in request.POST), None)
     forms = []
     for criterion in criteria:
         entry = entries.get(criterion.code)
-        data = request.POST if posted == criterion.code else None
-        initial = {"criterion": criterion.code}
-        if entry:
-            initial.update(value=entry.value.normalize(), justification=entry.justification)
+        initial = (
+            {"value": entry.value.normalize(), "justification": entry.justification}
+            if entry
+            else {}
+        )
+        data = request.POST if criterion == posted else None
         forms.append(
-            (criterion, entry, EnteredScoreForm(data, initial=initial, prefix=criterion.code))
+            (criterion, entry, EnteredScoreForm(data, initial=initial, criterion=criterion))
         )
     if request.method == "POST":
-        match = next((f for c, _, f in forms if c.code == posted), None)
-        criterion = next((c for c in criteria if c.code == posted), None)
-        if match is None:
+        form = next((f for c, _, f in forms if c == posted), None)
+        if form is None:
             messages.error(request, "Choose a criterion to enter a score for.")
             return redirect(candidate)
-        if match.is_valid():
+        if form.is_valid():
             try:
                 entered_score_save(
                     candidate=candidate,
-                    criterion=criterion,
-                    value=match.cleaned_data["value"],
-                    justification=match.cleaned_data["justification"],
+                    criterion=posted,
+                    value=form.cleaned_data["value"],
+                    justification=form.cleaned_data["justification"],
                     user=request.user,
                 )
             except ValidationError as error:
-                apply_service_errors(match, error)
+                apply_service_errors(form, error)
             else:
-                messages.success(request, f"{criterion.name} saved; scores are being recomputed.")
-                return redirect(candidate)
+                messages.success(request, f"{posted.name} saved; scores are being recomputed.")
+                return redirect(f"{candidate.get_absolute_url()}#entry-{posted.code}")
     history = history_rows(
         EnteredScore.history.filter(candidate_id=candidate.pk).select_related("history_user")
     )
@@ -376,11 +405,13 @@ def candidate_remove_view(request, candidate_id: int):
     candidate = get_candidate_for(request.user, candidate_id, write=True)
     evaluation = candidate.evaluation
     try:
-        candidate_remove(candidate=candidate, user=request.user)
+        candidate_remove(
+            candidate=candidate, user=request.user, reason=request.POST.get("reason", "")
+        )
     except ValidationError as error:
         message_errors(request, error)
-    else:
-        messages.success(request, f"{candidate.cmo} removed from the candidates.")
+        return redirect(candidate)
+    messages.success(request, f"{candidate.cmo} removed from the candidates.")
     return redirect(evaluation)
 
 
@@ -398,7 +429,9 @@ def report_download(request, comparisonreport_id: int):
 
 @role_required(Perm.VIEW)
 def scoringmodel_list(request):
-    models = ScoringModel.objects.prefetch_related(Prefetch("versions", to_attr="all_versions"))
+    models = ScoringModel.objects.shared().prefetch_related(
+        Prefetch("versions", to_attr="all_versions")
+    )
     return render(request, "scoring/scoringmodel_list.html", {"models": models})
 
 
@@ -439,7 +472,7 @@ def scoringmodel_detail(request, scoringmodel_id: int):
 def scoringmodel_create(request):
     form = ScoringModelForm(
         request.POST or None,
-        initial={"based_on": ScoringModel.objects.filter(is_default=True).first()},
+        initial={"based_on": ScoringModel.objects.shared().filter(is_default=True).first()},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -459,22 +492,38 @@ def scoringmodel_edit(request, scoringmodel_id: int):
     formset = CriterionFormSet(request.POST or None, initial=initial, prefix="criteria")
     note = VersionNoteForm(request.POST or None)
     errors: list[str] = []
+    review = False
     if request.method == "POST" and formset.is_valid() and note.is_valid():
         criteria = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("code")]
         try:
-            model_version_create(
-                scoring_model=scoring_model,
-                criteria=criteria,
-                user=request.user,
-                note=note.cleaned_data["note"],
-            )
+            if request.POST.get("confirm") != "yes":
+                # First the person sees which open evaluations use the model, then saves.
+                criteria_validate(criteria)
+                review = True
+            else:
+                model_version_create(
+                    scoring_model=scoring_model,
+                    criteria=criteria,
+                    user=request.user,
+                    note=note.cleaned_data["note"],
+                )
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, "New version saved.")
-            return redirect(scoring_model)
+            if not review:
+                messages.success(request, "New version saved.")
+                return redirect(scoring_model)
     return render(
         request,
         "scoring/scoringmodel_edit.html",
-        {"model": scoring_model, "formset": formset, "note_form": note, "errors": errors},
+        {
+            "model": scoring_model,
+            "formset": formset,
+            "note_form": note,
+            "errors": errors,
+            "review": review,
+            "using": Evaluation.objects.open()
+            .filter(scoring_model=scoring_model)
+            .select_related("model_version__scoring_model"),
+        },
     )

@@ -52,6 +52,23 @@
 
   window.cmoselectScoring = { weightedTotal, rank, stability };
 
+  function ordinal(n) {
+    const tail = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+    return `${n}${tail}`;
+  }
+
+  function explainLive(saved, r, count, changed) {
+    // Only the head of the server's sentence depends on the weights: say the what-if rank and total.
+    if (!changed || r.knockedOut) return saved;
+    const rest = saved.replace(/^(Ranked \S+ of \d+ with [\d.]+|Not ranked: [^:.]*)/, "");
+    const head = r.total === null ? "Not ranked: no criterion has data yet" :
+      r.rank === null ? `Not ranked with ${r.total.toFixed(1)}` :
+        `Ranked ${ordinal(r.rank)} of ${count} with ${r.total.toFixed(1)}`;
+    return `What if: ${head}${rest}`;
+  }
+
+  window.cmoselectScoring.explainLive = explainLive;
+
   function readData() {
     const node = document.getElementById("what-if-data");
     return node ? JSON.parse(node.textContent) : null;
@@ -75,11 +92,17 @@
     const ranked = rank(data.candidates, weights);
     ranked.sort((a, b) => ((a.rank === null) - (b.rank === null)) || ((a.rank || 0) - (b.rank || 0)) ||
       a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    const changed = data.criteria.some((c) => weights.get(c.code) !== c.weight);
     for (const r of ranked) {
       const row = tbody.querySelector(`tr[data-candidate="${r.id}"]`);
       if (!row) continue;
       if (r.rank !== null) row.querySelector("[data-rank]").textContent = r.rank;
       row.querySelector("[data-total]").textContent = r.total === null ? "—" : r.total.toFixed(1);
+      const explanation = row.querySelector("[data-explanation]");
+      if (explanation) {
+        if (explanation.dataset.saved === undefined) explanation.dataset.saved = explanation.textContent;
+        explanation.textContent = explainLive(explanation.dataset.saved, r, data.candidates.length, changed);
+      }
       tbody.appendChild(row);
     }
     let sum = 0;

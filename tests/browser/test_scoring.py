@@ -66,7 +66,7 @@ def test_sourcing_builds_an_evaluation_and_the_what_if_reranks(
         page.locator(f"input[data-code={code}]").fill(str(value))
     expect(rows.first).to_contain_text("Lyon Fill Finish SAS")
     expect(page.locator("#weight-sum")).to_contain_text("saving needs exactly 100")
-    expect(page.get_by_role("button", name="Save as new model version")).to_be_disabled()
+    expect(page.get_by_role("button", name="Save weights for this evaluation")).to_be_disabled()
 
     # The browser's formula gives the server's ranking for the weights the server used.
     evaluation = Evaluation.objects.get(name="ABX-101 fill-finish")

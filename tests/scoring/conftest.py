@@ -54,3 +54,24 @@ def evaluation(capabilities, sourcing):
         cmos[name] = cmo
     evaluation.cmos = cmos
     return evaluation
+
+
+@pytest.fixture
+def decided(evaluation, manager):
+    """The evaluation, scored and signed off by the manager: Basel Biologics selected."""
+    from scoring.compute import evaluation_compute
+    from scoring.services import decision_sign
+    from tests.conftest import PASSWORD
+
+    evaluation_compute(evaluation=evaluation)
+    evaluation.refresh_from_db()
+    decision_sign(
+        evaluation=evaluation,
+        candidate=evaluation.candidates.get(cmo__legal_name="Basel Biologics AG"),
+        user=manager,
+        password=PASSWORD,
+        meaning="selected",
+        rationale="Best fit",
+    )
+    evaluation.refresh_from_db()
+    return evaluation

@@ -10,6 +10,7 @@ from django.urls import reverse
 from scoring.compute import cmo_scores_compute, evaluation_compute, evaluation_scores_hash
 from scoring.models import ComparisonReport, Decision, Evaluation, ScoringModel
 from tests.conftest import PASSWORD
+from tests.html_forms import form_with_button
 from vendors.models import Cmo, QualificationStatus
 
 pytestmark = pytest.mark.django_db
@@ -89,25 +90,26 @@ def test_a_pending_recomputation_polls_and_stops_when_done(client_for, qa, evalu
     assert "Recomputing" not in done and "every 2s" not in done and "Ranked 1st" in done
 
 
-def test_saving_what_if_weights_needs_100_and_makes_a_version(
+def test_saving_what_if_weights_needs_100_and_applies_to_this_evaluation_alone(
     client_for, sourcing, evaluation, django_capture_on_commit_callbacks
 ):
     evaluation_compute(evaluation=evaluation)
     client = client_for(sourcing)
-    url = reverse("scoring:evaluation_weights", args=[evaluation.pk])
-    criteria = list(evaluation.scoring_model.current_version.criteria.all())
-    weights = {f"weight_{c.code}": c.weight for c in criteria}
-    weights["weight_capability_fit"] = 30
-    response = client.post(url, {**weights, "note": "Fit matters more"}, follow=True)
+    page = client.get(evaluation.get_absolute_url()).content.decode()
+    form = form_with_button(page, "Save weights for this evaluation")
+    too_much = form.data(weight_capability_fit="30", note="Fit matters more")
+    response = client.post(form.action, too_much, follow=True)
     assert "The weights add up to 110" in response.content.decode()
-    weights["weight_compliance"] = 10
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {**weights, "note": "Fit matters more"})
-    model = evaluation.scoring_model
-    assert model.current_version.number == 2
-    assert model.current_version.criteria.get(code="capability_fit").weight == 30
+        client.post(form.action, {**too_much, "weight_compliance": "10"})
+    shared = evaluation.scoring_model
+    assert shared.current_version.number == 1
+    assert shared.current_version.criteria.get(code="capability_fit").weight == 20
     evaluation.refresh_from_db()
-    assert evaluation.scored_version == model.current_version
+    own = evaluation.model_version.scoring_model
+    assert own.name == "Weights for ABX-101 fill-finish" and own.owner == evaluation
+    assert evaluation.model_version.criteria.get(code="capability_fit").weight == 30
+    assert evaluation.scored_version == evaluation.model_version
 
 
 def test_entered_scores_are_saved_from_the_candidate_page(
@@ -296,7 +298,8 @@ def test_the_evaluation_page_costs_the_same_queries_for_3_or_20_candidates(
 
     with CaptureQueriesContext(connection) as queries:
         client.get(evaluation.get_absolute_url())
-    assert len(queries) == 14, [q["sql"] for q in queries]
+    # 14, and three for the history of candidates and entered scores, whatever their number.
+    assert len(queries) == 17, [q["sql"] for q in queries]
 
 
 def test_the_score_exports_write_a_formula_like_cmo_name_as_text(client_for, qa, evaluation):
