@@ -8,7 +8,9 @@ import gc
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
@@ -119,10 +121,20 @@ def render_report(
     report (cut to ERROR_LIMIT characters) for the user to see, and not raised: rendering the
     same content again would fail the same way, so the task is not retried.
     """
-    report.status = report.Status.RENDERING
-    report.started_at = timezone.now()
-    report.error = ""
-    report.save(update_fields=["status", "started_at", "error"])
+    # Claim the report: a message delivered twice, or for a report already settled (rendered,
+    # failed, or given up on by the sweep), does nothing.
+    started = timezone.now()
+    claimed = (
+        type(report)
+        .objects.filter(pk=report.pk, status=report.Status.QUEUED)
+        .update(status=report.Status.RENDERING, started_at=started, error="")
+    )
+    if not claimed:
+        report.refresh_from_db()
+        log.info("%s %s is %s, not queued: not rendered again", type(report).__name__,
+                 report.pk, report.status)  # fmt: skip
+        return report
+    report.status, report.started_at, report.error = report.Status.RENDERING, started, ""
     try:
         context, fingerprint = prepare()
         pdf = render_pdf(template_name, context)
@@ -139,3 +151,38 @@ def render_report(
         update_fields=["status", "file", "error", "fingerprint", "finished_at", *update_fields]
     )
     return report
+
+
+STUCK_RENDERING = (
+    "The worker stopped while rendering this report (it was restarted or killed). "
+    "Nothing was stored; render it again."
+)
+NEVER_STARTED = (
+    "No worker started this report within {minutes} minutes: the task queue or the worker may "
+    "be down. Render it again once they are back."
+)
+
+
+def reports_sweep() -> int:
+    """Settle reports left queued or rendering past STUCK_WORK_MINUTES as failed, saying why.
+
+    A worker killed mid-render (or a message lost with it) would otherwise leave a report
+    "rendering" for ever and its page without a way on; failed, it offers "Render again".
+    """
+    minutes = settings.STUCK_WORK_MINUTES
+    now = timezone.now()
+    stale = now - timedelta(minutes=minutes)
+    settled = 0
+    for model in apps.get_models():
+        if not issubclass(model, RenderedReport):
+            continue
+        Status = model.Status
+        settled += model.objects.filter(status=Status.RENDERING, started_at__lt=stale).update(
+            status=Status.FAILED, error=STUCK_RENDERING, finished_at=now
+        )
+        settled += model.objects.filter(status=Status.QUEUED, requested_at__lt=stale).update(
+            status=Status.FAILED, error=NEVER_STARTED.format(minutes=minutes), finished_at=now
+        )
+    if settled:
+        log.warning("Settled %s stuck report(s) as failed", settled)
+    return settled

@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Tasks whose sending failed (broker unreachable) are sent again.
     "outbox-flush": {"task": "cmoselect.tasks.flush_outbox", "schedule": 60},
+    # Reports and imports left working by a worker that died are settled, saying why.
+    "stuck-reports": {"task": "cmoselect.tasks.sweep_reports", "schedule": 5 * 60},
     # Every CMO's directory score, recomputed each night (changes rescore at once anyway).
     "scoring-qualification-scores": {
         "task": "scoring.tasks.compute_cmo_scores",
@@ -298,6 +300,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         ),
     },
 }
+# Minutes after which a report or import still queued or working is taken for lost.
+STUCK_WORK_MINUTES = env_int("STUCK_WORK_MINUTES", 15, minimum=1)
 # Seconds to wait for further changes before recomputing scores (changes come in bursts).
 SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10, minimum=0)
 # Days before a contract's notice deadline that its owner and the managers are alerted.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from cmoselect.outbox import enqueue
 from cmoselect.pdf import render_report
 from cmoselect.spreadsheets import csv_text, xlsx_append
 from scoring.compute import evaluation_scores_hash
@@ -50,7 +51,7 @@ def report_request(
     with transaction.atomic():
         report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=user)
         report.candidates.set(candidates)
-        render_comparison_report.delay_on_commit(report.pk)
+        enqueue(render_comparison_report, report.pk)
     return report
 
 

@@ -23,6 +23,7 @@ from audits.outcomes import (
 )
 from audits.services.audits import audit_content, signatures_verified
 from cmoselect.esign import content_hash
+from cmoselect.outbox import enqueue
 from cmoselect.pdf import render_html, render_report
 
 TEMPLATE = "audits/pdf/report.html"
@@ -47,7 +48,7 @@ def report_request(*, audit: Audit, user) -> AuditReport:
 
     with transaction.atomic():
         report = AuditReport.objects.create(audit=audit, revision=audit.revision, requested_by=user)
-        render_audit_report.delay_on_commit(report.pk)
+        enqueue(render_audit_report, report.pk)
     return report
 
 
