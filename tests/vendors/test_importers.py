@@ -450,7 +450,7 @@ def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_repo
 ):
     from django.db import IntegrityError
 
-    from vendors.fda import engine
+    from vendors.fda import events
 
     sites_for(ACTIONS)
     lines = ACTIONS.read_text().splitlines()
@@ -458,14 +458,14 @@ def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_repo
     path = tmp_path / "actions.csv"
     path.write_text("\n".join(lines) + "\n")
     doomed = lines[7].split(",")[7]  # the case ID of row 8
-    insert = engine.insert_with_history
+    insert = events.insert_with_history
 
     def refuse_one(model, rows, **kwargs):
         if any(row.get("reference") == doomed for row in rows):
             raise IntegrityError("refused by the database")
         return insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(engine, "insert_with_history", refuse_one)
+    monkeypatch.setattr(events, "insert_with_history", refuse_one)
     summary = run(path)
     errors = {e["row"]: e["message"] for e in summary["errors"]}
     assert "matches no site" in errors[5]
