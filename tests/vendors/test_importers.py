@@ -410,6 +410,28 @@ def test_the_same_event_twice_in_one_file_is_written_once_and_the_later_row_wins
     assert event.source_row == len(lines) + 1
 
 
+def test_a_preview_counts_an_event_repeated_in_a_later_chunk_as_the_commit_will(
+    tmp_path, monkeypatch
+):
+    from vendors.fda import engine
+
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 2)
+    sites_for(INSPECTIONS)
+    lines = INSPECTIONS.read_text().splitlines()
+    first = next(line for line in lines if ",1306962," in line)
+    later = first.replace("No Action Indicated (NAI)", "Official Action Indicated (OAI)")
+    same = next(line for line in lines if ",1305862," in line)
+    path = tmp_path / "inspections.csv"
+    path.write_text("\n".join([*lines, later, same, later]) + "\n")
+
+    def counts(summary: dict) -> tuple:
+        return tuple(summary[n] for n in ("created", "updated", "unchanged", "skipped"))
+
+    assert counts(run(path, "--dry-run")) == counts(run(path)) == (5, 1, 2, 0)
+    # Again: the event first changes back to the earlier row, then to the later one.
+    assert counts(run(path, "--dry-run")) == counts(run(path)) == (0, 2, 6, 0)
+
+
 def test_only_cmos_whose_data_changed_are_sent_for_rescoring(
     tmp_path, django_capture_on_commit_callbacks
 ):

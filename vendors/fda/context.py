@@ -89,7 +89,9 @@ class Preview:
 
     cmos: dict[str, Cmo] = field(default_factory=dict)  # casefolded legal name → CMO
     sites: dict[str, Site] = field(default_factory=dict)  # FEI → site
-    events: set[EventKey] = field(default_factory=set)
+    # What each event the preview created or changed would hold (a fingerprint of its values),
+    # so that a later row of the same event counts as the commit will count it.
+    events: dict[EventKey, int] = field(default_factory=dict)
     inspections: set[InspectionKey] = field(default_factory=set)
     citations: set[CitationKey] = field(default_factory=set)
     cells: set[CapabilityCell] = field(default_factory=set)

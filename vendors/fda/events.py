@@ -29,6 +29,9 @@ class EventPlan:
     sites: Sites
     creates: dict[EventKey, NewRow] = field(default_factory=dict)
     changes: dict[int, dict] = field(default_factory=dict)  # event pk → {field: new value}
+    names: list[str] = field(default_factory=list)  # the fields the rows give, sorted
+    # The events this plan changes → fingerprint of the values they will hold.
+    held: dict[EventKey, int] = field(default_factory=dict)
 
     def write(self, ctx: Context, tally: Tally) -> None:
         self.sites.write(ctx, tally)
@@ -39,14 +42,16 @@ class EventPlan:
 
     def remember(self, preview: Preview) -> None:
         self.sites.remember(preview)
-        preview.events.update(self.creates)
+        for key, new in self.creates.items():
+            preview.events[key] = _fingerprint(new.values, self.names)
+        preview.events.update(self.held)
 
 
 def plan_events(chunk: Rows, ctx: Context, tally: Tally) -> EventPlan:
     """Which events of a chunk are new, which changed; the same event twice: the later row wins."""
     sites, rows = find_sites(chunk, ctx, tally)
-    plan = EventPlan(sites=sites)
     names = sorted({"event_date", *(n for _, record in rows for n in record.fields)})
+    plan = EventPlan(sites=sites, names=names)
     existing = _existing_events(sites, rows, names)
     for number, record in rows:
         site = sites[record.fei]
@@ -58,8 +63,11 @@ def plan_events(chunk: Rows, ctx: Context, tally: Tally) -> EventPlan:
             pending.update(changed, source_row=number)
             _count(tally, changed=bool(changed))
             continue
-        if key in ctx.preview.events and key not in existing:
-            tally.unchanged += 1  # already counted earlier in this preview
+        held = plan.held.get(key, ctx.preview.events.get(key))
+        if held is not None:  # created or changed by an earlier row of this preview
+            now = _fingerprint(values, names)
+            plan.held[key] = now
+            _count(tally, changed=now != held)
             continue
         found = existing.get(key)
         if found is None:
@@ -118,7 +126,14 @@ def _plan_change(plan, existing, key, values, *, names, number, ctx) -> bool:
     if source == Source.IMPORT:
         changed.update(import_run_id=ctx.run.pk, source_row=number)
     plan.changes[pk] = {**plan.changes.get(pk, {}), **changed}
+    if not ctx.commit:
+        plan.held[key] = _fingerprint({**now, **changed}, names)
     return True
+
+
+def _fingerprint(values: dict, names: list[str]) -> int:
+    """Which values of `names` an event holds, told apart by a hash: a preview keeps no more."""
+    return hash(tuple(values.get(name) for name in names))
 
 
 def _count(tally: Tally, *, changed: bool) -> None:
