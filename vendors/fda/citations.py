@@ -21,7 +21,7 @@ from vendors.fda.context import (
     imported_event,
     site_key,
 )
-from vendors.fda.formats import CitationRecord
+from vendors.fda.records import CitationRecord
 from vendors.models import Agency, Citation, EventKind, RegulatoryEvent
 from vendors.models.regulatory import Source
 

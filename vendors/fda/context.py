@@ -12,7 +12,7 @@ from django.db.models import F
 
 from cmoselect.bulk import AnyOf
 from cmoselect.history import save_with_history
-from vendors.fda.formats import SiteHint
+from vendors.fda.records import SiteHint
 from vendors.models import Agency, Cmo, ImportRun, Site
 from vendors.models.imports import MAX_STORED_ERRORS
 from vendors.models.regulatory import Source

@@ -15,7 +15,8 @@ from django.db import DatabaseError, connection, transaction
 from vendors.fda.citations import plan_citations
 from vendors.fda.context import Context, Plan, Rows, Tally
 from vendors.fda.events import plan_events
-from vendors.fda.formats import OPERATION_CAPABILITIES, Format, RowError, detect
+from vendors.fda.formats import OPERATION_CAPABILITIES, Format, detect
+from vendors.fda.records import RowError
 from vendors.fda.registrations import plan_registrations
 from vendors.fda.tables import open_table
 from vendors.models import Capability, ImportRun

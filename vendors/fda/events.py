@@ -19,7 +19,7 @@ from vendors.fda.context import (
     imported_event,
     site_key,
 )
-from vendors.fda.formats import EventRecord
+from vendors.fda.records import EventRecord
 from vendors.models import Agency, RegulatoryEvent
 from vendors.models.regulatory import Source
 

@@ -13,7 +13,8 @@ from simple_history.utils import bulk_update_with_history
 
 from cmoselect.bulk import AnyOf, insert_objects_with_history
 from vendors.fda.context import CapabilityCell, Context, Preview, Rows, Tally, site_key
-from vendors.fda.formats import OPERATION_CAPABILITIES, RegistrationRecord
+from vendors.fda.formats import OPERATION_CAPABILITIES
+from vendors.fda.records import RegistrationRecord
 from vendors.models import CapabilityLevel, Cmo, Site, SiteCapability
 
 FILLED_FROM_REGISTRATION = (
