@@ -30,7 +30,7 @@ class EventPlan:
     creates: dict[EventKey, NewRow] = field(default_factory=dict)
     changes: dict[int, dict] = field(default_factory=dict)  # event pk → {field: new value}
     names: list[str] = field(default_factory=list)  # the fields the rows give, sorted
-    # The events this plan changes → fingerprint of the values they will hold.
+    # In a preview, the events this chunk changes → fingerprint of the values they would hold.
     held: dict[EventKey, int] = field(default_factory=dict)
 
     def write(self, ctx: Context, tally: Tally) -> None:
