@@ -270,21 +270,15 @@ def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> Import
         return run
     run.refresh_from_db(fields=["processed_rows", "total_rows"])
     run.format = fmt.code
-    run.errors, run.error_count = tally.errors, tally.error_count
-    counts = tally.counts()
+    run.record_tally(tally, preview=not commit)
     if commit:
-        run.created, run.updated = tally.created, tally.updated
-        run.unchanged, run.skipped = tally.unchanged, tally.skipped
         run.status, run.finished_at = S.DONE, timezone.now()
         if tally.sites_created:
             run.message = f"{tally.sites_created} missing site(s) created as prospects."
         scoring_inputs_changed(cmo_ids=tally.cmo_ids, reason="fda_import")
     else:
-        run.preview = counts
         run.status = S.PREVIEWED
         if run.dry_run:
-            run.created, run.updated = tally.created, tally.updated
-            run.unchanged, run.skipped = tally.unchanged, tally.skipped
             run.finished_at = timezone.now()
     run.save()
     return run

@@ -410,6 +410,28 @@ def test_the_same_event_twice_in_one_file_is_written_once_and_the_later_row_wins
     assert event.source_row == len(lines) + 1
 
 
+def test_a_preview_counts_an_event_repeated_in_a_later_chunk_as_the_commit_will(
+    tmp_path, monkeypatch
+):
+    from vendors.fda import engine
+
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 2)
+    sites_for(INSPECTIONS)
+    lines = INSPECTIONS.read_text().splitlines()
+    first = next(line for line in lines if ",1306962," in line)
+    later = first.replace("No Action Indicated (NAI)", "Official Action Indicated (OAI)")
+    same = next(line for line in lines if ",1305862," in line)
+    path = tmp_path / "inspections.csv"
+    path.write_text("\n".join([*lines, later, same, later]) + "\n")
+
+    def counts(summary: dict) -> tuple:
+        return tuple(summary[n] for n in ("created", "updated", "unchanged", "skipped"))
+
+    assert counts(run(path, "--dry-run")) == counts(run(path)) == (5, 1, 2, 0)
+    # Again: the event first changes back to the earlier row, then to the later one.
+    assert counts(run(path, "--dry-run")) == counts(run(path)) == (0, 2, 6, 0)
+
+
 def test_only_cmos_whose_data_changed_are_sent_for_rescoring(
     tmp_path, django_capture_on_commit_callbacks
 ):
@@ -450,7 +472,7 @@ def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_repo
 ):
     from django.db import IntegrityError
 
-    from vendors.fda import engine
+    from vendors.fda import events
 
     sites_for(ACTIONS)
     lines = ACTIONS.read_text().splitlines()
@@ -458,14 +480,14 @@ def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_repo
     path = tmp_path / "actions.csv"
     path.write_text("\n".join(lines) + "\n")
     doomed = lines[7].split(",")[7]  # the case ID of row 8
-    insert = engine.insert_with_history
+    insert = events.insert_with_history
 
     def refuse_one(model, rows, **kwargs):
         if any(row.get("reference") == doomed for row in rows):
             raise IntegrityError("refused by the database")
         return insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(engine, "insert_with_history", refuse_one)
+    monkeypatch.setattr(events, "insert_with_history", refuse_one)
     summary = run(path)
     errors = {e["row"]: e["message"] for e in summary["errors"]}
     assert "matches no site" in errors[5]

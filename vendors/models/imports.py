@@ -1,8 +1,13 @@
 """A record of every import of an FDA export: who, when, which file, what it did."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from vendors.fda.context import Tally
 
 # Row errors kept per import; the count beyond it is still recorded.
 MAX_STORED_ERRORS = 500
@@ -89,6 +94,19 @@ class ImportRun(models.Model):
         return bool(self.total_rows) and not any(
             preview.get(name) for name in ("created", "updated", "sites_created")
         )
+
+    def record_tally(self, tally: "Tally", *, preview: bool) -> None:
+        """Keep what reading the file found: its row errors and its counts.
+
+        A preview's counts wait in `preview` for the commit, except a dry run's, which never
+        commits: its preview is its outcome.
+        """
+        self.errors, self.error_count = tally.errors, tally.error_count
+        if preview:
+            self.preview = tally.counts()
+        if not preview or self.dry_run:
+            for name in ("created", "updated", "unchanged", "skipped"):
+                setattr(self, name, getattr(tally, name))
 
     def summary(self) -> dict:
         """The outcome as the command line's --json prints it."""
