@@ -82,6 +82,14 @@ class FailureMiddleware:
         return None
 
 
+def start_idle_clock(sender, request, user, **kwargs) -> None:
+    """Start a new session's idle clock at login, so its first page writes no session."""
+    from django.utils import timezone
+
+    if hasattr(request, "session"):
+        request.session[IdleTimeoutMiddleware.KEY] = int(timezone.now().timestamp())
+
+
 class IdleTimeoutMiddleware:
     """Log out a browser session that made no request for SESSION_IDLE_TIMEOUT_MINUTES.
 
