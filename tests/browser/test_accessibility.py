@@ -86,3 +86,33 @@ def test_the_audit_checklist_has_no_serious_accessibility_violations(
     page = login(qa)
     paths = [f"/audits/{audit.pk}/checklist/", "/cmos/"]
     assert check_pages(page, live_server.url, paths) == {}
+
+
+def test_the_header_fits_a_tablet_and_log_out_still_works(live_server, login, sourcing, records):
+    page = login(sourcing)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    for path in ("/", "/cmos/", records["evaluation"].get_absolute_url(), "/contracts/"):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px"
+        expect(page.locator("header .who")).to_be_in_viewport(ratio=1)
+        expect(page.get_by_role("button", name="Log out")).to_be_in_viewport(ratio=1)
+    page.get_by_role("button", name="Log out").click()
+    page.goto(live_server.url + "/cmos/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_the_skip_link_takes_the_keyboard_to_the_first_checklist_answer(
+    live_server, login, qa, records
+):
+    audit = make_audit(site=records["site"], lead=qa, status=Audit.Status.IN_PROGRESS)
+    page = login(qa)
+    page.goto(f"{live_server.url}/audits/{audit.pk}/checklist/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first = audit.answers.order_by("question__section__position", "question__position").first()
+    expect(page.locator(f"#q-{first.pk}").get_by_label("Yes")).to_be_focused()
