@@ -36,3 +36,26 @@ document.addEventListener("htmx:sendError", () => {
     if (cancel) cancel.click();
   });
 })();
+// Checkbox filters: the closed dropdown names what is chosen.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  const dropdown = box.closest && box.closest(".check-filter details");
+  if (!dropdown) return;
+  const names = Array.from(dropdown.querySelectorAll("input:checked"), (input) =>
+    input.parentElement.textContent.trim(),
+  );
+  dropdown.querySelector(".chosen").textContent = names.join(", ") || "Any";
+});
+// A click outside an open filter dropdown closes it, as a select would.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll(".check-filter details[open]").forEach((dropdown) => {
+    if (!dropdown.contains(event.target)) dropdown.open = false;
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const dropdown = event.target.closest && event.target.closest(".check-filter details[open]");
+  if (!dropdown) return;
+  dropdown.open = false;
+  dropdown.querySelector("summary").focus();
+});
