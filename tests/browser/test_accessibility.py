@@ -63,10 +63,11 @@ def check_pages(page, base_url: str, paths: list[str]) -> dict:
     return found
 
 
-def test_sourcing_pages_have_no_serious_accessibility_violations(
-    live_server, login, sourcing, records
+@pytest.mark.parametrize("role", ["sourcing", "manager"])
+def test_directory_contract_and_evaluation_pages_have_no_serious_accessibility_violations(
+    live_server, login, personas, records, role
 ):
-    page = login(sourcing)
+    page = login(personas[role])
     paths = [
         "/cmos/",
         records["cmo"].get_absolute_url(),
