@@ -88,6 +88,8 @@
       if (isAnswerForm(form) && form.hasAttribute("hx-post")) {
         form.dataset.dirty = "1";
         keepDraft(form);
+        // A choice is sent after a short pause (so arrow keys save once): say so meanwhile.
+        if (type === "change") setState(form, "saving", "Saving…");
       }
     }),
   );
