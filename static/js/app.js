@@ -13,3 +13,49 @@ document.addEventListener("htmx:sendError", () => {
     target.hidden = false;
   }
 });
+// Capability matrix: a cell swapped open (or closed again) keeps the keyboard where it was, on
+// the cell's level or its button, rather than dropping focus to the top of the page.
+(function () {
+  let focusedCell = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const cell = target && target.closest && target.closest("table.matrix td[id^=cell-]");
+    focusedCell = cell && cell.contains(document.activeElement) ? cell.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!focusedCell) return;
+    const cell = document.getElementById(focusedCell);
+    focusedCell = null;
+    const control = cell && cell.querySelector("select, button");
+    if (control) control.focus();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const cell = event.target.closest && event.target.closest("table.matrix td.editing");
+    const cancel = cell && cell.querySelector("button[type=button]");
+    if (cancel) cancel.click();
+  });
+})();
+// Checkbox filters: the closed dropdown names what is chosen.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  const dropdown = box.closest && box.closest(".check-filter details");
+  if (!dropdown) return;
+  const names = Array.from(dropdown.querySelectorAll("input:checked"), (input) =>
+    input.parentElement.textContent.trim(),
+  );
+  dropdown.querySelector(".chosen").textContent = names.join(", ") || "Any";
+});
+// A click outside an open filter dropdown closes it, as a select would.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll(".check-filter details[open]").forEach((dropdown) => {
+    if (!dropdown.contains(event.target)) dropdown.open = false;
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const dropdown = event.target.closest && event.target.closest(".check-filter details[open]");
+  if (!dropdown) return;
+  dropdown.open = false;
+  dropdown.querySelector("summary").focus();
+});

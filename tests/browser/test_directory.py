@@ -34,7 +34,10 @@ def test_sourcing_filters_opens_and_edits_a_cmo(live_server, login, sourcing, di
     expect(page).to_have_url(re.compile(r"q=sterile"))
     page.get_by_label("Search").fill("")
     expect(rows).to_have_count(3)
-    page.get_by_label("Country").select_option("IN")
+    page.get_by_label("Country").click()
+    page.get_by_role("group", name="Country").get_by_role(
+        "checkbox", name="India", exact=True
+    ).check()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Hyderabad Fine Chemicals")
     expect(page).to_have_url(re.compile(r"country=IN"))
@@ -61,6 +64,50 @@ def test_sourcing_filters_opens_and_edits_a_cmo(live_server, login, sourcing, di
     expect(history).to_contain_text("https://cork-sterile.example.com")
     expect(history).to_contain_text(sourcing.username)
     assert Cmo.objects.get(pk=directory["cork"].pk).website == "https://cork-sterile.example.com"
+
+
+def test_filters_take_several_choices_by_checkbox_with_the_same_query(
+    live_server, login, sourcing, directory
+):
+    page = login(sourcing)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"{live_server.url}/cmos/")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(3)
+    status = page.get_by_label("Status")
+    expect(status).to_contain_text("Any")
+    status.click()
+    choices = page.get_by_role("group", name="Status")
+    expect(
+        choices.get_by_role("checkbox", name="Conditionally approved", exact=True)
+    ).to_be_visible()
+    choices.get_by_role("checkbox", name="Approved", exact=True).check()
+    expect(rows).to_have_count(1)
+    choices.get_by_role("checkbox", name="Prospect", exact=True).check()
+    expect(rows).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"status=prospect&status=approved"))
+    expect(status).to_contain_text("Prospect, Approved")
+    choices.get_by_role("checkbox", name="Prospect", exact=True).uncheck()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Basel Biologics AG")
+
+    page.reload()
+    expect(rows).to_have_count(1)
+    expect(page.get_by_label("Status")).to_contain_text("Approved")
+    page.get_by_label("Status").click()
+    expect(
+        page.get_by_role("group", name="Status").get_by_role(
+            "checkbox", name="Approved", exact=True
+        )
+    ).to_be_checked()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("group", name="Status").get_by_role("checkbox").first).to_be_hidden()
+    page.get_by_label("Site type").click()
+    page.get_by_role("group", name="Site type").get_by_role(
+        "checkbox", name="Biologics", exact=True
+    ).check()
+    expect(page).to_have_url(re.compile(r"site_type=biologics"))
+    expect(rows).to_have_count(1)
 
 
 def test_qa_sees_no_edit_controls_and_a_direct_post_is_refused(live_server, login, qa, directory):

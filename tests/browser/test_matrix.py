@@ -57,3 +57,48 @@ def test_two_open_cells_each_have_their_own_labelled_level(live_server, login, s
     vials = page.get_by_label("Level of Sterile liquid vials at Cork fill-finish")
     expect(vials).to_have_value("1")
     assert SiteCapability.objects.get(site=cell.site, capability=lyo).level == 2
+
+
+def test_a_cell_can_be_changed_with_the_keyboard_alone(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    button = page.get_by_role(
+        "button", name="C claimed: change Sterile liquid vials at Cork fill-finish"
+    )
+    button.focus()
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    level = page.get_by_label("Level of Sterile liquid vials at Cork fill-finish")
+    expect(level).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(level).to_have_count(0)
+    expect(button).to_be_focused()
+
+    page.keyboard.press("Space")
+    expect(level).to_be_focused()
+    level.select_option("2")
+    page.keyboard.press("Tab")
+    reason = page.get_by_label("Reason for changing Sterile liquid vials at Cork fill-finish")
+    expect(reason).to_be_focused()
+    page.keyboard.type("Batch records seen")
+    page.keyboard.press("Enter")
+    changed = page.get_by_role(
+        "button", name="D demonstrated: change Sterile liquid vials at Cork fill-finish"
+    )
+    expect(changed).to_be_focused()
+    page.reload()
+    expect(page.locator(f"#cell-{cell.site_id}-{cell.capability_id}")).to_have_text("D")
+    assert SiteCapability.objects.get(pk=cell.pk).level == CapabilityLevel.DEMONSTRATED
+
+
+def test_every_editable_cell_takes_keyboard_focus(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    cells = page.locator("#matrix td.editable")
+    total = cells.count()
+    assert total == Capability.objects.count()
+    focusable = page.evaluate(
+        """() => [...document.querySelectorAll('#matrix td.editable')]
+             .filter(td => td.querySelector('button:not([disabled])')).length"""
+    )
+    assert focusable == total

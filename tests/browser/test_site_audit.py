@@ -31,7 +31,8 @@ def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
     block.get_by_label("Comment").fill("SOP QA-001 rev 7 seen")
     block.get_by_label("Comment").press("Tab")
     expect(page.locator("#progress")).to_contain_text("2 of 4 answered")
-    block.locator("input[type=file]").set_input_files(
+    block.get_by_text("Attach evidence").click()
+    block.get_by_label("Evidence file").set_input_files(
         {
             "name": "line-clearance.png",
             "mimeType": "image/png",
