@@ -292,6 +292,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-flush": {"task": "cmoselect.tasks.flush_outbox", "schedule": 60},
     # Reports and imports left working by a worker that died are settled, saying why.
     "stuck-reports": {"task": "cmoselect.tasks.sweep_reports", "schedule": 5 * 60},
+    "stuck-imports": {"task": "vendors.tasks.sweep_import_runs", "schedule": 5 * 60},
     # Every CMO's directory score, recomputed each night (changes rescore at once anyway).
     "scoring-qualification-scores": {
         "task": "scoring.tasks.compute_cmo_scores",

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from kombu import pools
 from django.urls import reverse
 
 from cmoselect.celery import app as celery_app
@@ -16,14 +17,18 @@ def unreachable_broker():
     """A real broker URL where nothing listens: sending fails as it does when Redis is down."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+
+    def fresh_connections():
+        pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    fresh_connections()
     conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:9/0", False
     conf.broker_transport_options = {}
     yield
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
     conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+    fresh_connections()
 
 
 def change_status(client, cmo):

@@ -39,6 +39,7 @@ from vendors.services import (
     cmo_change_status,
     import_run_commit,
     import_run_create,
+    import_run_retry,
     regulatory_event_save,
     site_capability_set,
     site_change_status,
@@ -651,11 +652,19 @@ class ImportRunViewSet(
     filterset_class = ImportRunFilter
     parser_classes = [MultiPartParser, FormParser]
     write_perm = Perm.IMPORT_DATA
-    action_perms = {"commit": Perm.IMPORT_DATA}
+    action_perms = {"commit": Perm.IMPORT_DATA, "retry": Perm.IMPORT_DATA}
 
     @extend_schema(request=None, responses=ImportRunSerializer)
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         run = import_run_commit(run=self.get_object(), user=request.user)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data)
+
+    @extend_schema(request=None, responses=ImportRunSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Take up an import that stopped part-way: a commit resumes where it stopped."""
+        run = import_run_retry(run=self.get_object(), user=request.user)
         run.refresh_from_db()
         return Response(self.get_serializer(run).data)

@@ -1,3 +1,5 @@
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +37,8 @@ from vendors.models import (
     StatusChange,
 )
 from vendors.models.regulatory import Source
+
+log = logging.getLogger(__name__)
 
 
 def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) -> str:
@@ -241,24 +245,39 @@ def import_run_create(
     if start:
         from vendors.tasks import preview_import
 
-        preview_import.delay_on_commit(run.pk)
+        enqueue(preview_import, run.pk)
     return run
 
 
 def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> ImportRun:
-    """Read every row of an import's file: count what it would do, or (commit) do it."""
+    """Read every row of an import's file: count what it would do, or (commit) do it.
+
+    The run's state is checked first, so a message delivered twice does nothing the second
+    time; a commit with a checkpoint resumes there. Any failure ends the run as failed with a
+    message for the user (what a commit had imported stays, and "Try again" resumes it).
+    """
     from vendors.fda.engine import import_file
     from vendors.fda.formats import HeaderProblem
     from vendors.fda.tables import FileProblem
 
     S = ImportRun.Status
-    run.status = S.COMMITTING if commit else S.PREVIEWING
-    run.started_at = run.started_at or timezone.now()
-    run.processed_rows = 0
-    run.save(update_fields=["status", "started_at", "processed_rows"])
+    expected = (S.QUEUED, S.COMMITTING) if commit else (S.QUEUED, S.PREVIEWING)
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().select_related("uploaded_by").get(pk=run.pk)
+        if run.status not in expected:
+            log.info("Import %s is %s: nothing to do for a %s", run.pk, run.status,
+                     "commit" if commit else "preview")  # fmt: skip
+            return run
+        run.status = S.COMMITTING if commit else S.PREVIEWING
+        run.started_at = run.started_at or timezone.now()
+        run.processed_rows = 0
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "started_at", "processed_rows", "heartbeat_at"])
 
     def report(done: int, total: int | None) -> None:
-        ImportRun.objects.filter(pk=run.pk).update(processed_rows=done, total_rows=total)
+        ImportRun.objects.filter(pk=run.pk).update(
+            processed_rows=done, total_rows=total, heartbeat_at=timezone.now()
+        )
         if progress:
             progress(done, total)
 
@@ -268,11 +287,14 @@ def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> Import
         run.status, run.message, run.finished_at = S.FAILED, str(problem), timezone.now()
         run.save(update_fields=["status", "message", "finished_at"])
         return run
+    except Exception as error:  # noqa: BLE001 - shown on the run, never left "importing"
+        log.exception("Import %s failed", run.pk)
+        return _import_run_fail(run, f"{type(error).__name__}: {error}")
     run.refresh_from_db(fields=["processed_rows", "total_rows"])
     run.format = fmt.code
     run.record_tally(tally, preview=not commit)
     if commit:
-        run.status, run.finished_at = S.DONE, timezone.now()
+        run.status, run.finished_at, run.checkpoint = S.DONE, timezone.now(), {}
         if tally.sites_created:
             run.message = f"{tally.sites_created} missing site(s) created as prospects."
         scoring_inputs_changed(cmo_ids=tally.cmo_ids, reason="fda_import")
@@ -281,6 +303,56 @@ def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> Import
         if run.dry_run:
             run.finished_at = timezone.now()
     run.save()
+    return run
+
+
+def _import_run_fail(run: ImportRun, message: str) -> ImportRun:
+    run.refresh_from_db(fields=["checkpoint", "processed_rows", "total_rows"])
+    kept = run.rows_kept
+    run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
+    run.message = message + (
+        f" Rows up to {kept} were imported and are kept; Try again to import the rest."
+        if kept
+        else " Nothing was imported; Try again to start over."
+    )
+    run.save(update_fields=["status", "message", "finished_at"])
+    return run
+
+
+STUCK_IMPORT = "The worker stopped while reading this file (it was restarted or killed)."
+
+
+def import_runs_sweep() -> int:
+    """Fail imports whose worker has shown no sign of life for STUCK_WORK_MINUTES, saying why."""
+    stale = timezone.now() - timedelta(minutes=settings.STUCK_WORK_MINUTES)
+    S = ImportRun.Status
+    stuck = ImportRun.objects.filter(
+        Q(status__in=[S.PREVIEWING, S.COMMITTING], heartbeat_at__lt=stale)
+        | Q(status=S.QUEUED, created_at__lt=stale)
+        | Q(status=S.COMMITTING, heartbeat_at=None, created_at__lt=stale)
+    )
+    count = 0
+    for run in stuck:
+        _import_run_fail(run, STUCK_IMPORT)
+        count += 1
+    return count
+
+
+def import_run_retry(*, run: ImportRun, user) -> ImportRun:
+    """Take up a failed import again: a commit resumes at its checkpoint, a preview restarts."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not run.can_retry:
+            raise ValidationError(
+                {"status": "Only an import that stopped part-way can be retried."}
+            )
+        committing = bool(run.checkpoint) or (bool(run.preview) and not run.dry_run)
+        from vendors.tasks import commit_import, preview_import
+
+        run.status = ImportRun.Status.COMMITTING if committing else ImportRun.Status.QUEUED
+        run.message, run.finished_at, run.heartbeat_at = "", None, timezone.now()
+        run.save(update_fields=["status", "message", "finished_at", "heartbeat_at"])
+        enqueue(commit_import if committing else preview_import, run.pk)
     return run
 
 
@@ -301,5 +373,5 @@ def import_run_commit(*, run: ImportRun, user) -> ImportRun:
         run.save(update_fields=["status", "processed_rows"])
         from vendors.tasks import commit_import
 
-        commit_import.delay_on_commit(run.pk)
+        enqueue(commit_import, run.pk)
     return run

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from vendors.models import ImportRun, StatusChange
-from vendors.services import import_run_execute, status_change_notify
+from vendors.services import import_run_execute, import_runs_sweep, status_change_notify
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -20,3 +20,8 @@ def preview_import(run_id: int) -> None:
 def commit_import(run_id: int) -> None:
     run = ImportRun.objects.select_related("uploaded_by").get(pk=run_id)
     import_run_execute(run=run, commit=True)
+
+
+@shared_task(ignore_result=True)
+def sweep_import_runs() -> int:
+    return import_runs_sweep()

@@ -35,4 +35,5 @@ urlpatterns = [
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:importrun_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:importrun_id>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:importrun_id>/retry/", views.import_retry, name="import_retry"),
 ]

@@ -72,6 +72,21 @@ class Tally:
         self.errors.extend(other.errors[:room])
         self.cmo_ids |= other.cmo_ids
 
+    def state(self, *, up_to_row: int) -> dict:
+        """What a checkpoint keeps of the tally: counts, the errors of rows up to `up_to_row`."""
+        return {
+            **self.counts(),
+            "errors": [e for e in self.errors if e["row"] <= up_to_row],
+            "cmo_ids": sorted(self.cmo_ids),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Tally":
+        tally = cls(errors=list(state.get("errors", [])), cmo_ids=set(state.get("cmo_ids", [])))
+        for name in cls().counts():
+            setattr(tally, name, int(state.get(name, 0)))
+        return tally
+
     def counts(self) -> dict[str, int]:
         return {
             "created": self.created,

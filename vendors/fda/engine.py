@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from vendors.fda.citations import plan_citations
 from vendors.fda.context import Context, Plan, Rows, Tally
@@ -39,7 +40,12 @@ ProgressFn = Callable[[int, int | None], None]
 def import_file(
     *, run: ImportRun, path: Path, commit: bool, progress: ProgressFn | None = None
 ) -> tuple[Format, Tally]:
-    """Read every row of the file; raises HeaderProblem or FileProblem for an unusable file."""
+    """Read every row of the file; raises HeaderProblem or FileProblem for an unusable file.
+
+    A commit checkpoints each chunk on the run in the chunk's own transaction; with a checkpoint
+    already on the run (a commit cut short), the rows up to it are skipped and its tally taken
+    up, so the resumed commit counts exactly what a single one would have.
+    """
     ctx = Context(
         run=run,
         commit=commit,
@@ -51,7 +57,9 @@ def import_file(
             )
         ),
     )
-    tally = Tally()
+    resume = (run.checkpoint or {}) if commit else {}
+    done_up_to = int(resume.get("row", 0))
+    tally = Tally.from_state(resume.get("tally", {})) if resume else Tally()
     with open_table(path, run.original_name) as table:
         fmt = detect(table.header)
         columns = fmt.column_map(table.header)
@@ -60,41 +68,58 @@ def import_file(
             progress(0, table.total)
         chunk: Rows = []
         seen = 0
+        last = done_up_to
         for number, values in table.rows:
             seen += 1
+            if number <= done_up_to:
+                continue
+            last = number
             row = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
             try:
                 chunk.append((number, fmt.parse(row)))
             except RowError as error:
                 tally.error(number, str(error))
             if len(chunk) >= CHUNK_SIZE:
-                _apply_chunk(planner, chunk, ctx, tally)
+                _apply_chunk(planner, chunk, ctx, tally, up_to=last)
                 chunk = []
                 if progress:
                     progress(seen, table.total)
         if chunk:
-            _apply_chunk(planner, chunk, ctx, tally)
+            _apply_chunk(planner, chunk, ctx, tally, up_to=last)
+        elif commit and last > done_up_to:  # the file ends with rows that had errors
+            _checkpoint(run, tally, up_to=last)
         if progress:
             progress(seen, seen)
     return fmt, tally
 
 
-def _apply_chunk(planner: Planner, chunk: Rows, ctx: Context, tally: Tally) -> None:
+def _apply_chunk(planner: Planner, chunk: Rows, ctx: Context, tally: Tally, *, up_to: int) -> None:
+    """Plan a chunk of rows; in a commit write it, checkpointed at file row `up_to`."""
     if not ctx.commit:
         local = Tally()
         planner(chunk, ctx, local).remember(ctx.preview)
         tally.add(local)
         return
-    if _write(planner, chunk, ctx, tally) is None:
+    if _write(planner, chunk, ctx, tally, up_to=up_to) is None:
         return
-    for item in chunk:  # the chunk failed in the database: find the row(s) to blame
-        error = _write(planner, [item], ctx, tally)
+    for index, item in enumerate(chunk):  # the chunk failed in the database: find the row(s)
+        row_up_to = up_to if index == len(chunk) - 1 else item[0]
+        error = _write(planner, [item], ctx, tally, up_to=row_up_to)
         if error is not None:
             tally.error(item[0], f"could not be saved: {error}")
+            _checkpoint(ctx.run, tally, up_to=row_up_to)
 
 
-def _write(planner: Planner, rows: Rows, ctx: Context, tally: Tally) -> DatabaseError | None:
-    """Plan and write rows in one transaction; their counts join the tally only if it commits."""
+def _checkpoint(run: ImportRun, tally: Tally, *, up_to: int) -> None:
+    state = {"row": up_to, "tally": tally.state(up_to_row=up_to)}
+    ImportRun.objects.filter(pk=run.pk).update(checkpoint=state, heartbeat_at=timezone.now())
+
+
+def _write(
+    planner: Planner, rows: Rows, ctx: Context, tally: Tally, *, up_to: int
+) -> DatabaseError | None:
+    """Plan and write rows in one transaction with the run's checkpoint; their counts join the
+    tally only if it commits."""
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -104,6 +129,9 @@ def _write(planner: Planner, rows: Rows, ctx: Context, tally: Tally) -> Database
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             local = Tally()
             planner(rows, ctx, local).write(ctx, local)
+            after = Tally.from_state(tally.state(up_to_row=up_to))
+            after.add(local)
+            _checkpoint(ctx.run, after, up_to=up_to)
     except DatabaseError as error:
         return error
     tally.add(local)

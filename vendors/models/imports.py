@@ -63,6 +63,11 @@ class ImportRun(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # A commit's progress, written in the same transaction as each chunk it commits: the last
+    # file row done and the tally up to it, so a commit cut short resumes there, counting exactly.
+    checkpoint = models.JSONField(default=dict, blank=True)
+    # Last sign of life of the worker reading the file (progress or checkpoint).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -86,6 +91,16 @@ class ImportRun(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.status == self.Status.PREVIEWED and not self.dry_run
+
+    @property
+    def can_retry(self) -> bool:
+        """A run that failed part-way (not for a bad file): a commit resumes, a preview restarts."""
+        return self.status == self.Status.FAILED and bool(self.checkpoint or self.preview)
+
+    @property
+    def rows_kept(self) -> int:
+        """File rows a failed commit had already imported (and kept) before it stopped."""
+        return int((self.checkpoint or {}).get("row", 0))
 
     @property
     def preview_writes_nothing(self) -> bool:

@@ -11,9 +11,9 @@ from cmoselect.roles import Perm, role_required
 from vendors.access import get_import_run_for
 from vendors.forms import ImportUploadForm
 from vendors.models import ImportRun, Site
-from vendors.services import import_run_commit, import_run_create
+from vendors.services import import_run_commit, import_run_create, import_run_retry
 
-__all__ = ["import_commit", "import_detail", "import_list"]
+__all__ = ["import_commit", "import_detail", "import_list", "import_retry"]
 
 SITES_SHOWN = 50  # sites an event import touched, listed on its page
 
@@ -58,6 +58,18 @@ def import_commit(request: HttpRequest, importrun_id: int) -> HttpResponse:
     run = get_import_run_for(request.user, importrun_id, write=True)
     try:
         import_run_commit(run=run, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(run)
+
+
+@require_POST
+@role_required(Perm.IMPORT_DATA)
+def import_retry(request: HttpRequest, importrun_id: int) -> HttpResponse:
+    run = get_import_run_for(request.user, importrun_id, write=True)
+    try:
+        import_run_retry(run=run, user=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
