@@ -337,6 +337,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     C.EXPIRED: frozenset(),
     C.TERMINATED: frozenset(),
 }
+TERMINAL_STATUSES = frozenset(s for s, moves in TRANSITIONS.items() if not moves)
 
 
 class ScopeItem(models.Model):

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cmoselect.forms import apply_service_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
 from contracts.filters import ContractFilter
@@ -60,7 +60,6 @@ def contract_list(request):
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "ordering": request.GET.get("ordering", ""),
-        "cmo_choices": contract_filter.filters["cmo"].queryset.only("pk", "legal_name"),
     }
     template = "contracts/contract_list.html"
     if is_htmx(request):
@@ -157,7 +156,8 @@ def contract_create(request):
             return redirect(contract)
     template = "contracts/contract_form.html"
     if is_htmx(request):
-        template += "#contract-form"
+        # Choosing a CMO refreshes only its agreements and sites, so nothing typed is lost.
+        template += "#cmo-terms"
     return render(request, template, {"form": form})
 
 
@@ -186,6 +186,8 @@ def contract_edit(request, contract_id: int):
 def contract_status(request, contract_id: int):
     contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
     form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
+    if not form.is_valid() and (page := confirm_status_page(request, form, contract)):
+        return page
     if form.is_valid():
         try:
             contract_change_status(contract=contract, user=request.user, **form.cleaned_data)

@@ -95,3 +95,9 @@ def form_data(html: str, form_id: str | None = None) -> MultiValueDict:
 def as_post(data: MultiValueDict) -> dict[str, list[str]]:
     """The form data in the shape Django's test client posts (every value a list)."""
     return {key: data.getlist(key) for key in data}
+
+
+def field_block(html: str, name: str) -> str:
+    """The markup of one field's block (`#field-<name>`): its label, widget, errors and help."""
+    start = html.index(f'id="field-{name}"')
+    return html[start : html.index("</div>", start)]

@@ -42,7 +42,7 @@ from audits.services import (
     signature_verifies,
 )
 from audits.views.access import get_answer_for, get_audit_for
-from cmoselect.forms import apply_service_errors, message_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
@@ -174,6 +174,8 @@ def audit_detail(request, audit_id: int):
 def audit_status(request, audit_id: int):
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditStatusForm(request.POST, audit=audit)
+    if not form.is_valid() and (page := confirm_status_page(request, form, audit)):
+        return page
     if form.is_valid():
         try:
             audit_change_status(audit=audit, user=request.user, **form.cleaned_data)

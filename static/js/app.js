@@ -13,3 +13,10 @@ document.addEventListener("htmx:sendError", () => {
     target.hidden = false;
   }
 });
+// In a search picker, Enter searches instead of submitting the surrounding form.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches(".picker input[type=search]")) {
+    event.preventDefault();
+    htmx.trigger(event.target, "search");
+  }
+});

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
-from cmoselect.forms import apply_service_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page
 from cmoselect.history import HistoryRow, child_history_rows, history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
@@ -163,6 +163,8 @@ def cmo_edit(request, cmo_id: int):
 
 def _change_status(request, subject, change):
     form = StatusChangeForm(request.POST, allowed=subject.allowed_statuses())
+    if not form.is_valid() and (page := confirm_status_page(request, form, subject)):
+        return page
     if form.is_valid():
         try:
             change(
