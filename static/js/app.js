@@ -20,3 +20,10 @@ document.addEventListener("keydown", (event) => {
     htmx.trigger(event.target, "search");
   }
 });
+// Buttons that remove something ask first (data-confirm holds the question).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
