@@ -14,9 +14,9 @@ from audits.models import (
     TemplateVersion,
 )
 from audits.uploads import ACCEPT_ATTRIBUTE
+from cmoselect.forms import StatusMoveForm
 from cmoselect.roles import ADMIN, QA
-from vendors.forms import ChangeReasonMixin
-from vendors.models import Site
+from vendors.forms import ChangeReasonMixin, SitePickerField
 
 
 def auditors():
@@ -100,6 +100,7 @@ class QuestionForm(forms.ModelForm):
 
 
 class AuditForm(ChangeReasonMixin, forms.ModelForm):
+    site = SitePickerField(label="Site")
     lead_auditor = UserChoiceField(queryset=auditors())
     team = UsersChoiceField(
         queryset=auditors(),
@@ -132,7 +133,6 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["lead_auditor"].queryset = auditors()
         self.fields["team"].queryset = auditors()
-        self.fields["site"].queryset = Site.objects.select_related("cmo")
         versions = TemplateVersion.objects.published().select_related("template")
         if self.instance.pk:
             # The checklist is fixed once answers exist.
@@ -149,8 +149,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
         return data
 
 
-class AuditStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Next step")
+class AuditStatusForm(StatusMoveForm):
     reason = forms.CharField(
         required=False,
         max_length=2000,
@@ -159,10 +158,14 @@ class AuditStatusForm(forms.Form):
     )
 
     def __init__(self, *args, audit: Audit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            (value, Audit.Status(value).label) for value in audit.allowed_statuses()
-        ]
+        super().__init__(
+            *args,
+            choices=[(value, Audit.Status(value).label) for value in audit.allowed_statuses()],
+            confirm=Audit.TERMINAL_STATUSES,
+            why="it cannot be undone.",
+            **kwargs,
+        )
+        self.fields["status"].label = "Next step"
 
 
 class SeverityWidget(forms.RadioSelect):

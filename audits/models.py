@@ -218,6 +218,7 @@ class Audit(models.Model):
         Status.REJECTED: (),
         Status.CANCELLED: (),
     }
+    TERMINAL_STATUSES = frozenset(s for s, moves in TRANSITIONS.items() if not moves)
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="audits")
     template_version = models.ForeignKey(

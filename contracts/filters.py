@@ -3,7 +3,7 @@ from django.db.models import Q
 
 from cmoselect.filters import IdFilter
 from contracts.models import Contract, Kpi, Milestone, ResponsibilityItem, ScopeItem, today
-from vendors.models import Cmo
+from vendors.forms import cmo_picker, pickable_cmos
 
 EXPIRING_CHOICES = [("30", "Within 30 days"), ("60", "Within 60 days"), ("90", "Within 90 days")]
 
@@ -15,8 +15,7 @@ class ContractFilter(django_filters.FilterSet):
         method="filter_q", label="Search title, reference, CMO, product or service"
     )
     cmo = django_filters.ModelChoiceFilter(
-        queryset=Cmo.objects.filter(contracts__isnull=False).distinct().order_by("legal_name"),
-        label="CMO",
+        queryset=pickable_cmos(), label="CMO", widget=cmo_picker(empty_label="All CMOs")
     )
     type = django_filters.MultipleChoiceFilter(
         field_name="contract_type", choices=Contract.Type.choices, label="Type"

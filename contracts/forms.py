@@ -4,9 +4,11 @@ from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
 
+from cmoselect.forms import StatusMoveForm
 from cmoselect.roles import ROLES
 from contracts.models import (
     STANDARD_KPIS,
+    TERMINAL_STATUSES,
     Contract,
     ContractDocument,
     Kpi,
@@ -15,7 +17,7 @@ from contracts.models import (
     ScopeItem,
 )
 from contracts.uploads import ACCEPT, check_document
-from vendors.forms import ChangeReasonMixin
+from vendors.forms import ChangeReasonMixin, CmoPickerField
 from vendors.models import Capability, Cmo, Site
 
 
@@ -27,6 +29,7 @@ class DateInput(forms.DateInput):
 
 
 class ContractForm(ChangeReasonMixin, forms.ModelForm):
+    cmo = CmoPickerField(label="CMO")
     FIELDSETS = (
         ("Agreement", ["cmo", "contract_type", "title", "reference", "parent", "sites", "owner"]),
         (
@@ -116,7 +119,6 @@ class ContractForm(ChangeReasonMixin, forms.ModelForm):
         cmo = self.chosen_cmo()
         if self.instance.pk:
             self.fields["cmo"].disabled = True
-        self.fields["cmo"].queryset = Cmo.objects.order_by("legal_name")
         if cmo is None:
             self.fields["sites"].queryset = Site.objects.none()
             self.fields["sites"].help_text = "Choose the CMO first; its sites are listed here."
@@ -149,8 +151,7 @@ class ContractForm(ChangeReasonMixin, forms.ModelForm):
         return sets
 
 
-class ContractStatusForm(forms.Form):
-    status = forms.ChoiceField(label="New status")
+class ContractStatusForm(StatusMoveForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
@@ -158,8 +159,13 @@ class ContractStatusForm(forms.Form):
     )
 
     def __init__(self, *args, allowed: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(v, Contract.Status(v).label) for v in allowed]
+        super().__init__(
+            *args,
+            choices=[(v, Contract.Status(v).label) for v in allowed],
+            confirm=TERMINAL_STATUSES,
+            why="it cannot be undone.",
+            **kwargs,
+        )
 
 
 class DocumentForm(forms.ModelForm):

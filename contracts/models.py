@@ -46,6 +46,12 @@ def today() -> date:
     return timezone.localdate()
 
 
+def not_in_future(value: date) -> None:
+    # A date in the future would show the milestone as reached before it is.
+    if value > today():
+        raise ValidationError("This date is in the future.")
+
+
 class ContractQuerySet(models.QuerySet):
     def search(self, text: str):
         text = text.strip()
@@ -152,7 +158,13 @@ class Contract(models.Model):
     notice_period_unit = models.CharField(
         max_length=10, choices=NoticeUnit, default=NoticeUnit.MONTHS
     )
-    total_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    total_value = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "The value cannot be negative.")],
+    )
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
     payment_terms = models.CharField(max_length=120, blank=True, help_text="e.g. Net 60 days")
     governing_law = models.CharField(max_length=120, blank=True, help_text="e.g. England and Wales")
@@ -180,6 +192,7 @@ class Contract(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(0, "A liability cap cannot be negative.")],
         help_text="In the contract currency.",
     )
     liability_notes = models.TextField("liability terms", blank=True)
@@ -207,6 +220,16 @@ class Contract(models.Model):
                 condition=~Q(reference=""),
                 name="contract_reference_unique",
                 violation_error_message="Another contract already has this reference.",
+            ),
+            models.CheckConstraint(
+                condition=Q(liability_cap__isnull=True) | Q(liability_cap__gte=0),
+                name="contract_liability_cap_not_negative",
+                violation_error_message="A liability cap cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_value__isnull=True) | Q(total_value__gte=0),
+                name="contract_total_value_not_negative",
+                violation_error_message="The value cannot be negative.",
             ),
         ]
 
@@ -314,6 +337,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     C.EXPIRED: frozenset(),
     C.TERMINATED: frozenset(),
 }
+TERMINAL_STATUSES = frozenset(s for s, moves in TRANSITIONS.items() if not moves)
 
 
 class ScopeItem(models.Model):
@@ -336,12 +360,25 @@ class ScopeItem(models.Model):
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, null=True, blank=True, related_name="scope_items"
     )
-    annual_volume = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    annual_volume = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "A volume cannot be negative.")],
+    )
     volume_unit = models.CharField(max_length=30, blank=True, help_text="e.g. vials/year, kg")
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["contract", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_volume__isnull=True) | Q(annual_volume__gte=0),
+                name="scope_volume_not_negative",
+                violation_error_message="A volume cannot be negative.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product}: {self.capability or self.service_detail}"
@@ -389,7 +426,12 @@ class Milestone(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(max_length=200, help_text="e.g. Engineering batch")
     planned_date = models.DateField()
-    actual_date = models.DateField(null=True, blank=True)
+    actual_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=[not_in_future],
+        help_text="When it was reached; leave empty until then.",
+    )
     notes = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 

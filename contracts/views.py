@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cmoselect.forms import apply_service_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, check_perm, role_required
 from contracts.access import get_contract_for, get_document_for
@@ -56,7 +56,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "ordering": request.GET.get("ordering", ""),
-        "cmo_choices": contract_filter.filters["cmo"].queryset.only("pk", "legal_name"),
     }
     template = "contracts/contract_list.html"
     if is_htmx(request):
@@ -153,7 +152,8 @@ def contract_create(request: HttpRequest) -> HttpResponse:
             return redirect(contract)
     template = "contracts/contract_form.html"
     if is_htmx(request):
-        template += "#contract-form"
+        # Choosing a CMO refreshes only its agreements and sites, so nothing typed is lost.
+        template += "#cmo-terms"
     return render(request, template, {"form": form})
 
 
@@ -182,6 +182,8 @@ def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
 def contract_status(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     form = ContractStatusForm(request.POST, allowed=contract.allowed_statuses())
+    if not form.is_valid() and (page := confirm_status_page(request, form, contract)):
+        return page
     if form.is_valid():
         try:
             contract_change_status(contract=contract, user=request.user, **form.cleaned_data)

@@ -2,8 +2,8 @@
 
 import pytest
 from django.db import connection
-from kombu import pools
 from django.urls import reverse
+from kombu import pools
 
 from cmoselect.celery import app as celery_app
 from cmoselect.models import OutboxMessage

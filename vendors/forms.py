@@ -2,7 +2,10 @@ from django import forms
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from cmoselect.forms import StatusMoveForm
+from cmoselect.widgets import SearchPicker
 from vendors.models import (
+    CONFIRMED_STATUSES,
     Capability,
     CapabilityLevel,
     Citation,
@@ -13,6 +16,50 @@ from vendors.models import (
     Site,
     normalize_fei,
 )
+
+
+def pickable_cmos():
+    """The CMOs a picker offers, as its search endpoint and its form field read them."""
+    return Cmo.objects.with_site_counts().order_by("legal_name")
+
+
+def pickable_sites():
+    """The sites a picker offers, as its search endpoint and its form field read them."""
+    return Site.objects.select_related("cmo").order_by("name", "cmo__legal_name", "pk")
+
+
+def cmo_picker(*, empty_label: str = "") -> SearchPicker:
+    """The search box that picks a CMO, for forms and filters alike."""
+    return SearchPicker(
+        search_url="vendors:cmo_search",
+        placeholder="Name, FEI, city or country",
+        empty_label=empty_label,
+    )
+
+
+def site_picker(*, empty_label: str = "") -> SearchPicker:
+    """The search box that picks a site, for forms and filters alike."""
+    return SearchPicker(
+        search_url="vendors:site_search",
+        placeholder="Name, CMO, FEI, city or country",
+        empty_label=empty_label,
+    )
+
+
+class CmoPickerField(forms.ModelChoiceField):
+    """A CMO, found by name, alias, a site's FEI or city, or the country."""
+
+    def __init__(self, *, queryset=None, **kwargs):
+        kwargs.setdefault("widget", cmo_picker())
+        super().__init__(queryset=pickable_cmos() if queryset is None else queryset, **kwargs)
+
+
+class SitePickerField(forms.ModelChoiceField):
+    """A site, found by name, CMO, FEI, city or country."""
+
+    def __init__(self, *, queryset=None, **kwargs):
+        kwargs.setdefault("widget", site_picker())
+        super().__init__(queryset=pickable_sites() if queryset is None else queryset, **kwargs)
 
 
 class ChangeReasonMixin(forms.Form):
@@ -89,8 +136,7 @@ class ContactForm(ChangeReasonMixin, forms.ModelForm):
         self.fields["site"].queryset = cmo.sites.all()
 
 
-class StatusChangeForm(forms.Form):
-    status = forms.ChoiceField(label="New status")
+class StatusChangeForm(StatusMoveForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
@@ -98,10 +144,13 @@ class StatusChangeForm(forms.Form):
     )
 
     def __init__(self, *args, allowed: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            (value, QualificationStatus(value).label) for value in allowed
-        ]
+        super().__init__(
+            *args,
+            choices=[(value, QualificationStatus(value).label) for value in allowed],
+            confirm=CONFIRMED_STATUSES,
+            why="it stops all work with the CMO or site until it is qualified again.",
+            **kwargs,
+        )
 
 
 class RegulatoryEventForm(ChangeReasonMixin, forms.ModelForm):
@@ -131,6 +180,20 @@ class RegulatoryEventForm(ChangeReasonMixin, forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"reason": "Reason given for the event"}
+        help_texts = {
+            "reason": "Part of the event itself: why the agency acted, e.g. the recall reason "
+            "as published."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Two reasons on one form: the event's own, and why this edit is made.
+        if "change_reason" in self.fields:
+            self.fields["change_reason"].label = "Reason for this change"
+            self.fields[
+                "change_reason"
+            ].help_text = "Why you are editing this event. Kept in its history, not in the event."
 
 
 class CitationForm(ChangeReasonMixin, forms.ModelForm):

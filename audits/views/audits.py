@@ -41,7 +41,7 @@ from audits.services import (
     evidence_add,
     signatures_verified,
 )
-from cmoselect.forms import apply_service_errors, message_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
@@ -166,6 +166,8 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
 def audit_status(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id, write=True)
     form = AuditStatusForm(request.POST, audit=audit)
+    if not form.is_valid() and (page := confirm_status_page(request, form, audit)):
+        return page
     if form.is_valid():
         try:
             audit_change_status(audit=audit, user=request.user, **form.cleaned_data)

@@ -59,3 +59,17 @@ document.addEventListener("keydown", (event) => {
   dropdown.open = false;
   dropdown.querySelector("summary").focus();
 });
+// In a search picker, Enter searches instead of submitting the surrounding form.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches(".picker input[type=search]")) {
+    event.preventDefault();
+    htmx.trigger(event.target, "search");
+  }
+});
+// Buttons that remove something ask first (data-confirm holds the question).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

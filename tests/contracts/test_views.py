@@ -96,8 +96,8 @@ class TestList:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(LIST, {"expiring": "90", "ordering": "cmo"})
         assert response.status_code == 200
-        # session, user, roles, count, page, CMO filter choices
-        assert len(queries) == 6, [q["sql"] for q in queries]
+        # session, user, roles, count, page (the CMO picker reads nothing until a CMO is chosen)
+        assert len(queries) == 5, [q["sql"] for q in queries]
 
 
 class TestCmoCard:
@@ -180,13 +180,19 @@ class TestCreateAndEdit:
         assert "cannot be before the effective date" in response.content.decode()
         assert not Contract.objects.exists()
 
-    def test_the_cmo_choice_reloads_its_sites_for_htmx(self, client_for, sourcing, db):
+    def test_the_cmo_choice_reloads_only_its_sites_and_agreements_for_htmx(
+        self, client_for, sourcing, db
+    ):
         site = SiteFactory(name="Ringaskiddy")
+        msa = ContractFactory(cmo=site.cmo, contract_type="msa", title="Cork MSA")
         response = client_for(sourcing).get(
             reverse("contracts:contract_create"), {"cmo": site.cmo.pk}, HTTP_HX_REQUEST="true"
         )
         body = response.content.decode()
-        assert body.lstrip().startswith("<form") and "Ringaskiddy" in body
+        # Only the fields that depend on the CMO come back, so nothing typed elsewhere is replaced.
+        assert "<form" not in body and 'name="title"' not in body
+        assert body.count('hx-swap-oob="true"') == 2
+        assert "Ringaskiddy" in body and f'value="{msa.pk}"' in body
 
     def test_an_edit_needs_a_reason_and_shows_in_the_history(self, client_for, sourcing, db):
         msa = ContractFactory(owner=sourcing)

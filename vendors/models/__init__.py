@@ -2,6 +2,7 @@
 
 from vendors.models.capabilities import Capability, CapabilityLevel, SiteCapability
 from vendors.models.directory import (
+    CONFIRMED_STATUSES,
     QUALIFYING_STATUSES,
     TRANSITIONS,
     Cmo,
@@ -29,6 +30,7 @@ from vendors.models.regulatory import (
 )
 
 __all__ = [
+    "CONFIRMED_STATUSES",
     "QUALIFYING_STATUSES",
     "TRANSITIONS",
     "COMPLIANCE_ACTIONS",

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -20,6 +21,18 @@ def normalize_fei(raw) -> str:
         text = text[:-2]
     text = text.lstrip("0")
     return text
+
+
+def countries_matching(text: str) -> list[str]:
+    """Codes of the countries whose name contains the text, or whose code it is."""
+    needle = text.strip().casefold()
+    if len(needle) < 2:
+        return []
+    return [
+        code
+        for code, name in countries
+        if needle in str(name).casefold() or needle == code.casefold()
+    ]
 
 
 class QualificationStatus(models.TextChoices):
@@ -47,6 +60,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DISQUALIFIED: frozenset({S.UNDER_EVALUATION, S.INACTIVE}),
     S.INACTIVE: frozenset({S.PROSPECT, S.UNDER_EVALUATION}),
 }
+# Moves that end the work with a CMO or site: the status form asks to confirm them.
+CONFIRMED_STATUSES = frozenset({S.DISQUALIFIED, S.INACTIVE})
 # Moving into one of these is a quality decision (the "qualify" permission).
 QUALIFYING_STATUSES = frozenset({S.APPROVED, S.CONDITIONALLY_APPROVED, S.SUSPENDED, S.DISQUALIFIED})
 
@@ -82,6 +97,24 @@ class CmoQuerySet(models.QuerySet):
 
     def approved(self):
         return self.filter(qualification_status__in=[S.APPROVED, S.CONDITIONALLY_APPROVED])
+
+    def find(self, text: str):
+        """CMOs for a picker: by name or alias, a site's name, FEI or city, or the country."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        sites = Q(name__icontains=text) | Q(city__icontains=text)
+        if text.isdigit():
+            sites |= Q(fei_number__startswith=normalize_fei(text) or text)
+        condition = (
+            Q(legal_name__icontains=text)
+            | Q(aliases__icontains=text)
+            | Q(pk__in=Site.objects.filter(sites).values("cmo_id"))
+        )
+        codes = countries_matching(text)
+        if codes:
+            condition |= Q(headquarters_country__in=codes)
+        return self.filter(condition)
 
 
 class Cmo(models.Model):
@@ -140,6 +173,19 @@ class Cmo(models.Model):
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
+    @property
+    def picker_label(self) -> str:
+        return self.legal_name
+
+    @property
+    def picker_detail(self) -> str:
+        """What tells this CMO apart in a picker (needs `with_site_counts()`)."""
+        parts = [self.headquarters_country.name]
+        count = getattr(self, "site_count", None)
+        if count is not None:
+            parts.append(f"{count} site{'' if count == 1 else 's'}")
+        return " · ".join(p for p in parts if p)
+
     def allowed_statuses(self) -> list[str]:
         return sorted(TRANSITIONS[self.qualification_status])
 
@@ -159,6 +205,21 @@ class SiteQuerySet(models.QuerySet):
     def fei_in_use(self, fei: str, *, exclude_pk: int | None = None) -> bool:
         fei = normalize_fei(fei)
         return bool(fei) and self.filter(fei_number=fei).exclude(pk=exclude_pk).exists()
+
+    def find(self, text: str) -> "SiteQuerySet":
+        """Sites for a picker: by name, CMO, city, FEI (its first digits) or country."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        condition = (
+            Q(name__icontains=text) | Q(city__icontains=text) | Q(cmo__legal_name__icontains=text)
+        )
+        if text.isdigit():
+            condition |= Q(fei_number__startswith=normalize_fei(text) or text)
+        codes = countries_matching(text)
+        if codes:
+            condition |= Q(country__in=codes)
+        return self.filter(condition)
 
     def touched_by_import(self, run) -> "SiteQuerySet":
         """Sites whose regulatory events or Form 483 citations the import wrote."""
@@ -233,6 +294,20 @@ class Site(models.Model):
 
     def allowed_statuses(self) -> list[str]:
         return sorted(TRANSITIONS[self.qualification_status])
+
+    @property
+    def picker_label(self) -> str:
+        return self.name
+
+    @property
+    def picker_detail(self) -> str:
+        """What tells same-named sites apart in a picker: CMO, FEI, city and country."""
+        parts = [
+            self.cmo.legal_name,
+            f"FEI {self.fei_number}" if self.fei_number else "",
+            ", ".join(p for p in (self.city, self.country.name) if p),
+        ]
+        return " · ".join(p for p in parts if p)
 
     @property
     def address(self) -> str:

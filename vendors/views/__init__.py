@@ -3,4 +3,5 @@
 from vendors.views.directory import *  # noqa: F403
 from vendors.views.imports import *  # noqa: F403
 from vendors.views.matrix import *  # noqa: F403
+from vendors.views.pickers import *  # noqa: F403
 from vendors.views.regulatory import *  # noqa: F403

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
-from cmoselect.forms import apply_service_errors
+from cmoselect.forms import apply_service_errors, confirm_status_page
 from cmoselect.history import HistoryRow, child_history_rows, history_rows, save_with_history
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
@@ -155,6 +155,8 @@ def cmo_edit(request: HttpRequest, cmo_id: int) -> HttpResponse:
 
 def _change_status(request: HttpRequest, subject, change) -> HttpResponse:
     form = StatusChangeForm(request.POST, allowed=subject.allowed_statuses())
+    if not form.is_valid() and (page := confirm_status_page(request, form, subject)):
+        return page
     if form.is_valid():
         try:
             change(
