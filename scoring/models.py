@@ -135,6 +135,11 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.weight})"
 
+    @property
+    def is_entered(self) -> bool:
+        """A price or rating a person enters per candidate, not a figure computed from data."""
+        return self.source in ENTERED_SOURCES
+
 
 class Phase(models.TextChoices):
     PRECLINICAL = "preclinical", "Preclinical"

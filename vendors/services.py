@@ -263,7 +263,11 @@ def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> Import
     S = ImportRun.Status
     expected = (S.QUEUED, S.COMMITTING) if commit else (S.QUEUED, S.PREVIEWING)
     with transaction.atomic():
-        run = ImportRun.objects.select_for_update().select_related("uploaded_by").get(pk=run.pk)
+        run = (
+            ImportRun.objects.select_for_update(of=("self",))
+            .select_related("uploaded_by")
+            .get(pk=run.pk)
+        )
         if run.status not in expected:
             log.info("Import %s is %s: nothing to do for a %s", run.pk, run.status,
                      "commit" if commit else "preview")  # fmt: skip

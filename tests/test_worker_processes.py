@@ -1,0 +1,173 @@
+"""Real processes: a Celery worker on the embedded broker takes imports and reports; a worker
+killed (SIGKILL) in the middle of an import commit leaves exactly the chunks it committed, the
+run is settled as failed saying so, and Try again finishes it with exact counts.
+
+The worker is a separate process, so it needs a database another process can open: these tests
+run on PostgreSQL (as CI does) and are skipped on SQLite's in-memory test database.
+"""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files import File
+from django.db import connection
+from django.utils import timezone
+from kombu import pools
+
+from cmoselect.celery import app as celery_app
+from tests.factories import SiteFactory
+from vendors.models import ImportRun, RegulatoryEvent
+from vendors.services import (
+    import_run_commit,
+    import_run_create,
+    import_run_retry,
+    import_runs_sweep,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="a worker process needs a shared database"
+    ),
+]
+HEADER = [
+    "FEI Number", "Legal Name", "City", "State", "Zip", "Country/Area", "Fiscal Year",
+    "Inspection ID", "Posted Citations", "Inspection End Date", "Classification", "Project Area",
+    "Product Type", "Additional Details", "FMD-145 Date",
+]  # fmt: skip
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def embedded_broker(tmp_path):
+    """This process and the worker share one filesystem broker folder."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
+    folder = tmp_path / "broker"
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir(parents=True)
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    conf.broker_url, conf.task_always_eager = "filesystem://", False
+    conf.broker_transport_options = {
+        "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }  # fmt: skip
+    yield folder
+    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def start_worker(broker: Path, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": "",
+        "BROKER_DIR": str(broker),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(broker.parent / "media")),
+        "DATABASE_STATEMENT_TIMEOUT": "0",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cmoselect", "worker", "--pool", "solo",
+         "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def wait_for(condition, *, seconds: float, what: str, log: Path):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(
+        f"timed out waiting for {what}; the worker said:\n{log.read_text()[-3000:]}"
+    )
+
+
+def inspections(path: Path, feis: list[str], rows: int) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            writer.writerow([
+                feis[i % len(feis)], "Firm", "Cork", "", "", "Ireland", "2025", str(2_000_000 + i),
+                "No", "03/19/2025", "No Action Indicated (NAI)", f"Area {i}", "Drugs", "", "-",
+            ])  # fmt: skip
+    return path
+
+
+def run_file(path: Path, user) -> ImportRun:
+    with path.open("rb") as handle:
+        return import_run_create(file=File(handle), name=path.name, user=user)
+
+
+def test_a_killed_worker_leaves_whole_chunks_and_try_again_finishes_exactly(
+    embedded_broker, tmp_path, qa, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    os.environ["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    feis = [SiteFactory(fei_number=str(3_000_000_000 + n)).fei_number for n in range(20)]
+    rows = 6000
+    path = inspections(tmp_path / "inspections.csv", feis, rows)
+    worker = start_worker(embedded_broker, tmp_path / "worker.log")
+    try:
+        run = run_file(path, qa)  # the worker reads it: a preview
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status == "previewed",
+            seconds=120, what="the preview", log=tmp_path / "worker.log",
+        )  # fmt: skip
+        run = import_run_commit(run=ImportRun.objects.get(pk=run.pk), user=qa)
+        wait_for(
+            lambda: (ImportRun.objects.get(pk=run.pk).checkpoint or {}).get("row"),
+            seconds=120, what="the first committed chunk", log=tmp_path / "worker.log",
+        )  # fmt: skip
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    run.refresh_from_db()
+    assert run.status == "committing"  # what the killed worker left behind
+    kept = RegulatoryEvent.objects.count()
+    assert kept == run.checkpoint["tally"]["created"]  # whole chunks only, counted exactly
+    assert 0 < kept < rows
+
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert import_runs_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and "worker stopped" in run.message and run.can_retry
+
+    worker = start_worker(embedded_broker, tmp_path / "worker2.log")
+    try:
+        import_run_retry(run=run, user=qa)
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status in ("done", "failed"),
+            seconds=180, what="the resumed commit", log=tmp_path / "worker2.log",
+        )  # fmt: skip
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    run.refresh_from_db()
+    assert run.status == "done", run.message
+    assert (run.created, run.updated, run.skipped) == (rows, 0, 0)
+    assert RegulatoryEvent.objects.count() == rows
+    log = (tmp_path / "worker2.log").read_text()
+    assert "vendors.tasks.commit_import" in log and "succeeded in" in log
