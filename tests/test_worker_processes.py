@@ -171,3 +171,69 @@ def test_a_killed_worker_leaves_whole_chunks_and_try_again_finishes_exactly(
     assert RegulatoryEvent.objects.count() == rows
     log = (tmp_path / "worker2.log").read_text()
     assert "vendors.tasks.commit_import" in log and "succeeded in" in log
+
+
+def test_auditors_saving_answers_while_an_import_commits_never_get_an_error(
+    embedded_broker, tmp_path, qa, settings
+):
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+    from django.urls import reverse
+
+    from audits.models import Audit
+    from tests.factories import make_audit, make_checklist
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    os.environ["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    feis = [SiteFactory(fei_number=str(3_100_000_000 + n)).fei_number for n in range(20)]
+    rows = 4000
+    path = inspections(tmp_path / "inspections.csv", feis, rows)
+    audit = make_audit(lead=qa, version=make_checklist(), status=Audit.Status.IN_PROGRESS)
+    answers = list(audit.answers.filter(question__answer_type="yes_no").order_by("pk"))
+    statuses: list[int] = []
+
+    def auditor(answer, stop: threading.Event) -> None:
+        client = Client()
+        client.force_login(qa)
+        url, version = reverse("audits:answer", args=[answer.pk]), 0
+        try:
+            while not stop.is_set():
+                response = client.post(
+                    url,
+                    {"value": "yes" if version % 2 else "no", "comment": "", "version": version},
+                    HTTP_HX_REQUEST="true",
+                )
+                statuses.append(response.status_code)
+                version += response.status_code == 200
+                time.sleep(0.05)
+        finally:
+            connections.close_all()
+
+    worker = start_worker(embedded_broker, tmp_path / "worker.log")
+    stop = threading.Event()
+    threads = [threading.Thread(target=auditor, args=(a, stop)) for a in answers]
+    try:
+        run = run_file(path, qa)
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status == "previewed",
+            seconds=120, what="the preview", log=tmp_path / "worker.log",
+        )  # fmt: skip
+        for thread in threads:
+            thread.start()
+        import_run_commit(run=ImportRun.objects.get(pk=run.pk), user=qa)
+        wait_for(
+            lambda: ImportRun.objects.get(pk=run.pk).status in ("done", "failed"),
+            seconds=240, what="the commit", log=tmp_path / "worker.log",
+        )  # fmt: skip
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    run.refresh_from_db()
+    assert run.status == "done", run.message
+    assert (run.created, run.skipped) == (rows, 0) and RegulatoryEvent.objects.count() == rows
+    assert len(statuses) > 10 and set(statuses) == {200}
