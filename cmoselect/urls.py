@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -41,11 +45,19 @@ router.register("evaluations", scoring_api.EvaluationViewSet, basename="evaluati
 router.register("candidates", scoring_api.CandidateViewSet, basename="candidate")
 router.register("comparison-reports", scoring_api.ComparisonReportViewSet, basename="report")
 
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page says, logged in or not.
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", vendors_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/keepalive/", auth.keepalive, name="keepalive"),
+    path("favicon.ico", favicon, name="favicon"),
     path("notifications/", vendors_views.notifications, name="notifications"),
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),

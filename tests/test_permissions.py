@@ -27,7 +27,8 @@ from tests.factories import (
 )
 
 # Account endpoints, the same for every user whatever the role (tests/test_login_safeguards.py).
-PUBLIC = {"login", "logout", "keepalive", "api_token", "api_token_revoke"}
+# The favicon is a redirect to a static file: browsers fetch it before anyone logs in.
+PUBLIC = {"login", "logout", "keepalive", "api_token", "api_token_revoke", "favicon"}
 SKIP_PREFIXES = ("admin:",)
 ROLE_PERSONAS = ["sourcing", "qa", "manager", "admin", "outsider"]
 
