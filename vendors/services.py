@@ -59,7 +59,9 @@ def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) ->
     return current
 
 
-def cmo_change_status(*, cmo: Cmo, status: str, user, reason: str) -> StatusChange:
+def cmo_change_status(
+    *, cmo: Cmo, status: str, user, reason: str, notify: bool = True
+) -> StatusChange:
     """Move a CMO along the qualification lifecycle and record who, when and why."""
     with transaction.atomic():
         cmo = Cmo.objects.select_for_update().get(pk=cmo.pk)
@@ -69,11 +71,14 @@ def cmo_change_status(*, cmo: Cmo, status: str, user, reason: str) -> StatusChan
         change = StatusChange.objects.create(
             cmo=cmo, from_status=current, to_status=status, reason=reason.strip(), changed_by=user
         )
-        _enqueue_notification(change)
+        if notify:  # the demo's backstory is recorded, but nobody needs telling
+            _enqueue_notification(change)
     return change
 
 
-def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusChange:
+def site_change_status(
+    *, site: Site, status: str, user, reason: str, notify: bool = True
+) -> StatusChange:
     """Move a site along its own qualification lifecycle and record who, when and why."""
     with transaction.atomic():
         site = Site.objects.select_for_update().select_related("cmo").get(pk=site.pk)
@@ -88,7 +93,8 @@ def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusC
             reason=reason.strip(),
             changed_by=user,
         )
-        _enqueue_notification(change)
+        if notify:  # the demo's backstory is recorded, but nobody needs telling
+            _enqueue_notification(change)
     return change
 
 
