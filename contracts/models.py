@@ -289,6 +289,11 @@ class Contract(models.Model):
             and opens <= on <= self.expiry_date
         )
 
+    def notice_missed(self, on: date | None = None) -> bool:
+        """The notice deadline has passed while the contract still runs (it renews or ends)."""
+        on = on or today()
+        return self.notice_window_open(on) and self.notice_deadline < on
+
     def days_to_expiry(self, on: date | None = None) -> int | None:
         if self.expiry_date is None:
             return None

@@ -76,10 +76,12 @@ def contract_dashboard(request):
     notice_candidates = active.filter(
         expiry_date__gte=on, expiry_date__lte=on + timedelta(days=3 * 366)
     )
-    notices = sorted(
+    notices, missed = [], []
+    for contract in sorted(
         (c for c in notice_candidates if c.notice_window_open(on)),
         key=lambda c: c.notice_deadline,
-    )
+    ):
+        (missed if contract.notice_missed(on) else notices).append(contract)
     late = (
         Milestone.objects.late(on=on)
         .filter(contract__status__in=[Contract.Status.ACTIVE, Contract.Status.NEGOTIATION])
@@ -104,6 +106,9 @@ def contract_dashboard(request):
             "expiring_count": expiring.count(),
             "notices": notices[:SHOWN],
             "notice_count": len(notices),
+            # Most recently missed first: the ones where something can still be negotiated.
+            "missed_notices": missed[::-1][:SHOWN],
+            "missed_count": len(missed),
             "late_milestones": late[:SHOWN],
             "late_count": late.count(),
             "without_qa": [(pk, name) for pk, name in approved if pk not in in_force],
