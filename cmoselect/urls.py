@@ -59,6 +59,11 @@ urlpatterns = [
     path("accounts/keepalive/", auth.keepalive, name="keepalive"),
     path("favicon.ico", favicon, name="favicon"),
     path("notifications/", vendors_views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        vendors_views.notification_read,
+        name="notification_read",
+    ),
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),
     path("audits/", include("audits.urls")),

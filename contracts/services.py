@@ -3,7 +3,6 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -26,6 +25,7 @@ from contracts.models import (
 )
 from contracts.uploads import check_document
 from vendors.models import Notification
+from vendors.services import notification_send
 
 SCORED_FIELDS = ("status", "effective_date", "expiry_date", "signed_on", "contract_type", "cmo_id")
 
@@ -187,16 +187,11 @@ def _recipients(contract: Contract, managers: list) -> list:
 def _notify(*, recipients, key: str, subject: str, body: str, url: str) -> list[Notification]:
     sent = []
     for person in recipients:
-        # One transaction per notice: if the e-mail cannot be sent, the notice is not
-        # recorded either, and the next run tries again.
-        with transaction.atomic():
-            notice, created = Notification.objects.get_or_create(
-                recipient=person, key=key, defaults={"subject": subject, "body": body, "url": url}
-            )
-            if created:
-                if person.email:
-                    send_mail(subject, body, None, [person.email], fail_silently=False)
-                sent.append(notice)
+        notice, created = notification_send(
+            recipient=person, key=key, subject=subject, body=body, url=url
+        )
+        if created:
+            sent.append(notice)
     return sent
 
 
