@@ -29,6 +29,7 @@ router.register("contracts", contracts_api.ContractViewSet, basename="contract")
 router.register("contract-scope", contracts_api.ScopeItemViewSet, basename="contract-scope")
 router.register("milestones", contracts_api.MilestoneViewSet, basename="milestone")
 router.register("kpis", contracts_api.KpiViewSet, basename="kpi")
+router.register("kpi-measurements", contracts_api.KpiMeasurementViewSet, basename="kpimeasurement")
 router.register(
     "quality-responsibilities", contracts_api.ResponsibilityViewSet, basename="responsibility"
 )

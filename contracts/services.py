@@ -19,6 +19,7 @@ from contracts.models import (
     TRANSITIONS,
     Contract,
     ContractDocument,
+    KpiMeasurement,
     Milestone,
     ResponsibilityItem,
     today,
@@ -132,6 +133,15 @@ def contract_items_save(
         for item in saved:
             item.contract = contract
             save_with_history(item, user=user, reason=reason.strip() or "Added", clean=True)
+
+
+def kpi_measurement_record(
+    *, measurement: KpiMeasurement, user, reason: str = ""
+) -> KpiMeasurement:
+    """Record (or, with a reason, correct) the actual performance of a KPI over one period."""
+    if measurement._state.adding:
+        measurement.recorded_by = user
+    return save_with_history(measurement, user=user, reason=reason, clean=True)
 
 
 def contract_document_add(

@@ -18,17 +18,19 @@ from contracts.forms import (
     DocumentForm,
     ItemsReasonForm,
     KpiItemFormSet,
+    KpiMeasurementForm,
     MilestoneFormSet,
     ResponsibilityFormSet,
     ScopeItemFormSet,
 )
 from contracts.history import terms_history
-from contracts.models import Contract, ContractDocument, Milestone, today
+from contracts.models import Contract, ContractDocument, KpiMeasurement, Milestone, today
 from contracts.services import (
     contract_change_status,
     contract_document_add,
     contract_items_save,
     contract_save,
+    kpi_measurement_record,
 )
 from contracts.status import quality_agreements_in_force
 from vendors.models import Cmo
@@ -132,6 +134,10 @@ def contract_detail(request, contract_id: int):
             "responsibilities": contract.responsibilities.all(),
             "milestones": contract.milestones.all(),
             "kpis": contract.kpis.all(),
+            "kpi_results": KpiMeasurement.objects.filter(kpi__contract=contract)
+            .select_related("kpi", "recorded_by")
+            .order_by("-period_start", "kpi_id"),
+            "kpi_result_form": KpiMeasurementForm(contract=contract),
             "documents": contract.documents.select_related("uploaded_by"),
             "history": terms_history(contract),
             "status_form": ContractStatusForm(allowed=contract.allowed_statuses()),
@@ -264,6 +270,21 @@ def contract_milestones(request, contract_id: int):
 def contract_kpis(request, contract_id: int):
     contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
     return _edit_table(request, contract, "kpis")
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def kpi_result_create(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    form = KpiMeasurementForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = kpi_measurement_record(measurement=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Result recorded: {result}.")
+            return redirect(f"{contract.get_absolute_url()}#kpis")
+    return render(request, "contracts/kpi_result_form.html", {"contract": contract, "form": form})
 
 
 @role_required(Perm.EDIT_QUALITY_MATRIX)
