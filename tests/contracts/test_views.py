@@ -96,8 +96,8 @@ class TestList:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(LIST, {"expiring": "90", "ordering": "cmo"})
         assert response.status_code == 200
-        # session, user, roles, count, page, CMO filter choices
-        assert len(queries) == 6, [q["sql"] for q in queries]
+        # session, user, roles, count, page, CMO filter choices, the header's unread count
+        assert len(queries) == 7, [q["sql"] for q in queries]
 
 
 class TestCmoCard:
