@@ -71,7 +71,7 @@ def cmo_change_status(
         change = StatusChange.objects.create(
             cmo=cmo, from_status=current, to_status=status, reason=reason.strip(), changed_by=user
         )
-        if notify:  # the demo's backstory is recorded, but nobody needs telling
+        if notify:  # off for moves recorded after the fact (the demo backstory): no news
             _enqueue_notification(change)
     return change
 
@@ -93,7 +93,7 @@ def site_change_status(
             reason=reason.strip(),
             changed_by=user,
         )
-        if notify:  # the demo's backstory is recorded, but nobody needs telling
+        if notify:  # off for moves recorded after the fact (the demo backstory): no news
             _enqueue_notification(change)
     return change
 
