@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from simple_history.utils import get_m2m_reverse_field_name
@@ -89,6 +90,24 @@ class HistoryRow:
     subject: str = ""  # which row of a child table the entry is about (a milestone, a citation)
     # Many-to-many fields changed in this entry: (label, added, removed), each a list of labels.
     set_changes: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+
+    @property
+    def who_name(self) -> str:
+        return display_name(self.who)
+
+
+def display_name(user) -> str:
+    """A person as the app names them: the full name, or the username when there is none."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _label(related: models.Model) -> str:
+    # A user's str() is the username; history names people the way the rest of the app does.
+    if isinstance(related, AbstractBaseUser):
+        return display_name(related)
+    return str(related)
 
 
 _KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -209,7 +228,7 @@ def _set_changes(m2m_fields, members, records) -> dict[int, list[tuple[str, list
         found = m2m.related_model._default_manager.in_bulk(ids) if ids else {}
 
         def labels(pks, found=found) -> list[str]:
-            return sorted(str(found[pk]) if pk in found else f"#{pk} (deleted)" for pk in pks)
+            return sorted(_label(found[pk]) if pk in found else f"#{pk} (deleted)" for pk in pks)
 
         for history_id, added, removed in pairs:
             deltas[history_id].append((str(m2m.verbose_name), labels(added), labels(removed)))

@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cmoselect.roles.roles_context",
+                "vendors.context.unread_notifications",
             ],
         },
     },
@@ -246,6 +247,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CMOselect <cmoselect@localhost>")
+# Where people reach the app: e-mails link to records with it (a worker has no request).
+SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, got {SITE_URL!r}")
 
 # Celery. With CELERY_BROKER_URL unset, the embedded default: kombu's filesystem transport, a
 # folder of message files under var/ that `make run`'s worker and beat share with the web

@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -25,6 +29,7 @@ router.register("contracts", contracts_api.ContractViewSet, basename="contract")
 router.register("contract-scope", contracts_api.ScopeItemViewSet, basename="contract-scope")
 router.register("milestones", contracts_api.MilestoneViewSet, basename="milestone")
 router.register("kpis", contracts_api.KpiViewSet, basename="kpi")
+router.register("kpi-measurements", contracts_api.KpiMeasurementViewSet, basename="kpimeasurement")
 router.register(
     "quality-responsibilities", contracts_api.ResponsibilityViewSet, basename="responsibility"
 )
@@ -41,12 +46,25 @@ router.register("evaluations", scoring_api.EvaluationViewSet, basename="evaluati
 router.register("candidates", scoring_api.CandidateViewSet, basename="candidate")
 router.register("comparison-reports", scoring_api.ComparisonReportViewSet, basename="report")
 
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page says, logged in or not.
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", vendors_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/keepalive/", auth.keepalive, name="keepalive"),
+    path("favicon.ico", favicon, name="favicon"),
     path("notifications/", vendors_views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        vendors_views.notification_read,
+        name="notification_read",
+    ),
     path("cmos/", include("vendors.urls")),
     path("contracts/", include("contracts.urls")),
     path("audits/", include("audits.urls")),

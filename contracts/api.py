@@ -13,8 +13,20 @@ from contracts.filters import (
     ResponsibilityFilter,
     ScopeItemFilter,
 )
-from contracts.models import Contract, Kpi, Milestone, ResponsibilityItem, ScopeItem
-from contracts.services import contract_change_status, contract_items_save, contract_save
+from contracts.models import (
+    Contract,
+    Kpi,
+    KpiMeasurement,
+    Milestone,
+    ResponsibilityItem,
+    ScopeItem,
+)
+from contracts.services import (
+    contract_change_status,
+    contract_items_save,
+    contract_save,
+    kpi_measurement_record,
+)
 from vendors.api import ChangeReasonField, RecordSerializer
 from vendors.models import Capability
 
@@ -174,6 +186,51 @@ class KpiSerializer(ItemSerializer):
         fields = ["id", "contract", "kind", "name", "target", "unit", "change_reason"]
 
 
+class KpiMeasurementSerializer(serializers.ModelSerializer):
+    """The actual performance of a KPI over one period; `met` compares it with the target."""
+
+    met = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text="Null for a KPI of kind “Other”."
+    )
+    change_reason = ChangeReasonField()
+
+    class Meta:
+        model = KpiMeasurement
+        fields = [
+            "id",
+            "kpi",
+            "period_start",
+            "period_end",
+            "actual",
+            "note",
+            "met",
+            "recorded_by",
+            "recorded_at",
+            "change_reason",
+        ]
+        read_only_fields = ["recorded_by", "recorded_at"]
+        validators = []  # the model's constraints run in the service, as for the browser
+
+    def validate(self, attrs):
+        if self.instance is not None and attrs.get("kpi", self.instance.kpi) != self.instance.kpi:
+            raise serializers.ValidationError({"kpi": "A result cannot move to another KPI."})
+        return attrs
+
+    def _save(self, instance, validated_data):
+        reason = validated_data.pop("change_reason", "")
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return kpi_measurement_record(
+            measurement=instance, user=self.context["request"].user, reason=reason
+        )
+
+    def create(self, validated_data):
+        return self._save(KpiMeasurement(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
 class ResponsibilitySerializer(ItemSerializer):
     class Meta:
         model = ResponsibilityItem
@@ -230,6 +287,15 @@ class KpiViewSet(ApiViewSet):
     queryset = Kpi.objects.order_by("pk")
     serializer_class = KpiSerializer
     filterset_class = KpiFilter
+    write_perm = Perm.EDIT_CONTRACTS
+
+
+class KpiMeasurementViewSet(ApiViewSet):
+    """Results recorded against contracts' KPIs, one per KPI and period."""
+
+    queryset = KpiMeasurement.objects.select_related("kpi").order_by("pk")
+    serializer_class = KpiMeasurementSerializer
+    filterset_fields = ["kpi", "kpi__contract"]
     write_perm = Perm.EDIT_CONTRACTS
 
 

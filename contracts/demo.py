@@ -1,6 +1,7 @@
 """Demo contracts for the demo CMOs: every type, some expiring soon, some milestones late."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
@@ -10,12 +11,13 @@ from contracts.models import (
     STANDARD_KPIS,
     Contract,
     Kpi,
+    KpiMeasurement,
     Milestone,
     ResponsibilityItem,
     ScopeItem,
     today,
 )
-from contracts.services import contract_save
+from contracts.services import contract_save, kpi_measurement_record
 from vendors.demo import GEOGRAPHY, LEGAL_FORMS, PREFIXES, SUFFIXES
 from vendors.models import Capability, Cmo, QualificationStatus
 
@@ -48,6 +50,30 @@ def _contract(cmo, owner, code: str, **fields) -> tuple[Contract, bool]:
     return contract, True
 
 
+def _record_kpi_results(kpi: Kpi, user, index: int, *, on) -> int:
+    """The last two full quarters' results of a demo KPI; some CMOs miss the latest one."""
+    quarter_start = on.replace(month=3 * ((on.month - 1) // 3) + 1, day=1)
+    for back in (2, 1):
+        start = quarter_start - relativedelta(months=3 * back)
+        missed = back == 1 and (index + len(kpi.kind)) % 3 == 0
+        if kpi.lower_is_better:  # a ceiling: deviations, review days
+            factor = Decimal("1.2") if missed else Decimal("0.8")
+        else:
+            factor = Decimal("0.95") if missed else Decimal("1.01")
+        actual = min(kpi.target * factor, Decimal(100))
+        kpi_measurement_record(
+            measurement=KpiMeasurement(
+                kpi=kpi,
+                period_start=start,
+                period_end=start + relativedelta(months=3, days=-1),
+                actual=actual.quantize(Decimal("0.1")),
+                note="From the CMO's quarterly business review",
+            ),
+            user=user,
+        )
+    return 2
+
+
 @transaction.atomic
 def seed_contracts() -> dict[str, int]:
     """Create the demo contracts that are missing; touch nothing else."""
@@ -55,7 +81,7 @@ def seed_contracts() -> dict[str, int]:
     owner = get_user_model().objects.filter(username="sourcing").first()
     services = {c.code: c for c in Capability.objects.filter(category="services")}
     service_list = list(services.values())
-    created = {"contracts": 0, "milestones": 0}
+    created = {"contracts": 0, "milestones": 0, "kpi_results": 0}
     for index, cmo in enumerate(_demo_cmos()):
         sites = list(cmo.sites.all())
         approved = cmo.qualification_status != QualificationStatus.UNDER_EVALUATION
@@ -112,7 +138,9 @@ def seed_contracts() -> dict[str, int]:
         if new:
             msa.sites.set(sites)
             for kind, target, unit in STANDARD_KPIS:
-                Kpi.objects.create(contract=msa, kind=kind, target=target, unit=unit)
+                kpi = Kpi.objects.create(contract=msa, kind=kind, target=target, unit=unit)
+                if live == Contract.Status.ACTIVE and owner is not None:
+                    created["kpi_results"] += _record_kpi_results(kpi, owner, index, on=on)
 
         quality, new = _contract(
             cmo,

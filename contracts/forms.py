@@ -12,6 +12,7 @@ from contracts.models import (
     Contract,
     ContractDocument,
     Kpi,
+    KpiMeasurement,
     Milestone,
     ResponsibilityItem,
     ScopeItem,
@@ -267,3 +268,24 @@ ResponsibilityFormSet = _formset(
     ["activity", "responsible", "notes"],
     extra=1,
 )
+
+
+class KpiMeasurementForm(forms.ModelForm):
+    """One period's actual performance against one of the contract's KPIs."""
+
+    class Meta:
+        model = KpiMeasurement
+        fields = ["kpi", "period_start", "period_end", "actual", "note"]
+        labels = {"kpi": "KPI"}
+        widgets = {
+            "period_start": DateInput(),
+            "period_end": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        kpis = self.fields["kpi"]
+        kpis.queryset = contract.kpis.all()
+        kpis.label_from_instance = lambda kpi: str(kpi)
+        kpis.empty_label = "Choose a KPI"

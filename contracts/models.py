@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -312,6 +313,11 @@ class Contract(models.Model):
             and opens <= on <= self.expiry_date
         )
 
+    def notice_missed(self, on: date | None = None) -> bool:
+        """The notice deadline has passed while the contract still runs (it renews or ends)."""
+        on = on or today()
+        return self.notice_window_open(on) and self.notice_deadline < on
+
     def days_to_expiry(self, on: date | None = None) -> int | None:
         if self.expiry_date is None:
             return None
@@ -493,6 +499,60 @@ class Kpi(models.Model):
     @property
     def label(self) -> str:
         return self.name if self.kind == self.Kind.OTHER else self.get_kind_display()
+
+    @property
+    def lower_is_better(self) -> bool | None:
+        """Whether the target is a ceiling (deviations, review days) or a floor; None for "Other"."""
+        if self.kind == self.Kind.OTHER:
+            return None
+        return self.kind in (self.Kind.DEVIATION_RATE, self.Kind.BRR_TIME)
+
+    def is_met_by(self, actual: Decimal) -> bool | None:
+        """Whether an actual value meets the target; None when the KPI's direction is unknown."""
+        lower = self.lower_is_better
+        if lower is None:
+            return None
+        return actual <= self.target if lower else actual >= self.target
+
+
+class KpiMeasurement(models.Model):
+    """The performance actually measured against a KPI over one period."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    period_start = models.DateField("period start")
+    period_end = models.DateField("period end")
+    actual = models.DecimalField("actual value", max_digits=10, decimal_places=2)
+    note = models.TextField(blank=True, help_text="How it was measured, or why it was missed.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kpi", "-period_start", "-pk"]
+        verbose_name = "KPI result"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="kpi_period_in_order"
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "period_start"],
+                name="kpi_period_once",
+                violation_error_message="A result for this KPI and period is already recorded.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.label} {self.period_start}–{self.period_end}: {self.actual}"
+
+    def clean(self):
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The period ends before it starts."})
+
+    @property
+    def met(self) -> bool | None:
+        return self.kpi.is_met_by(self.actual)
 
 
 def document_upload_to(instance, filename: str) -> str:

@@ -3,7 +3,6 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -20,12 +19,14 @@ from contracts.models import (
     TRANSITIONS,
     Contract,
     ContractDocument,
+    KpiMeasurement,
     Milestone,
     ResponsibilityItem,
     today,
 )
 from contracts.uploads import check_document
 from vendors.models import Notification
+from vendors.services import notification_send
 
 SCORED_FIELDS = ("status", "effective_date", "expiry_date", "signed_on", "contract_type", "cmo_id")
 
@@ -134,6 +135,15 @@ def contract_items_save(
             save_with_history(item, user=user, reason=reason.strip() or "Added", clean=True)
 
 
+def kpi_measurement_record(
+    *, measurement: KpiMeasurement, user, reason: str = ""
+) -> KpiMeasurement:
+    """Record (or, with a reason, correct) the actual performance of a KPI over one period."""
+    if measurement._state.adding:
+        measurement.recorded_by = user
+    return save_with_history(measurement, user=user, reason=reason, clean=True)
+
+
 def contract_document_add(
     *, contract: Contract, upload, kind: str, title: str, user
 ) -> ContractDocument:
@@ -187,16 +197,11 @@ def _recipients(contract: Contract, managers: list) -> list:
 def _notify(*, recipients, key: str, subject: str, body: str, url: str) -> list[Notification]:
     sent = []
     for person in recipients:
-        # One transaction per notice: if the e-mail cannot be sent, the notice is not
-        # recorded either, and the next run tries again.
-        with transaction.atomic():
-            notice, created = Notification.objects.get_or_create(
-                recipient=person, key=key, defaults={"subject": subject, "body": body, "url": url}
-            )
-            if created:
-                if person.email:
-                    send_mail(subject, body, None, [person.email], fail_silently=False)
-                sent.append(notice)
+        notice, created = notification_send(
+            recipient=person, key=key, subject=subject, body=body, url=url
+        )
+        if created:
+            sent.append(notice)
     return sent
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:contract_id>/scope/", views.contract_scope, name="contract_scope"),
     path("<int:contract_id>/milestones/", views.contract_milestones, name="contract_milestones"),
     path("<int:contract_id>/kpis/", views.contract_kpis, name="contract_kpis"),
+    path("<int:contract_id>/kpis/results/", views.kpi_result_create, name="kpi_result_create"),
     path("<int:contract_id>/matrix/", views.contract_matrix, name="contract_matrix"),
     path("<int:contract_id>/documents/", views.document_upload, name="document_upload"),
     path(

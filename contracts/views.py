@@ -19,17 +19,19 @@ from contracts.forms import (
     DocumentForm,
     ItemsReasonForm,
     KpiItemFormSet,
+    KpiMeasurementForm,
     MilestoneFormSet,
     ResponsibilityFormSet,
     ScopeItemFormSet,
 )
 from contracts.history import terms_history
-from contracts.models import Contract, Milestone, today
+from contracts.models import Contract, KpiMeasurement, Milestone, today
 from contracts.services import (
     contract_change_status,
     contract_document_add,
     contract_items_save,
     contract_save,
+    kpi_measurement_record,
 )
 from contracts.status import quality_agreements_in_force
 from vendors.models import Cmo
@@ -71,10 +73,12 @@ def contract_dashboard(request: HttpRequest) -> HttpResponse:
     notice_candidates = active.filter(
         expiry_date__gte=on, expiry_date__lte=on + timedelta(days=3 * 366)
     )
-    notices = sorted(
+    notices, missed = [], []
+    for contract in sorted(
         (c for c in notice_candidates if c.notice_window_open(on)),
         key=lambda c: c.notice_deadline,
-    )
+    ):
+        (missed if contract.notice_missed(on) else notices).append(contract)
     late = (
         Milestone.objects.late(on=on)
         .filter(contract__status__in=[Contract.Status.ACTIVE, Contract.Status.NEGOTIATION])
@@ -99,6 +103,9 @@ def contract_dashboard(request: HttpRequest) -> HttpResponse:
             "expiring_count": expiring.count(),
             "notices": notices[:SHOWN],
             "notice_count": len(notices),
+            # Most recently missed first: the ones where something can still be negotiated.
+            "missed_notices": missed[::-1][:SHOWN],
+            "missed_count": len(missed),
             "late_milestones": late[:SHOWN],
             "late_count": late.count(),
             "without_qa": [(pk, name) for pk, name in approved if pk not in in_force],
@@ -122,6 +129,10 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "responsibilities": contract.responsibilities.all(),
             "milestones": contract.milestones.all(),
             "kpis": contract.kpis.all(),
+            "kpi_results": KpiMeasurement.objects.filter(kpi__contract=contract)
+            .select_related("kpi", "recorded_by")
+            .order_by("-period_start", "kpi_id"),
+            "kpi_result_form": KpiMeasurementForm(contract=contract),
             "documents": contract.documents.select_related("uploaded_by"),
             "history": terms_history(contract),
             "status_form": ContractStatusForm(allowed=contract.allowed_statuses()),
@@ -257,6 +268,21 @@ def contract_milestones(request: HttpRequest, contract_id: int) -> HttpResponse:
 def contract_kpis(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract_for(request.user, contract_id, write=True)
     return _edit_table(request, contract, "kpis")
+
+
+@role_required(Perm.EDIT_CONTRACTS)
+def kpi_result_create(request, contract_id: int):
+    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+    form = KpiMeasurementForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = kpi_measurement_record(measurement=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Result recorded: {result}.")
+            return redirect(f"{contract.get_absolute_url()}#kpis")
+    return render(request, "contracts/kpi_result_form.html", {"contract": contract, "form": form})
 
 
 @role_required(Perm.EDIT_QUALITY_MATRIX)

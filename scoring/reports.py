@@ -2,6 +2,7 @@
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -101,46 +102,90 @@ def radar_svg(
     *,
     criteria: Sequence[str],
     series: Sequence[tuple[str, Sequence[float | None]]],
-    size: int = 360,
+    width: int = 560,
+    height: int = 290,
 ) -> SafeString:
-    """A radar chart of 0–100 scores, one polygon per candidate; no data plots at the centre."""
+    """A radar chart of 0–100 scores, one shape per candidate.
+
+    A criterion without data is left out of that candidate's shape (a gap, not a point at the
+    centre): a missing score must never read as a zero. Axis labels are wrapped, never cut.
+    """
     n = len(criteria)
     if n < 3:
         return mark_safe("")
-    centre, radius = size / 2, size / 2 - 70
+    cx, cy = width / 2, height / 2
+    radius = height / 2 - 34  # room above and below for two-line labels
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
         r = radius * value / 100
-        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size}" height="{size}" role="img" aria-label="Scores per criterion">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="Scores per criterion">'
     ]
     for ring in (25, 50, 75, 100):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
         parts.append(f'<polygon points="{pts}" fill="none" stroke="#d0d5dd" stroke-width="0.6"/>')
     for i, name in enumerate(criteria):
         x, y = point(i, 100)
-        lx, ly = point(i, 118)
-        anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
         parts.append(
-            f'<line x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d0d5dd" stroke-width="0.6"/>'
+            f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d0d5dd" stroke-width="0.6"/>'
         )
+        parts.append(_axis_label(name, *point(i, 110), cx=cx, cy=cy))
+    for index, (name, values) in enumerate(series):
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="9" text-anchor="{anchor}">{escape(name)}</text>'
-        )
-    for index, (_name, values) in enumerate(series):
-        color = PALETTE[index % len(PALETTE)]
-        pts = " ".join(
-            f"{x:.1f},{y:.1f}" for x, y in (point(i, v or 0) for i, v in enumerate(values))
-        )
-        parts.append(
-            f'<polygon points="{pts}" fill="{color}" fill-opacity="0.08" stroke="{color}" stroke-width="1.4"/>'
+            _series_shape(
+                index, name, [None if v is None else point(i, v) for i, v in enumerate(values)]
+            )
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))
+
+
+def _axis_label(name: str, x: float, y: float, *, cx: float, cy: float) -> str:
+    lines = textwrap.wrap(name, 18) or [""]
+    anchor = "middle" if abs(x - cx) < 10 else ("start" if x > cx else "end")
+    step = 10
+    if abs(y - cy) < 10:  # beside the chart: centred on the axis
+        top = y - step * (len(lines) - 1) / 2 + 3
+    elif y < cy:  # above: the last line sits on the axis end
+        top = y - step * (len(lines) - 1)
+    else:
+        top = y + 7
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{top + step * k:.1f}">{escape(line)}</tspan>'
+        for k, line in enumerate(lines)
+    )
+    return (
+        f'<text class="axis" data-label="{escape(name)}" font-size="8.5" '
+        f'text-anchor="{anchor}" fill="#344054">{spans}</text>'
+    )
+
+
+def _series_shape(index: int, name: str, points: list[tuple[float, float] | None]) -> str:
+    color = PALETTE[index % len(PALETTE)]
+    group = [f'<g class="series" data-series="{escape(name)}">']
+    if all(p is not None for p in points):
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        group.append(
+            f'<polygon points="{pts}" fill="{color}" fill-opacity="0.08" stroke="{color}" '
+            'stroke-width="1.4"/>'
+        )
+    else:
+        # Only neighbouring criteria that both have data are joined.
+        for here, after in zip(points, points[1:] + points[:1], strict=True):
+            if here is not None and after is not None:
+                group.append(
+                    f'<line x1="{here[0]:.1f}" y1="{here[1]:.1f}" x2="{after[0]:.1f}" '
+                    f'y2="{after[1]:.1f}" stroke="{color}" stroke-width="1.4"/>'
+                )
+    for p in points:
+        if p is not None:
+            group.append(f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="1.8" fill="{color}"/>')
+    group.append("</g>")
+    return "".join(group)
 
 
 def _rows(evaluation: Evaluation) -> tuple[list[str], list[list]]:

@@ -11,6 +11,7 @@ from tests.factories import (
     ContractFactory,
     EvaluationFactory,
     SiteFactory,
+    UserFactory,
     make_audit,
 )
 from vendors.models import Cmo, Contact, Site, SiteType
@@ -211,3 +212,30 @@ def test_a_removal_leaves_a_history_row_with_who_and_why(sourcing):
         sourcing,
         "Left the company",
     )
+
+
+def test_the_history_names_people_by_their_full_name_like_the_rest_of_the_app(client_for):
+    lead = UserFactory(username="qa-lee", first_name="Lee", last_name="Chen", roles=["QA"])
+    helper = UserFactory(username="qa-ada", first_name="Ada", last_name="Okafor", roles=["QA"])
+    audit = make_audit(lead=lead)
+    audit._history_user = lead
+    audit._change_reason = "Ada joins the team"
+    audit.team.add(helper)
+
+    page = client_for(lead).get(audit.get_absolute_url()).content.decode()
+    assert "<ins>+ Ada Okafor</ins>" in page
+    assert "+ qa-ada" not in page
+    assert "by Lee Chen" in page
+    assert "by qa-lee" not in page
+
+
+def test_a_person_without_a_full_name_is_named_by_username_in_the_history(client_for):
+    lead = UserFactory(username="qa-nameless", first_name="", last_name="", roles=["QA"])
+    audit = make_audit(lead=lead)
+    audit._history_user = lead
+    audit._change_reason = "Lead joins the team"
+    audit.team.add(lead)
+
+    page = client_for(lead).get(audit.get_absolute_url()).content.decode()
+    assert "<ins>+ qa-nameless</ins>" in page
+    assert "by qa-nameless" in page

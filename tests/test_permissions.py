@@ -27,7 +27,8 @@ from tests.factories import (
 )
 
 # Account endpoints, the same for every user whatever the role (tests/test_login_safeguards.py).
-PUBLIC = {"login", "logout", "keepalive", "api_token", "api_token_revoke"}
+# The favicon is a redirect to a static file: browsers fetch it before anyone logs in.
+PUBLIC = {"login", "logout", "keepalive", "api_token", "api_token_revoke", "favicon"}
 SKIP_PREFIXES = ("admin:",)
 ROLE_PERSONAS = ["sourcing", "qa", "manager", "admin", "outsider"]
 
@@ -125,7 +126,19 @@ def world(db):
     msa = ContractFactory(cmo=site.cmo, contract_type="msa")
     ScopeItem.objects.create(contract=msa, product="mAb-1", site=site)
     MilestoneFactory(contract=msa)
-    Kpi.objects.create(contract=msa, kind="otif", target=95, unit="%")
+    otif = Kpi.objects.create(contract=msa, kind="otif", target=95, unit="%")
+    from contracts.models import KpiMeasurement
+    from vendors.models import Notification
+
+    someone = get_user_model().objects.create(username="someone")
+    KpiMeasurement.objects.create(
+        kpi=otif,
+        period_start="2026-01-01",
+        period_end="2026-03-31",
+        actual=96,
+        recorded_by=someone,
+    )
+    Notification.objects.create(recipient=someone, subject="For someone else")
     ContractDocument.objects.create(
         contract=quality,
         file=SimpleUploadedFile("signed.pdf", b"%PDF-1.7 signed"),

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from cmoselect.roles import ADMIN, MANAGER, QA, ROLES, SOURCING
-from vendors.models import Cmo, Contact, QualificationStatus, Site, SiteType, StatusChange
+from vendors.models import QUALIFYING_STATUSES, Cmo, Contact, QualificationStatus, Site, SiteType
+from vendors.services import cmo_change_status, site_change_status
 
 DEMO_USERS = {
     SOURCING: ("sourcing", "Sofia", "Ramirez"),
@@ -211,6 +212,7 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
 def seed_directory(*, seed: int = 2026) -> dict[str, int]:
     """Create the demo CMOs, sites and contacts that are missing; touch nothing else."""
     rng = random.Random(seed)
+    movers = _demo_status_movers()
     site_types = {t.code: t for t in SiteType.objects.all()}
     created = {"cmos": 0, "sites": 0, "contacts": 0}
     fei_counter = 3_010_000_000
@@ -218,6 +220,10 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
         suffix, types = SUFFIXES[index % len(SUFFIXES)]
         country, cities = GEOGRAPHY[index % len(GEOGRAPHY)]
         legal_name = f"{prefix} {suffix} {LEGAL_FORMS[country]}"
+        status = STATUSES[index % len(STATUSES)]
+        # With demo users, each record starts as a prospect and is moved on through the
+        # status service, so its page shows the moves that led to its status.
+        start = QualificationStatus.PROSPECT if movers else status
         cmo, was_created = Cmo.objects.get_or_create(
             legal_name=legal_name,
             defaults={
@@ -229,13 +235,13 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
                 "duns_number": f"{rng.randrange(10**8, 10**9):09d}",
                 "description": f"{prefix} {suffix} is a contract development and manufacturing "
                 f"organization headquartered in {cities[0][0]}.",
-                "qualification_status": STATUSES[index % len(STATUSES)],
+                "qualification_status": start,
             },
         )
         if not was_created:
             continue
         created["cmos"] += 1
-        _record_demo_status_history(cmo)
+        _walk_demo_status(cmo, status, movers, cmo_change_status, "cmo")
         n_sites = 1 + (index % 4) if index % 5 else 3
         for number in range(n_sites):
             site_country, site_cities = (
@@ -255,8 +261,9 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
                 fei_number=str(fei_counter) if rng.random() > 0.1 else "",
                 duns_number=f"{rng.randrange(10**8, 10**9):09d}",
                 headcount=rng.randrange(40, 2500),
-                qualification_status=cmo.qualification_status,
+                qualification_status=start,
             )
+            _walk_demo_status(site, status, movers, site_change_status, "site")
             site.site_types.set([site_types[c] for c in rng.sample(types, k=min(2, len(types)))])
             created["sites"] += 1
         for number in range(2):
@@ -305,24 +312,22 @@ _REASONS = {
 }
 
 
-def _record_demo_status_history(cmo: Cmo) -> None:
-    """Give a seeded CMO the status changes that led to its status, when demo users exist."""
+def _demo_status_movers() -> tuple | None:
+    """The demo users who make status moves (sourcing, QA), or None before they exist."""
     User = get_user_model()
-    qa = User.objects.filter(username=DEMO_USERS[QA][0]).first()
     sourcing = User.objects.filter(username=DEMO_USERS[SOURCING][0]).first()
-    if qa is None or sourcing is None:
+    qa = User.objects.filter(username=DEMO_USERS[QA][0]).first()
+    return (sourcing, qa) if sourcing and qa else None
+
+
+def _walk_demo_status(subject: Cmo | Site, status: str, movers, change, name: str) -> None:
+    """Move a new demo CMO or site from prospect to `status` along a plausible path."""
+    if movers is None:
         return
-    previous = QualificationStatus.PROSPECT
-    for status in _PATHS.get(cmo.qualification_status, []):
-        by = (
-            sourcing
-            if status in (QualificationStatus.UNDER_EVALUATION, QualificationStatus.INACTIVE)
-            else qa
-        )
-        StatusChange.objects.create(
-            cmo=cmo, from_status=previous, to_status=status, reason=_REASONS[status], changed_by=by
-        )
-        previous = status
+    sourcing, qa = movers
+    for step in _PATHS.get(status, []):
+        by = qa if step in QUALIFYING_STATUSES else sourcing
+        change(**{name: subject}, status=step, user=by, reason=_REASONS[step], notify=False)
 
 
 # Which capabilities a demo site plausibly has, by its site types.

@@ -63,7 +63,9 @@ def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) ->
     return current
 
 
-def cmo_change_status(*, cmo: Cmo, status: str, user, reason: str) -> StatusChange:
+def cmo_change_status(
+    *, cmo: Cmo, status: str, user, reason: str, notify: bool = True
+) -> StatusChange:
     """Move a CMO along the qualification lifecycle and record who, when and why."""
     with transaction.atomic():
         cmo = Cmo.objects.select_for_update().get(pk=cmo.pk)
@@ -73,11 +75,14 @@ def cmo_change_status(*, cmo: Cmo, status: str, user, reason: str) -> StatusChan
         change = StatusChange.objects.create(
             cmo=cmo, from_status=current, to_status=status, reason=reason.strip(), changed_by=user
         )
-        _enqueue_notification(change)
+        if notify:  # off for moves recorded after the fact (the demo backstory): no news
+            _enqueue_notification(change)
     return change
 
 
-def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusChange:
+def site_change_status(
+    *, site: Site, status: str, user, reason: str, notify: bool = True
+) -> StatusChange:
     """Move a site along its own qualification lifecycle and record who, when and why."""
     with transaction.atomic():
         site = Site.objects.select_for_update().select_related("cmo").get(pk=site.pk)
@@ -92,7 +97,8 @@ def site_change_status(*, site: Site, status: str, user, reason: str) -> StatusC
             reason=reason.strip(),
             changed_by=user,
         )
-        _enqueue_notification(change)
+        if notify:  # off for moves recorded after the fact (the demo backstory): no news
+            _enqueue_notification(change)
     return change
 
 
@@ -112,15 +118,28 @@ def status_change_notify(*, change: StatusChange) -> list[Notification]:
     body = f"Changed by {change.changed_by} on {change.changed_at:%Y-%m-%d %H:%M} UTC.\n\n{change.reason}"
     url = (change.site or change.cmo).get_absolute_url()
     key = f"status-change:{change.pk}"
-    notices = []
-    for manager in managers:
+    return [
+        notification_send(recipient=manager, key=key, subject=subject, body=body, url=url)[0]
+        for manager in managers
+    ]
+
+
+def notification_send(
+    *, recipient, key: str, subject: str, body: str, url: str
+) -> tuple[Notification, bool]:
+    """Post a notice to one person once per `key`, and e-mail it with a link to the record.
+
+    One transaction per notice: if the e-mail cannot be sent, the notice is not recorded
+    either, and the next attempt tries again. Returns the notice and whether it is new.
+    """
+    with transaction.atomic():
         notice, created = Notification.objects.get_or_create(
-            recipient=manager, key=key, defaults={"subject": subject, "body": body, "url": url}
+            recipient=recipient, key=key, defaults={"subject": subject, "body": body, "url": url}
         )
-        if created and manager.email:
-            send_mail(subject, body, None, [manager.email], fail_silently=False)
-        notices.append(notice)
-    return notices
+        if created and recipient.email:
+            text = f"{body}\n\nOpen in CMOselect: {settings.SITE_URL}{url}" if url else body
+            send_mail(subject, text, None, [recipient.email], fail_silently=False)
+    return notice, created
 
 
 # ---------------------------------------------------------------- capabilities

@@ -1,5 +1,6 @@
 """The PDF audit report: requested in the browser or API, rendered by a Celery worker."""
 
+import textwrap
 from itertools import groupby
 
 from django.db import transaction
@@ -53,17 +54,24 @@ def report_request(*, audit: Audit, user) -> AuditReport:
 
 
 def bar_chart(sections, *, width: int = 640, bar: int = 16, gap: int = 8) -> dict:
-    """Geometry of the section score chart, drawn as inline SVG by the template."""
-    label_width, plot = 250, width - 250 - 50
+    """Geometry of the section score chart, drawn as inline SVG by the template.
+
+    Section titles are wrapped onto as many lines as they need beside their bar, never cut.
+    """
+    label_width, plot, line = 250, width - 250 - 50, 10
     rows = []
-    for index, section in enumerate(sections):
+    y = 0
+    for section in sections:
         percent = section.percent
-        y = index * (bar + gap)
+        lines = textwrap.wrap(f"{section.position}. {section.title}", 50) or [""]
+        height = max(bar, line * len(lines) + 2)
+        text_y = y + (height - line * (len(lines) - 1)) / 2 + 3
         rows.append(
             {
-                "title": f"{section.position}. {section.title}"[:42],
-                "y": y,
-                "text_y": y + bar - 4,
+                "title": f"{section.position}. {section.title}",
+                "lines": [(text_y + line * k, text) for k, text in enumerate(lines)],
+                "y": y + (height - bar) / 2,
+                "text_y": y + height / 2 + 4,
                 "width": round(plot * (percent or 0) / 100, 1),
                 "percent": percent,
                 "tone": "none"
@@ -75,9 +83,10 @@ def bar_chart(sections, *, width: int = 640, bar: int = 16, gap: int = 8) -> dic
                 else "bad",
             }
         )
+        y += height + gap
     return {
         "width": width,
-        "height": max(len(rows) * (bar + gap), bar),
+        "height": max(y, bar),
         "bar": bar,
         "label_width": label_width,
         "plot": plot,

@@ -187,3 +187,36 @@ def test_the_section_chart_colours_bars_by_the_outcome_thresholds(monkeypatch):
     chart = report_services.bar_chart(sections)
     assert [row["tone"] for row in chart["rows"]] == ["ok", "warn", "warn", "bad", "none"]
     assert [line["label"] for line in chart["grid"]] == ["0", "70", "90", "100"]
+
+
+def test_the_section_chart_shows_long_section_titles_in_full_wrapped_beside_their_bar():
+    from types import SimpleNamespace
+
+    from audits.services.reports import bar_chart
+
+    long_title = "Laboratory controls, stability programme and out-of-specification investigations"
+    chart = bar_chart(
+        [
+            SimpleNamespace(position=1, title=long_title, percent=50.0),
+            SimpleNamespace(position=2, title="Premises", percent=None),
+        ]
+    )
+    first, second = chart["rows"]
+    assert " ".join(text for _, text in first["lines"]) == f"1. {long_title}"
+    assert len(first["lines"]) == 2
+    assert all(len(text) <= 50 for _, text in first["lines"])
+    # The next row starts below the wrapped title, so labels never overlap.
+    assert second["lines"][0][0] > first["lines"][-1][0] + 10
+    assert chart["height"] >= second["y"] + chart["bar"]
+
+
+def test_the_rendered_report_keeps_the_whole_section_title_on_its_chart(qa):
+    from audits.services.reports import report_html
+
+    long_title = "Pharmaceutical quality system and management responsibility review"
+    version = make_checklist(((long_title, ("yes_no",)),))
+    html = report_html(make_audit(version=version, lead=qa, status=Audit.Status.IN_PROGRESS))
+    start = html.index('class="section-label"')
+    label = html[start : html.index("</text>", start)]
+    assert f'data-label="1. {long_title}"' in label
+    assert label.count("<tspan") == 2

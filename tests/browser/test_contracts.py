@@ -94,3 +94,33 @@ def test_qa_edits_the_quality_agreement_matrix(live_server, login, qa, sourcing)
         ResponsibilityItem.objects.get(contract=agreement, activity="Change control").responsible
         == "shared"
     )
+
+
+def test_sourcing_records_a_kpi_result_and_sees_whether_it_met_the_target(
+    live_server, login, sourcing
+):
+    from contracts.models import Kpi
+    from tests.factories import ContractFactory
+
+    msa = ContractFactory(title="MSA with Cork", contract_type="msa", status="active")
+    Kpi.objects.create(contract=msa, kind="otif", target=95, unit="%")
+    page = login(sourcing)
+    page.goto(f"{live_server.url}{msa.get_absolute_url()}")
+    kpis = page.locator("#kpis")
+    expect(kpis).to_contain_text("No results recorded yet")
+
+    page.get_by_label("KPI").select_option(label="On time in full: 95.00 %")
+    page.get_by_label("Period start").fill("2026-01-01")
+    page.get_by_label("Period end").fill("2026-03-31")
+    page.get_by_label("Actual value").fill("91.5")
+    page.get_by_label("Note").fill("Two late shipments in February")
+    page.get_by_role("button", name="Record result").click()
+    expect(page.get_by_text("Result recorded")).to_be_visible()
+
+    page.reload()
+    row = page.locator("#kpi-results tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("2026-01-01 – 2026-03-31")
+    expect(row).to_contain_text("91.5 %")
+    expect(row).to_contain_text("missed")
+    expect(row).to_contain_text("Two late shipments in February")

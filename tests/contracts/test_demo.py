@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from contracts.models import Contract, Milestone
+from contracts.models import Contract, KpiMeasurement, Milestone
 from tests.factories import ContractFactory
 
 
@@ -13,8 +13,16 @@ def test_seed_demo_adds_contracts_of_every_type_with_work_for_the_dashboard(db):
     assert Milestone.objects.late().filter(contract__status="active").exists()
     assert demo.filter(contract_type="sow", parent__contract_type="msa").exists()
     assert demo.exclude(owner=None).exists()
-    counts = (Contract.objects.count(), Milestone.objects.count())
+    results = list(KpiMeasurement.objects.select_related("kpi__contract"))
+    assert {r.kpi.contract.status for r in results} == {"active"}
+    assert {r.met for r in results} == {True, False}  # the demo shows both outcomes
+    assert all(r.history.get().history_user.username == "sourcing" for r in results[:5])
+    counts = (Contract.objects.count(), Milestone.objects.count(), len(results))
     call_command("seed_demo")
-    assert (Contract.objects.count(), Milestone.objects.count()) == counts
+    assert (
+        Contract.objects.count(),
+        Milestone.objects.count(),
+        KpiMeasurement.objects.count(),
+    ) == counts
     mine.refresh_from_db()
     assert mine.title == "Our own MSA"

@@ -187,6 +187,16 @@ class TestAlerts:
         assert len(mail.outbox) == 2
         assert Notification.objects.filter(url=c.get_absolute_url()).count() == 2
 
+    def test_the_alert_email_links_to_the_contract(self, people, settings):
+        settings.CONTRACT_NOTICE_LEAD_DAYS = 10
+        settings.SITE_URL = "https://cmoselect.example.com"
+        owner, _ = people
+        c = ContractFactory(status="active", owner=owner, expiry_date=date(2026, 3, 20))
+        contract_alerts_send(on=date(2026, 3, 10))
+        link = f"https://cmoselect.example.com{c.get_absolute_url()}"
+        assert len(mail.outbox) == 2
+        assert all(link in message.body for message in mail.outbox)
+
     def test_a_renewed_contract_gets_a_fresh_notice(self, people, settings):
         settings.CONTRACT_NOTICE_LEAD_DAYS = 10
         owner, _ = people

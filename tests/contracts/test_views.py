@@ -96,8 +96,9 @@ class TestList:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(LIST, {"expiring": "90", "ordering": "cmo"})
         assert response.status_code == 200
-        # session, user, roles, count, page (the CMO picker reads nothing until a CMO is chosen)
-        assert len(queries) == 5, [q["sql"] for q in queries]
+        # session, user, roles, count, page, the header's unread count (the CMO picker reads
+        # nothing until a CMO is chosen)
+        assert len(queries) == 6, [q["sql"] for q in queries]
 
 
 class TestCmoCard:
@@ -382,3 +383,41 @@ class TestDashboard:
         body = client_for(manager).get(reverse("contracts:dashboard")).content.decode()
         assert "Expiring supply" in body and "Notice due MSA" in body and "PPQ batch 1" in body
         assert "Far away" not in body
+
+    def test_a_missed_notice_deadline_is_listed_apart_from_the_approaching_ones(
+        self, client_for, manager, db, settings
+    ):
+        settings.CONTRACT_NOTICE_LEAD_DAYS = 30
+        on = today()
+        ContractFactory(
+            title="Missed MSA",
+            status="active",
+            expiry_date=on + timedelta(days=20),
+            notice_period=1,
+            notice_period_unit="months",
+            auto_renewal=True,
+        )
+        ContractFactory(
+            title="Approaching MSA",
+            status="active",
+            expiry_date=on + timedelta(days=70),
+            notice_period=2,
+            notice_period_unit="months",
+        )
+        body = client_for(manager).get(reverse("contracts:dashboard")).content.decode()
+        missed = section(body, "missed-notices")
+        approaching = section(body, "notices")
+        assert "Notice deadlines missed (1)" in missed
+        assert "Missed MSA" in missed and "Approaching MSA" not in missed
+        assert '<span class="badge late">missed</span>' in missed
+        assert "Notice deadlines approaching (1)" in approaching
+        assert "Approaching MSA" in approaching and "Missed MSA" not in approaching
+
+    def test_with_no_missed_deadline_there_is_no_missed_section(self, client_for, manager, db):
+        body = client_for(manager).get(reverse("contracts:dashboard")).content.decode()
+        assert 'id="missed-notices"' not in body
+
+
+def section(body: str, section_id: str) -> str:
+    start = body.index(f'<section class="card" id="{section_id}">')
+    return body[start : body.index("</section>", start)]

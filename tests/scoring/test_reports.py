@@ -92,3 +92,63 @@ def test_the_api_keeps_the_field_names_rendered_at_and_scores_hash(
         report.finished_at.strftime("%Y-%m-%dT%H:%M")
     )
     assert "fingerprint" not in data and "finished_at" not in data
+
+
+def _chart(values, criteria=("Capability fit", "Regulatory compliance", "Audit outcome", "Cost")):
+    from xml.etree import ElementTree
+
+    from scoring.reports import radar_svg
+
+    svg = radar_svg(criteria=list(criteria), series=[("Basel Biologics AG", values)])
+    return ElementTree.fromstring(str(svg))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_a_criterion_without_data_is_left_out_of_the_chart_not_plotted_at_zero():
+    chart = _chart([100, None, 50, 80])
+    [series] = chart.iter(f"{SVG}g")
+    assert series.get("data-series") == "Basel Biologics AG"
+    assert series.find(f"{SVG}polygon") is None  # no closed shape through a missing score
+    dots = [(float(c.get("cx")), float(c.get("cy"))) for c in series.iter(f"{SVG}circle")]
+    assert len(dots) == 3
+    centre = (float(chart.get("width")) / 2, float(chart.get("height")) / 2)
+    assert centre not in dots
+    # Only neighbours that both have data are joined: 1-2 are not, 3-4 and 4-1 are.
+    assert len(list(series.iter(f"{SVG}line"))) == 2
+
+
+def test_a_real_zero_is_plotted_at_the_centre():
+    chart = _chart([100, 0, 50, 80])
+    [series] = chart.iter(f"{SVG}g")
+    assert series.find(f"{SVG}polygon") is not None
+    centre = (float(chart.get("width")) / 2, float(chart.get("height")) / 2)
+    dots = [(float(c.get("cx")), float(c.get("cy"))) for c in series.iter(f"{SVG}circle")]
+    assert centre in dots
+
+
+def test_the_axis_labels_show_the_whole_criterion_name():
+    names = ("Capability fit", "Regulatory compliance", "Communication and project management")
+    chart = _chart([50, 60, 70], criteria=names)
+    labels = [t for t in chart.iter(f"{SVG}text") if t.get("class") == "axis"]
+    shown = [" ".join(span.text for span in label.iter(f"{SVG}tspan")) for label in labels]
+    assert shown == list(names)
+    # Every line fits inside the drawing (DejaVu Sans at 8.5 px: under 6 px a character).
+    width = float(chart.get("width"))
+    for label in labels:
+        for span in label.iter(f"{SVG}tspan"):
+            x, extent = float(span.get("x")), 6 * len(span.text)
+            left = {"start": x, "middle": x - extent / 2, "end": x - extent}[
+                label.get("text-anchor")
+            ]
+            assert left >= 0 and left + extent <= width, span.text
+
+
+def test_the_rendered_report_names_every_criterion_in_full_on_the_chart(scored):
+    from scoring.reports import report_context
+
+    candidates = list(scored.candidates.select_related("cmo").ranked())
+    radar = str(report_context(evaluation=scored, candidates=candidates)["radar"])
+    assert 'data-label="Regulatory compliance"' in radar
+    assert "<tspan" in radar and "Regulatory complianc<" not in radar

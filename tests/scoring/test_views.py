@@ -298,8 +298,9 @@ def test_the_evaluation_page_costs_the_same_queries_for_3_or_20_candidates(
 
     with CaptureQueriesContext(connection) as queries:
         client.get(evaluation.get_absolute_url())
-    # 14, and three for the history of candidates and entered scores, whatever their number.
-    assert len(queries) == 17, [q["sql"] for q in queries]
+    # 14, three for the history of candidates and entered scores, whatever their number, and
+    # one for the header's unread notifications count.
+    assert len(queries) == 18, [q["sql"] for q in queries]
 
 
 def test_the_score_exports_write_a_formula_like_cmo_name_as_text(client_for, qa, evaluation):

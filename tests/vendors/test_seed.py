@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.http import HttpRequest
 
@@ -46,3 +47,31 @@ def test_seeding_again_leaves_an_existing_user_as_an_admin_left_it(db):
     assert not qa.groups.exists()
     assert qa.check_password("a-new-password-chosen-by-qa")
     assert logins["qa"] == "(unchanged)"
+
+
+def test_every_demo_status_was_reached_through_recorded_status_moves(db, client):
+    from vendors.demo import ensure_demo_users, seed_directory
+    from vendors.models import Notification, QualificationStatus, StatusChange
+
+    ensure_demo_users()
+    seed_directory()
+    moved = [*Cmo.objects.exclude(qualification_status=QualificationStatus.PROSPECT)]
+    moved += Site.objects.exclude(qualification_status=QualificationStatus.PROSPECT)
+    assert any(isinstance(record, Site) for record in moved)
+    for record in moved:
+        changes = StatusChange.objects.filter(
+            **({"site": record} if isinstance(record, Site) else {"cmo": record, "site": None})
+        ).order_by("changed_at", "pk")
+        path = [(change.from_status, change.to_status) for change in changes]
+        assert path, record
+        assert path[0][0] == QualificationStatus.PROSPECT
+        assert path[-1][1] == record.qualification_status
+        assert all(older[1] == newer[0] for older, newer in zip(path, path[1:], strict=False))
+    # The backstory is not news: the managers' inboxes stay empty.
+    assert not Notification.objects.exists()
+
+    site = Site.objects.filter(qualification_status=QualificationStatus.APPROVED).first()
+    client.force_login(get_user_model().objects.get(username="qa"))
+    page = client.get(site.get_absolute_url()).content.decode()
+    assert "No status changes yet" not in page
+    assert "Qualification audit passed" in page

@@ -116,8 +116,8 @@ class TestCmoList:
             response = client.get(self.url, {"site_type": "api", "ordering": "-sites"})
         assert response.status_code == 200
         # session, user, roles, site-type filter check, countries present, count, page,
-        # site-type widget choices
-        assert len(queries) == 8, [q["sql"] for q in queries]
+        # site-type widget choices, the header's unread notifications
+        assert len(queries) == 9, [q["sql"] for q in queries]
 
 
 class TableText(HTMLParser):

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -361,6 +362,15 @@ class StatusChange(models.Model):
         return self.site or self.cmo
 
 
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def mark_read(self) -> int:
+        """Mark the unread ones read now; the ones read before keep when they were read."""
+        return self.unread().update(read_at=timezone.now())
+
+
 class Notification(models.Model):
     """An in-app notice for one user. It lives in the base app so every app can post one."""
 
@@ -377,6 +387,8 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
@@ -310,8 +310,21 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     notices = request.user.notifications.all()
     if request.method == "POST":
-        notices.filter(read_at__isnull=True).update(read_at=timezone.now())
+        notices.mark_read()
         messages.success(request, "All notifications marked as read.")
         return redirect("notifications")
     page = Paginator(notices, 50).get_page(request.GET.get("page"))
     return render(request, "vendors/notifications.html", {"page": page})
+
+
+@require_POST
+@role_required(Perm.VIEW)
+def notification_read(request, notification_id: int):
+    # Only one's own: another person's notice is not found, whoever asks.
+    notice = get_object_or_404(request.user.notifications, pk=notification_id)
+    request.user.notifications.filter(pk=notice.pk).mark_read()
+    messages.success(request, f"Marked as read: {notice.subject}")
+    page = request.POST.get("page", "")
+    return redirect(
+        f"{reverse('notifications')}?page={page}" if page.isdigit() else "notifications"
+    )
