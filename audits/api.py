@@ -181,6 +181,7 @@ class AuditSerializer(serializers.ModelSerializer):
             "lead_auditor",
             "team",
             "scope",
+            "capabilities",
             "products",
             "revision",
             "score",
@@ -207,18 +208,24 @@ class AuditSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         validated_data.pop("change_reason", None)
         team = validated_data.pop("team", [])
+        capabilities = validated_data.pop("capabilities", [])
         return audit_create(
-            audit=Audit(**validated_data), team=team, user=self.context["request"].user
+            audit=Audit(**validated_data),
+            team=team,
+            capabilities=capabilities,
+            user=self.context["request"].user,
         )
 
     def update(self, instance, validated_data):
         reason = validated_data.pop("change_reason", "")
         team = validated_data.pop("team", None)
+        capabilities = validated_data.pop("capabilities", None)
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return audit_update(
             audit=instance,
             team=instance.team.all() if team is None else team,
+            capabilities=capabilities,
             user=self.context["request"].user,
             reason=reason,
         )

@@ -120,6 +120,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
             "lead_auditor",
             "team",
             "scope",
+            "capabilities",
             "products",
         ]
         widgets = {
@@ -127,6 +128,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
             "planned_end": forms.DateInput(attrs={"type": "date"}),
             "scope": forms.Textarea(attrs={"rows": 3}),
             "products": forms.Textarea(attrs={"rows": 2}),
+            "capabilities": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
