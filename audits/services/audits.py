@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from simple_history.utils import bulk_create_with_history
 
 from audits.models import (
     Answer,
@@ -49,7 +50,12 @@ def audit_create(*, audit: Audit, team, user, capabilities=()) -> Audit:
         questions = ChecklistQuestion.objects.filter(section__version=version).values_list(
             "pk", flat=True
         )
-        Answer.objects.bulk_create(Answer(audit=audit, question_id=pk) for pk in questions)
+        bulk_create_with_history(
+            [Answer(audit=audit, question_id=pk) for pk in questions],
+            Answer,
+            default_user=user,
+            default_change_reason="Planned",
+        )
     return audit
 
 
