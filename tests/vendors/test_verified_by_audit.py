@@ -70,6 +70,8 @@ def test_planning_an_audit_records_the_capabilities_it_covers(client, qa, two_ca
     fields.update(capabilities=[str(two_capabilities[0].pk)], change_reason="Scope agreed")
     assert client.post(url, fields).status_code == 302
     assert list(audit.capabilities.all()) == [two_capabilities[0]]
+    page = client.get(audit.get_absolute_url()).content.decode()
+    assert f"<dt>Capabilities audited</dt><dd>{two_capabilities[0].name}</dd>" in page
 
 
 def _approve(audit, qa):
@@ -150,3 +152,33 @@ def test_lowering_a_verified_cell_by_hand_drops_the_audit_link(qa, sourcing, two
     )
     cell.refresh_from_db()
     assert cell.level == CapabilityLevel.DEMONSTRATED and cell.verified_by_audit is None
+
+
+def test_the_api_plans_an_audit_with_the_capabilities_it_covers(api_for, qa, two_capabilities):
+    from tests.factories import make_checklist
+
+    api = api_for(qa)
+    response = api.post(
+        "/api/v1/audits/",
+        {
+            "site": SiteFactory().pk,
+            "template_version": make_checklist().pk,
+            "audit_type": "remote",
+            "planned_start": "2026-05-04",
+            "planned_end": "2026-05-04",
+            "lead_auditor": qa.pk,
+            "scope": "QC laboratory",
+            "capabilities": [two_capabilities[1].pk],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.data
+    audit = Audit.objects.get(pk=response.data["id"])
+    assert list(audit.capabilities.all()) == [two_capabilities[1]]
+    response = api.patch(
+        f"/api/v1/audits/{audit.pk}/",
+        {"capabilities": [two_capabilities[0].pk], "change_reason": "Scope agreed"},
+        format="json",
+    )
+    assert response.status_code == 200, response.data
+    assert list(audit.capabilities.all()) == [two_capabilities[0]]
