@@ -319,3 +319,25 @@ def test_the_api_publishes_with_a_note_and_answers_400_without_one(api_for, qa):
     first.refresh_from_db()
     assert first.status == TemplateVersion.Status.SUPERSEDED
     assert api.post(url, {"notes": "Again"}, format="json").status_code == 400
+
+
+def test_the_api_refuses_a_new_audit_on_a_superseded_version(api_for, qa):
+    from tests.factories import SiteFactory
+
+    first, draft = _second_draft(qa)
+    version_publish(version=draft, user=qa, notes="Added a warehouse section")
+    response = api_for(qa).post(
+        "/api/v1/audits/",
+        {
+            "site": SiteFactory().pk,
+            "template_version": first.pk,
+            "audit_type": "remote",
+            "planned_start": "2026-05-04",
+            "planned_end": "2026-05-04",
+            "lead_auditor": qa.pk,
+            "scope": "QC laboratory",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"template_version": ["Choose a published checklist version."]}
