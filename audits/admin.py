@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from audits.models import (
     Answer,
@@ -11,9 +10,10 @@ from audits.models import (
     Signature,
     TemplateVersion,
 )
+from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyInline, admin.TabularInline):
     model = TemplateVersion
     fields = ["number", "status", "published_at"]
     readonly_fields = fields
@@ -29,14 +29,14 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateVersion)
-class TemplateVersionAdmin(admin.ModelAdmin):
+class TemplateVersionAdmin(ReadOnlyAdmin):
     list_display = ["template", "number", "status", "published_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "published_at", "published_by", "created_from"]
 
 
 @admin.register(Audit)
-class AuditAdmin(SimpleHistoryAdmin):
+class AuditAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "audit_type", "status", "planned_start", "lead_auditor"]
     list_filter = ["status", "audit_type"]
     list_select_related = ["site__cmo", "lead_auditor"]
@@ -46,14 +46,14 @@ class AuditAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(SimpleHistoryAdmin):
+class AnswerAdmin(ReadOnlyHistoryAdmin):
     list_display = ["audit", "question", "value", "version"]
     list_select_related = ["audit__site__cmo", "question"]
     readonly_fields = ["audit", "question", "value", "comment", "version"]
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "severity", "created_at"]
     list_filter = ["severity"]
     list_select_related = ["audit__site"]
@@ -61,7 +61,7 @@ class FindingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Capa)
-class CapaAdmin(SimpleHistoryAdmin):
+class CapaAdmin(ReadOnlyHistoryAdmin):
     list_display = ["finding", "status", "due_date"]
     list_filter = ["status"]
     list_select_related = ["finding__audit__site"]
@@ -70,19 +70,13 @@ class CapaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ReadOnlyAdmin):
     list_display = ["audit", "meaning", "decision", "printed_name", "signed_at"]
     list_select_related = ["audit__site"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a signature is never edited
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditReport)
-class AuditReportAdmin(admin.ModelAdmin):
+class AuditReportAdmin(ReadOnlyAdmin):
     list_display = ["audit", "revision", "status", "requested_at"]
     list_select_related = ["audit__site"]
     list_filter = ["status"]

@@ -32,6 +32,7 @@ from audits.services import (
     finding_create,
     finding_update,
     report_request,
+    version_publish,
 )
 from cmoselect.api import ApiViewSet
 from cmoselect.downloads import download, rendered_report_download
@@ -87,6 +88,10 @@ class TemplateVersionDetailSerializer(TemplateVersionSerializer):
         fields = [*TemplateVersionSerializer.Meta.fields, "sections"]
 
 
+class VersionPublishSerializer(serializers.Serializer):
+    notes = serializers.CharField(required=False, allow_blank=True, help_text="What changed.")
+
+
 class TemplateImportSerializer(serializers.Serializer):
     file = serializers.FileField()
     name = serializers.CharField(required=False, allow_blank=True, max_length=150)
@@ -102,7 +107,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = TemplateVersionSerializer
     filterset_fields = ["template", "status"]
-    action_perms = {"import_file": Perm.EDIT_CHECKLISTS}
+    action_perms = {"import_file": Perm.EDIT_CHECKLISTS, "publish": Perm.EDIT_CHECKLISTS}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
@@ -131,6 +136,17 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return download(
             transfer.EXPORTERS[kind](version), filename=transfer.export_filename(version, kind)
         )
+
+    @extend_schema(request=VersionPublishSerializer, responses=TemplateVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a draft with a note of what changed; the version published before is superseded."""
+        data = VersionPublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = version_publish(
+            version=self.get_object(), user=request.user, notes=data.validated_data.get("notes", "")
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=version.pk)).data)
 
     @extend_schema(request=TemplateImportSerializer, responses=TemplateVersionSerializer)
     @action(detail=False, methods=["post"], url_path="import")
@@ -165,6 +181,7 @@ class AuditSerializer(serializers.ModelSerializer):
             "lead_auditor",
             "team",
             "scope",
+            "capabilities",
             "products",
             "revision",
             "score",
@@ -191,18 +208,24 @@ class AuditSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         validated_data.pop("change_reason", None)
         team = validated_data.pop("team", [])
+        capabilities = validated_data.pop("capabilities", [])
         return audit_create(
-            audit=Audit(**validated_data), team=team, user=self.context["request"].user
+            audit=Audit(**validated_data),
+            team=team,
+            capabilities=capabilities,
+            user=self.context["request"].user,
         )
 
     def update(self, instance, validated_data):
         reason = validated_data.pop("change_reason", "")
         team = validated_data.pop("team", None)
+        capabilities = validated_data.pop("capabilities", None)
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return audit_update(
             audit=instance,
             team=instance.team.all() if team is None else team,
+            capabilities=capabilities,
             user=self.context["request"].user,
             reason=reason,
         )

@@ -24,7 +24,7 @@ from audits.services import (
     report_request,
 )
 from vendors.demo import DEMO_PASSWORD_SUFFIX, PREFIXES
-from vendors.models import Site
+from vendors.models import Capability, Site
 
 DEMO_SCOPE = "Demo audit: "
 # (status, audit type, CMO prefix, days from today, share of questions answered)
@@ -116,6 +116,8 @@ def _seed_one(entry, *, auditor, version, rng, today, password, can_sign, create
             products="Sterile injectable (vials)\nOral solid dose (tablets)",
         ),
         team=[],
+        # Approving the audit records these as verified by audit at the site.
+        capabilities=Capability.objects.filter(site_capabilities__site=site).order_by("pk")[:3],
         user=auditor,
     )
     created["audits"] += 1

@@ -59,11 +59,12 @@ class TemplateImportForm(forms.Form):
 
 
 class PublishForm(forms.Form):
+    # Required by the service, which words the error; the form only carries the text.
     notes = forms.CharField(
         label="What changed",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown in the version list.",
+        help_text="Kept on the version and shown on its page and in the version list.",
     )
 
 
@@ -120,6 +121,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
             "lead_auditor",
             "team",
             "scope",
+            "capabilities",
             "products",
         ]
         widgets = {
@@ -127,6 +129,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
             "planned_end": forms.DateInput(attrs={"type": "date"}),
             "scope": forms.Textarea(attrs={"rows": 3}),
             "products": forms.Textarea(attrs={"rows": 2}),
+            "capabilities": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
@@ -135,8 +138,8 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
         self.fields["team"].queryset = auditors()
         versions = TemplateVersion.objects.published().select_related("template")
         if self.instance.pk:
-            # The checklist is fixed once answers exist.
-            versions = versions.filter(pk=self.instance.template_version_id)
+            # The checklist is fixed once answers exist, even after a later version supersedes it.
+            versions = TemplateVersion.objects.filter(pk=self.instance.template_version_id)
             self.fields["template_version"].disabled = True
         self.fields["template_version"].queryset = versions
         self.fields["template_version"].empty_label = None

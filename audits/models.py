@@ -45,6 +45,8 @@ class TemplateVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+        # Replaced by a later published version: audits planned with it keep it, new ones can't.
+        SUPERSEDED = "superseded", "Superseded"
 
     template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="versions"
@@ -86,7 +88,7 @@ class TemplateVersion(models.Model):
 
     @property
     def is_frozen(self) -> bool:
-        return self.status == self.Status.PUBLISHED
+        return self.status != self.Status.DRAFT
 
 
 class ChecklistSection(models.Model):
@@ -238,6 +240,13 @@ class Audit(models.Model):
         verbose_name="audit team",
     )
     scope = models.TextField(help_text="Areas, processes and systems covered.")
+    capabilities = models.ManyToManyField(
+        "vendors.Capability",
+        blank=True,
+        related_name="audits",
+        verbose_name="capabilities audited",
+        help_text="Approving the audit records these as verified by audit at the site.",
+    )
     products = models.TextField(blank=True, help_text="Products or product families, one per line.")
     revision = models.PositiveSmallIntegerField(default=1)
     # Frozen at the decision, so the approved record keeps the figures it was signed with.
@@ -249,7 +258,7 @@ class Audit(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[team])
+    history = HistoricalRecords(m2m_fields=[team, capabilities])
 
     objects = AuditQuerySet.as_manager()
 

@@ -1,6 +1,41 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 from cmoselect.roles import ADMIN, user_roles
+
+# Records that carry history, a signature or a decision. They are written only through their
+# services (which check the rules, ask for a reason and sign), so the admin shows them and
+# nothing more: an admin edit would skip every rule, and a forged row could never be removed.
+REGULATED_MODELS = frozenset(
+    {
+        "vendors.Cmo",
+        "vendors.Site",
+        "vendors.Contact",
+        "vendors.StatusChange",
+        "vendors.SiteCapability",
+        "vendors.ImportRun",
+        "vendors.RegulatoryEvent",
+        "vendors.Citation",
+        "audits.TemplateVersion",
+        "audits.Audit",
+        "audits.Answer",
+        "audits.Finding",
+        "audits.Capa",
+        "audits.Signature",
+        "audits.AuditReport",
+        "contracts.Contract",
+        "contracts.ScopeItem",
+        "contracts.ResponsibilityItem",
+        "contracts.Milestone",
+        "contracts.Kpi",
+        "contracts.ContractDocument",
+        "scoring.ModelVersion",
+        "scoring.Evaluation",
+        "scoring.EnteredScore",
+        "scoring.Decision",
+    }
+)
 
 
 class CmoselectAdminSite(admin.AdminSite):
@@ -9,3 +44,45 @@ class CmoselectAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return ADMIN in user_roles(request.user)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows a regulated record in the admin; adding, changing and removing happen in the app."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """A read-only regulated record with its history list, which offers no revert."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a POSTed revert without asking for change permission.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+
+class ReadOnlyInline:
+    """An inline of a regulated record, shown and never edited."""
+
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

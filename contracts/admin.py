@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 from contracts.models import (
     Contract,
     ContractDocument,
@@ -11,13 +11,12 @@ from contracts.models import (
 )
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline, admin.TabularInline):
     model = Milestone
-    extra = 0
 
 
 @admin.register(Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "cmo", "contract_type", "status", "effective_date", "expiry_date"]
     list_filter = ["contract_type", "status"]
     search_fields = ["title", "reference", "cmo__legal_name"]
@@ -28,32 +27,32 @@ class ContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResponsibilityItem)
-class ResponsibilityItemAdmin(SimpleHistoryAdmin):
+class ResponsibilityItemAdmin(ReadOnlyHistoryAdmin):
     list_display = ["activity", "contract", "responsible"]
     list_select_related = ["contract"]
     list_filter = ["responsible"]
 
 
 @admin.register(ScopeItem)
-class ScopeItemAdmin(SimpleHistoryAdmin):
+class ScopeItemAdmin(ReadOnlyHistoryAdmin):
     list_display = ["product", "capability", "contract", "site"]
     list_select_related = ["contract", "capability", "site"]
 
 
 @admin.register(Kpi)
-class KpiAdmin(SimpleHistoryAdmin):
+class KpiAdmin(ReadOnlyHistoryAdmin):
     list_display = ["contract", "kind", "target", "unit"]
     list_select_related = ["contract"]
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "contract", "planned_date", "actual_date"]
     list_select_related = ["contract"]
 
 
 @admin.register(ContractDocument)
-class ContractDocumentAdmin(admin.ModelAdmin):
+class ContractDocumentAdmin(ReadOnlyAdmin):
     list_display = ["contract", "kind", "title", "uploaded_by", "uploaded_at"]
     list_select_related = ["contract", "uploaded_by"]
     readonly_fields = ["size", "uploaded_by", "uploaded_at"]

@@ -13,12 +13,11 @@ from contracts.models import (
     Kpi,
     KpiMeasurement,
     Milestone,
-    ResponsibilityItem,
     ScopeItem,
     today,
 )
-from contracts.services import contract_save, kpi_measurement_record
-from vendors.demo import GEOGRAPHY, LEGAL_FORMS, PREFIXES, SUFFIXES
+from contracts.services import contract_items_save, contract_save, kpi_measurement_record
+from vendors.demo import DEMO_REASON, GEOGRAPHY, LEGAL_FORMS, PREFIXES, SUFFIXES
 from vendors.models import Capability, Cmo, QualificationStatus
 
 DEMO_CMO_COUNT = 10
@@ -72,6 +71,10 @@ def _record_kpi_results(kpi: Kpi, user, index: int, *, on) -> int:
             user=user,
         )
     return 2
+
+
+def _add_terms(contract: Contract, items: list, owner) -> None:
+    contract_items_save(contract=contract, saved=items, deleted=[], user=owner, reason=DEMO_REASON)
 
 
 @transaction.atomic
@@ -137,9 +140,12 @@ def seed_contracts() -> dict[str, int]:
         created["contracts"] += new
         if new:
             msa.sites.set(sites)
-            for kind, target, unit in STANDARD_KPIS:
-                kpi = Kpi.objects.create(contract=msa, kind=kind, target=target, unit=unit)
-                if live == Contract.Status.ACTIVE and owner is not None:
+            kpis = [
+                Kpi(kind=kind, target=target, unit=unit) for kind, target, unit in STANDARD_KPIS
+            ]
+            _add_terms(msa, kpis, owner)
+            if live == Contract.Status.ACTIVE and owner is not None:
+                for kpi in kpis:
                     created["kpi_results"] += _record_kpi_results(kpi, owner, index, on=on)
 
         quality, new = _contract(
@@ -157,11 +163,18 @@ def seed_contracts() -> dict[str, int]:
             notice_period_unit=Contract.NoticeUnit.DAYS,
         )
         created["contracts"] += new
-        if new:
+        if new and approved:
+            # Agreed through the same service as an edit, so the matrix's history shows it.
             rows = list(quality.responsibilities.all())
             for number, row in enumerate(rows):
-                row.responsible = PARTIES[(number + index) % len(PARTIES)] if approved else ""
-            ResponsibilityItem.objects.bulk_update(rows, ["responsible"])
+                row.responsible = PARTIES[(number + index) % len(PARTIES)]
+            contract_items_save(
+                contract=quality,
+                saved=rows,
+                deleted=[],
+                user=owner,
+                reason="Demo data: responsibilities agreed with the CMO",
+            )
 
         supply, new = _contract(
             cmo,
@@ -186,14 +199,14 @@ def seed_contracts() -> dict[str, int]:
         )
         created["contracts"] += new
         if new and service_list:
-            ScopeItem.objects.create(
-                contract=supply,
+            item = ScopeItem(
                 product=f"DP-{100 + index} 50 mg/mL vial",
                 capability=services.get("services-commercial-manufacturing", service_list[0]),
                 site=sites[0] if sites else None,
                 annual_volume=200_000 + 25_000 * index,
                 volume_unit="vials/year",
             )
+            _add_terms(supply, [item], owner)
 
         sow, new = _contract(
             cmo,
@@ -213,12 +226,12 @@ def seed_contracts() -> dict[str, int]:
         created["contracts"] += new
         if new:
             if service_list:
-                ScopeItem.objects.create(
-                    contract=sow,
+                item = ScopeItem(
                     product=f"DP-{100 + index}",
                     capability=services.get("services-technology-transfer", service_list[0]),
                     site=sites[0] if sites else None,
                 )
+                _add_terms(sow, [item], owner)
             start = sow.effective_date or on - timedelta(days=60)
             plan = [
                 ("Technology transfer complete", 45, True),
@@ -226,15 +239,18 @@ def seed_contracts() -> dict[str, int]:
                 ("Validation batches (3)", 240, False),
                 ("First commercial batch", 330, False),
             ]
+            milestones = []
             for name, offset, done in plan:
                 planned = start + timedelta(days=offset)
-                Milestone.objects.create(
-                    contract=sow,
-                    name=name,
-                    planned_date=planned,
-                    actual_date=planned + timedelta(days=index % 5) if done else None,
+                milestones.append(
+                    Milestone(
+                        name=name,
+                        planned_date=planned,
+                        actual_date=planned + timedelta(days=index % 5) if done else None,
+                    )
                 )
-                created["milestones"] += 1
+            _add_terms(sow, milestones, owner)
+            created["milestones"] += len(milestones)
 
         tta, new = _contract(
             cmo,
@@ -248,11 +264,12 @@ def seed_contracts() -> dict[str, int]:
         )
         created["contracts"] += new
         if new:
-            for number, name in enumerate(["Method transfer protocol", "Method transfer report"]):
-                Milestone.objects.create(
-                    contract=tta,
-                    name=name,
-                    planned_date=on + timedelta(days=(number * 45) - 20 + index),
+            milestones = [
+                Milestone(name=name, planned_date=on + timedelta(days=(number * 45) - 20 + index))
+                for number, name in enumerate(
+                    ["Method transfer protocol", "Method transfer report"]
                 )
-                created["milestones"] += 1
+            ]
+            _add_terms(tta, milestones, owner)
+            created["milestones"] += len(milestones)
     return created

@@ -1,13 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 from scoring.models import Criterion, Evaluation, ModelVersion, ScoringModel
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ReadOnlyInline, admin.TabularInline):
     model = Criterion
-    extra = 0
-    can_delete = False
 
 
 @admin.register(ScoringModel)
@@ -16,13 +14,13 @@ class ScoringModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = ["scoring_model", "number", "note", "created_by", "created_at"]
     inlines = [CriterionInline]
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
+class EvaluationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "product", "phase", "status", "created_at"]
     list_filter = ["status", "phase"]
     search_fields = ["name", "product"]

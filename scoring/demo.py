@@ -18,7 +18,7 @@ from scoring.models import (
     ScoringModel,
 )
 from scoring.reports import report_render
-from vendors.demo import DEMO_PASSWORD_SUFFIX, PREFIXES
+from vendors.demo import DEMO_PASSWORD_SUFFIX, DEMO_REASON, PREFIXES, demo_user
 from vendors.models import Capability, CapabilityLevel, Cmo, QualificationStatus, SiteCapability
 
 OPEN_NAME = "ABX-101 fill-finish (demo)"
@@ -36,24 +36,27 @@ def _demo_cmos(word: str, n: int) -> list[Cmo]:
 
 def _capabilities(cmos: list[Cmo], codes: list[str], unit: str, base: int) -> None:
     capabilities = [Capability.objects.get(code=code) for code in codes]
+    author = demo_user(SOURCING)
     for index, cmo in enumerate(cmos):
         for number, site in enumerate(cmo.sites.order_by("name")):
+            # "Verified by audit" comes only from the demo's approved audits.
             level = [
-                CapabilityLevel.VERIFIED,
+                CapabilityLevel.DEMONSTRATED,
                 CapabilityLevel.DEMONSTRATED,
                 CapabilityLevel.CLAIMED,
             ][(index + number) % 3]
             for capability in capabilities:
-                SiteCapability.objects.get_or_create(
+                if SiteCapability.objects.filter(site=site, capability=capability).exists():
+                    continue
+                cell = SiteCapability(
                     site=site,
                     capability=capability,
-                    defaults={
-                        "level": level,
-                        "annual_capacity": Decimal(base * (index % 4 + 1) // (number + 1)),
-                        "annual_capacity_unit": unit,
-                        "notes": "Demo data",
-                    },
+                    level=level,
+                    annual_capacity=Decimal(base * (index % 4 + 1) // (number + 1)),
+                    annual_capacity_unit=unit,
+                    notes="Demo data",
                 )
+                save_with_history(cell, user=author, reason=DEMO_REASON)
 
 
 def _evaluation(name, product, phase, volume, unit, needs, cmos, user) -> Evaluation:
@@ -68,7 +71,7 @@ def _evaluation(name, product, phase, volume, unit, needs, cmos, user) -> Evalua
         scoring_model=model,
         created_by=user,
     )
-    save_with_history(evaluation, user=user, reason="Demo data")
+    save_with_history(evaluation, user=user, reason=DEMO_REASON)
     evaluation.team.add(user)
     for code, level in needs:
         EvaluationNeed.objects.create(
@@ -81,13 +84,14 @@ def _evaluation(name, product, phase, volume, unit, needs, cmos, user) -> Evalua
             ("cost", Decimal(18 + 3 * (index % 4)), f"Quote Q-{2026}-{index + 1:02d}"),
             ("communication", Decimal(3 + index % 3), "Responsive project manager, weekly calls"),
         ]:
-            EnteredScore.objects.create(
+            score = EnteredScore(
                 candidate=candidate,
                 criterion_code=code,
                 value=value,
                 justification=why,
                 entered_by=user,
             )
+            save_with_history(score, user=user, reason=DEMO_REASON)
     evaluation_compute(evaluation=evaluation)
     evaluation.refresh_from_db()
     return evaluation

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 from vendors.models import (
     Capability,
     Citation,
@@ -16,7 +16,7 @@ from vendors.models import (
 )
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(ReadOnlyInline, admin.TabularInline):
     model = Site
     fields = ["name", "city", "country", "fei_number", "qualification_status"]
     readonly_fields = ["qualification_status"]
@@ -25,7 +25,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Cmo)
-class CmoAdmin(SimpleHistoryAdmin):
+class CmoAdmin(ReadOnlyHistoryAdmin):
     list_display = ["legal_name", "headquarters_country", "qualification_status", "updated_at"]
     list_filter = ["qualification_status", "headquarters_country"]
     search_fields = ["legal_name", "aliases", "sites__fei_number"]
@@ -34,7 +34,7 @@ class CmoAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "cmo", "country", "fei_number", "qualification_status"]
     list_filter = ["qualification_status", "country", "site_types"]
     search_fields = ["name", "fei_number", "cmo__legal_name"]
@@ -44,7 +44,7 @@ class SiteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "role", "cmo", "email", "is_primary"]
     search_fields = ["name", "email", "cmo__legal_name"]
     list_select_related = ["cmo"]
@@ -57,20 +57,9 @@ class SiteTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
-    """Status changes are a record of decisions: read-only here."""
-
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["cmo", "site", "from_status", "to_status", "changed_by", "changed_at"]
     list_select_related = ["cmo", "site", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
@@ -87,7 +76,7 @@ class CapabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SiteCapability)
-class SiteCapabilityAdmin(SimpleHistoryAdmin):
+class SiteCapabilityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["site", "capability", "level", "source", "last_verified"]
     list_filter = ["level", "source", "capability__category"]
     list_select_related = ["site", "capability"]
@@ -96,7 +85,7 @@ class SiteCapabilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RegulatoryEvent)
-class RegulatoryEventAdmin(SimpleHistoryAdmin):
+class RegulatoryEventAdmin(ReadOnlyHistoryAdmin):
     list_display = ["site", "kind", "agency", "event_date", "classification", "reference", "source"]
     list_filter = ["kind", "agency", "classification", "source"]
     list_select_related = ["site"]
@@ -107,29 +96,14 @@ class RegulatoryEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["inspection", "act_cfr_number", "short_description"]
     list_select_related = ["inspection", "inspection__site"]
     raw_id_fields = ["inspection", "import_run"]
     search_fields = ["act_cfr_number", "short_description"]
 
-    # Citations are added, corrected and removed on their inspection's page, which keys them
-    # as the importer does, refuses duplicates and asks for a reason; here they are read only.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "format", "status", "uploaded_by", "created_at"]
     list_filter = ["format", "status", "via"]
-    readonly_fields = [f.name for f in ImportRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

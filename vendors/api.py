@@ -291,10 +291,11 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
             "notes",
             "source",
             "last_verified",
+            "verified_by_audit",
             "updated_at",
             "change_reason",
         ]
-        read_only_fields = ["source", "updated_at"]
+        read_only_fields = ["source", "verified_by_audit", "updated_at"]
         validators = []  # one cell per site and capability: setting it again updates it
 
     def validate(self, attrs):

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from cmoselect.history import save_with_history
 from cmoselect.roles import ADMIN, MANAGER, QA, ROLES, SOURCING
 from vendors.models import QUALIFYING_STATUSES, Cmo, Contact, QualificationStatus, Site, SiteType
 from vendors.services import cmo_change_status, site_change_status
@@ -17,6 +18,14 @@ DEMO_USERS = {
     ADMIN: ("admin", "Ada", "Lindqvist"),
 }
 DEMO_PASSWORD_SUFFIX = "-demo-2026"
+# The history reason of every record the demo seeds.
+DEMO_REASON = "Demo data"
+
+
+def demo_user(role: str):
+    """The demo user of `role`, named in the history of what the demo seeds (None if absent)."""
+    return get_user_model().objects.filter(username=DEMO_USERS[role][0]).first()
+
 
 # (country, cities with postal codes)
 GEOGRAPHY = [
@@ -215,6 +224,7 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
     movers = _demo_status_movers()
     site_types = {t.code: t for t in SiteType.objects.all()}
     created = {"cmos": 0, "sites": 0, "contacts": 0}
+    author = demo_user(SOURCING)
     fei_counter = 3_010_000_000
     for index, prefix in enumerate(PREFIXES):
         suffix, types = SUFFIXES[index % len(SUFFIXES)]
@@ -224,22 +234,22 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
         # With demo users, each record starts as a prospect and is moved on through the
         # status service, so its page shows the moves that led to its status.
         start = QualificationStatus.PROSPECT if movers else status
-        cmo, was_created = Cmo.objects.get_or_create(
+        # The random draws happen for an existing CMO too, so the rest of the demo stays the same.
+        cmo = Cmo(
             legal_name=legal_name,
-            defaults={
-                "aliases": f"{prefix} {suffix.split()[0]}\n{prefix.upper()[:3]}",
-                "headquarters_country": country,
-                "website": f"https://www.{prefix.lower()}-{suffix.split()[0].lower()}.example",
-                "ownership_type": rng.choice(Cmo.Ownership.values),
-                "employee_range": rng.choice(Cmo.EmployeeRange.values),
-                "duns_number": f"{rng.randrange(10**8, 10**9):09d}",
-                "description": f"{prefix} {suffix} is a contract development and manufacturing "
-                f"organization headquartered in {cities[0][0]}.",
-                "qualification_status": start,
-            },
+            aliases=f"{prefix} {suffix.split()[0]}\n{prefix.upper()[:3]}",
+            headquarters_country=country,
+            website=f"https://www.{prefix.lower()}-{suffix.split()[0].lower()}.example",
+            ownership_type=rng.choice(Cmo.Ownership.values),
+            employee_range=rng.choice(Cmo.EmployeeRange.values),
+            duns_number=f"{rng.randrange(10**8, 10**9):09d}",
+            description=f"{prefix} {suffix} is a contract development and manufacturing "
+            f"organization headquartered in {cities[0][0]}.",
+            qualification_status=start,
         )
-        if not was_created:
+        if Cmo.objects.filter(legal_name=legal_name).exists():
             continue
+        save_with_history(cmo, user=author, reason=DEMO_REASON)
         created["cmos"] += 1
         _walk_demo_status(cmo, status, movers, cmo_change_status, "cmo")
         n_sites = 1 + (index % 4) if index % 5 else 3
@@ -251,7 +261,7 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
             )
             city, postal = site_cities[number % len(site_cities)]
             fei_counter += 1 + index * 7 + number
-            site = Site.objects.create(
+            site = Site(
                 cmo=cmo,
                 name=f"{prefix} {city}",
                 address_line1=f"{rng.randrange(1, 300)} {rng.choice(STREETS)}",
@@ -263,12 +273,18 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
                 headcount=rng.randrange(40, 2500),
                 qualification_status=start,
             )
+            kinds = [site_types[c] for c in rng.sample(types, k=min(2, len(types)))]
+            save_with_history(
+                site,
+                user=author,
+                reason=DEMO_REASON,
+                save_m2m=lambda site=site, kinds=kinds: site.site_types.set(kinds),
+            )
             _walk_demo_status(site, status, movers, site_change_status, "site")
-            site.site_types.set([site_types[c] for c in rng.sample(types, k=min(2, len(types)))])
             created["sites"] += 1
         for number in range(2):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            Contact.objects.create(
+            contact = Contact(
                 cmo=cmo,
                 name=f"{first} {last}",
                 role=CONTACT_ROLES[(index + number) % len(CONTACT_ROLES)],
@@ -276,6 +292,7 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
                 phone=f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}",
                 is_primary=number == 0,
             )
+            save_with_history(contact, user=author, reason=DEMO_REASON)
             created["contacts"] += 1
     return created
 
@@ -395,6 +412,7 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
     )
 
     capabilities = {c.code: c for c in Capability.objects.all()}
+    author = demo_user(SOURCING)
     today = timezone.localdate()
     created = {"capabilities": 0, "events": 0}
     sites = (
@@ -413,16 +431,13 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
             for code in sorted(codes):
                 if code not in capabilities:
                     continue
+                # "Verified by audit" comes only from the demo's approved audits.
                 level = rng.choices(CapabilityLevel.values, weights=[3, 4, 2])[0]
-                SiteCapability.objects.create(
-                    site=site,
-                    capability=capabilities[code],
-                    level=level,
-                    last_verified=today - datetime.timedelta(days=rng.randrange(30, 900))
-                    if level == CapabilityLevel.VERIFIED
-                    else None,
-                    notes="Demo data.",
+                level = min(level, CapabilityLevel.DEMONSTRATED)
+                cell = SiteCapability(
+                    site=site, capability=capabilities[code], level=level, notes="Demo data."
                 )
+                save_with_history(cell, user=author, reason=DEMO_REASON)
                 created["capabilities"] += 1
         if RegulatoryEvent.objects.filter(site=site).exists():
             continue
@@ -445,7 +460,7 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
             events.append((EventKind.GMP_CERTIFICATE, "", rng.randrange(30, 700), "GMP"))
         for kind, classification, days_ago, tag in events:
             agency = Agency.EMA if kind == EventKind.GMP_CERTIFICATE else Agency.FDA
-            RegulatoryEvent.objects.create(
+            event = RegulatoryEvent(
                 site=site,
                 kind=kind,
                 agency=agency,
@@ -456,5 +471,6 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
                 product_type="Drugs",
                 notes="Demo data.",
             )
+            save_with_history(event, user=author, reason=DEMO_REASON)
             created["events"] += 1
     return created

@@ -40,6 +40,11 @@ from vendors.models.regulatory import Source
 
 log = logging.getLogger(__name__)
 
+VERIFIED_BY_HAND = (
+    "“Verified by audit” is recorded only by approving an audit that covered this capability; "
+    "choose claimed or demonstrated."
+)
+
 
 def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) -> str:
     if status not in QualificationStatus.values:
@@ -159,16 +164,43 @@ def site_capability_set(
         else:
             if level not in CapabilityLevel.values:
                 raise ValidationError({"level": f"Unknown level {level!r}."})
+            already_verified = cell is not None and cell.level == CapabilityLevel.VERIFIED
+            if level == CapabilityLevel.VERIFIED and not already_verified:
+                raise ValidationError({"level": VERIFIED_BY_HAND})
             if cell is None:
                 cell = SiteCapability(site=site, capability=capability)
+            if level != CapabilityLevel.VERIFIED:
+                cell.verified_by_audit = None  # a lower level by hand: the audit no longer backs it
             cell.level = level
             for name, value in details.items():
                 setattr(cell, name, value)
-            if level == CapabilityLevel.VERIFIED and cell.last_verified is None:
-                cell.last_verified = timezone.localdate()
             save_with_history(cell, user=user, reason=reason, clean=True)
         scoring_inputs_changed(cmo_ids=[site.cmo_id], reason="capabilities")
     return cell
+
+
+def capabilities_verify_by_audit(*, audit, user, signature=None) -> list[SiteCapability]:
+    """Raise the capabilities an approved audit covered at its site to "verified by audit"."""
+    when = (signature.signed_at if signature is not None else timezone.now()).date()
+    reason = f"Verified by approved audit {audit.reference}"
+    cells = []
+    with transaction.atomic():
+        existing = {
+            cell.capability_id: cell
+            for cell in SiteCapability.objects.select_for_update().filter(site_id=audit.site_id)
+        }
+        for capability in audit.capabilities.all():
+            cell = existing.get(capability.pk) or SiteCapability(
+                site_id=audit.site_id, capability=capability
+            )
+            cell.level = CapabilityLevel.VERIFIED
+            cell.source = SiteCapability.Source.AUDIT
+            cell.verified_by_audit = audit
+            cell.last_verified = when
+            cells.append(save_with_history(cell, user=user, reason=reason, clean=True))
+        if cells:
+            scoring_inputs_changed(cmo_ids=[audit.site.cmo_id], reason="capabilities")
+    return cells
 
 
 # ---------------------------------------------------------------- regulatory history

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from simple_history.utils import bulk_create_with_history
 
 from audits.models import (
     Answer,
@@ -25,6 +26,7 @@ from cmoselect.esign import content_hash, signature_check, signature_manifest
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
 from cmoselect.roles import Perm
+from vendors.services import capabilities_verify_by_audit
 
 
 class AnswerConflict(Exception):
@@ -35,7 +37,7 @@ class AnswerConflict(Exception):
         self.current = current
 
 
-def audit_create(*, audit: Audit, team, user) -> Audit:
+def audit_create(*, audit: Audit, team, user, capabilities=()) -> Audit:
     """Plan an audit on a published checklist version, with an empty answer per question."""
     version = audit.template_version
     if version is None or version.status != TemplateVersion.Status.PUBLISHED:
@@ -44,10 +46,16 @@ def audit_create(*, audit: Audit, team, user) -> Audit:
     with transaction.atomic():
         save_with_history(audit, user=user, reason="Planned", clean=True)
         audit.team.set(team)
+        audit.capabilities.set(capabilities)
         questions = ChecklistQuestion.objects.filter(section__version=version).values_list(
             "pk", flat=True
         )
-        Answer.objects.bulk_create(Answer(audit=audit, question_id=pk) for pk in questions)
+        bulk_create_with_history(
+            [Answer(audit=audit, question_id=pk) for pk in questions],
+            Answer,
+            default_user=user,
+            default_change_reason="Planned",
+        )
     return audit
 
 
@@ -61,12 +69,14 @@ def _check_not_closed(audit: Audit) -> None:
         raise ValidationError(f"{audit.reference} was cancelled and is read-only.")
 
 
-def audit_update(*, audit: Audit, team, user, reason: str) -> Audit:
+def audit_update(*, audit: Audit, team, user, reason: str, capabilities=None) -> Audit:
     """Save changes to an audit's plan, with the reason in its history."""
     _check_not_closed(audit)
     with transaction.atomic():
         save_with_history(audit, user=user, reason=reason, clean=True)
         audit.team.set(team)
+        if capabilities is not None:
+            audit.capabilities.set(capabilities)
     return audit
 
 
@@ -281,6 +291,8 @@ def audit_decide(
             reason=f"{'Approved' if approved else 'Rejected'} with e-signature "
             f"({signature.get_meaning_display()} {signature.printed_name})",
         )
+        if approved:
+            capabilities_verify_by_audit(audit=audit, user=user, signature=signature)
         scoring_inputs_changed(
             cmo_ids=[audit.site.cmo_id], reason=f"audit {'approved' if approved else 'rejected'}"
         )

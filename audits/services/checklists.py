@@ -6,12 +6,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audits.models import ChecklistQuestion, ChecklistSection, ChecklistTemplate, TemplateVersion
+from cmoselect.history import require_reason
 
 
 def _check_draft(version: TemplateVersion) -> None:
     if version.is_frozen:
         raise ValidationError(
-            f"Version {version.number} of {version.template.name} is published and frozen. "
+            f"Version {version.number} of {version.template.name} is "
+            f"{version.get_status_display().lower()} and frozen. "
             "Draft a new version to change it."
         )
 
@@ -63,9 +65,11 @@ def _copy_content(*, source: TemplateVersion, target: TemplateVersion) -> None:
     ChecklistQuestion.objects.bulk_create(questions)
 
 
-def version_publish(*, version: TemplateVersion, user, notes: str = "") -> TemplateVersion:
-    """Publish a draft: from now on it is frozen and audits can use it."""
+def version_publish(*, version: TemplateVersion, user, notes: str) -> TemplateVersion:
+    """Publish a draft with a note of what changed, superseding the version published before."""
+    notes = require_reason(notes, field_name="notes", message="Say what changed in this version.")
     with transaction.atomic():
+        ChecklistTemplate.objects.select_for_update().get(pk=version.template_id)
         version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
         _check_draft(version)
         if not ChecklistQuestion.objects.filter(section__version=version).exists():
@@ -75,11 +79,12 @@ def version_publish(*, version: TemplateVersion, user, notes: str = "") -> Templ
             raise ValidationError(
                 "These sections have no questions: " + ", ".join(empty) + ". Add or remove them."
             )
+        # Audits planned on the earlier version keep it; new audits are offered only this one.
+        version.template.versions.published().update(status=TemplateVersion.Status.SUPERSEDED)
         version.status = TemplateVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.published_by = user
-        if notes.strip():
-            version.notes = notes.strip()
+        version.notes = notes
         version.save()
     return version
 

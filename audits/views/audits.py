@@ -92,7 +92,10 @@ def audit_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             audit = audit_create(
-                audit=form.save(commit=False), team=form.cleaned_data["team"], user=request.user
+                audit=form.save(commit=False),
+                team=form.cleaned_data["team"],
+                capabilities=form.cleaned_data["capabilities"],
+                user=request.user,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -111,6 +114,7 @@ def audit_edit(request: HttpRequest, audit_id: int) -> HttpResponse:
             audit_update(
                 audit=form.save(commit=False),
                 team=form.cleaned_data["team"],
+                capabilities=form.cleaned_data["capabilities"],
                 user=request.user,
                 reason=form.cleaned_data["change_reason"],
             )

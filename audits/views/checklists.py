@@ -100,6 +100,10 @@ def template_import(request: HttpRequest) -> HttpResponse:
 @role_required(Perm.VIEW)
 def version_detail(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id)
+    return _version_page(request, version, PublishForm())
+
+
+def _version_page(request, version, publish_form: PublishForm):
     sections = version.sections.prefetch_related("questions")
     return render(
         request,
@@ -109,7 +113,7 @@ def version_detail(request: HttpRequest, templateversion_id: int) -> HttpRespons
             "template": version.template,
             "sections": sections,
             "question_count": ChecklistQuestion.objects.filter(section__version=version).count(),
-            "publish_form": PublishForm(),
+            "publish_form": publish_form,
         },
     )
 
@@ -130,16 +134,15 @@ def version_export(request: HttpRequest, templateversion_id: int) -> HttpRespons
 def version_publish_view(request: HttpRequest, templateversion_id: int) -> HttpResponse:
     version = get_version_for(request.user, templateversion_id, write=True)
     form = PublishForm(request.POST)
-    form.is_valid()
-    try:
-        version_publish(
-            version=version, user=request.user, notes=form.cleaned_data.get("notes", "")
-        )
-    except ValidationError as error:
-        message_errors(request, error)
-    else:
-        messages.success(request, f"Version {version.number} is published and frozen.")
-    return redirect(version)
+    if form.is_valid():
+        try:
+            version_publish(version=version, user=request.user, notes=form.cleaned_data["notes"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Version {version.number} is published and frozen.")
+            return redirect(version)
+    return _version_page(request, version, form)
 
 
 @require_POST

@@ -31,7 +31,9 @@ def test_each_save_bumps_the_version_and_keeps_history(audit, qa):
     saved = answer_save(answer=saved, user=qa, value="no", comment="Seen", expected_version=1)
     assert saved.version == 2
     history = list(saved.history.order_by("history_date"))
-    assert [h.value for h in history] == ["yes", "no"]
+    # The empty answer is recorded when the audit is planned, then each save.
+    assert [h.value for h in history] == ["", "yes", "no"]
+    assert history[0].history_change_reason == "Planned"
     assert history[-1].history_user == qa
 
 

@@ -20,6 +20,7 @@ from audits.services import (
     version_publish,
 )
 from tests.factories import make_audit, make_checklist
+from tests.html_forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_a_new_draft_copies_the_last_version_and_audits_keep_theirs(qa):
 def test_publishing_refuses_an_empty_version_or_an_empty_section(qa):
     draft = template_create(name="Empty", user=qa)
     with pytest.raises(ValidationError, match="at least one question"):
-        version_publish(version=draft, user=qa)
+        version_publish(version=draft, user=qa, notes="First version")
     section_save(section=ChecklistSection(version=draft, title="A"))
     section_save(section=ChecklistSection(version=draft, title="B"))
     question_save(
@@ -85,7 +86,7 @@ def test_publishing_refuses_an_empty_version_or_an_empty_section(qa):
         )
     )
     with pytest.raises(ValidationError, match="B"):
-        version_publish(version=draft, user=qa)
+        version_publish(version=draft, user=qa, notes="First version")
 
 
 def test_questions_are_reordered_within_a_draft(qa):
@@ -219,3 +220,124 @@ def test_csv_and_xlsx_exports_write_formula_like_text_as_text_and_import_it_back
     ):
         question = parsed["sections"][0]["questions"][0]
         assert {column: question[column] for column in texts} == texts
+
+
+# ── Publishing: what changed, and the earlier version superseded ─────────────────────────────
+
+
+def _second_draft(qa):
+    first = make_checklist(name="Sterile site audit")
+    first.notes = "First version"
+    first.save()
+    return first, version_create_draft(template=first.template, user=qa)
+
+
+def test_publishing_needs_a_note_of_what_changed(qa):
+    first, draft = _second_draft(qa)
+    with pytest.raises(ValidationError) as raised:
+        version_publish(version=draft, user=qa, notes="  ")
+    assert raised.value.message_dict == {"notes": ["Say what changed in this version."]}
+    draft.refresh_from_db()
+    first.refresh_from_db()
+    assert draft.status == TemplateVersion.Status.DRAFT
+    assert first.status == TemplateVersion.Status.PUBLISHED
+
+
+def test_publishing_supersedes_the_earlier_version_and_audits_planned_with_it_keep_it(qa):
+    first, draft = _second_draft(qa)
+    audit = make_audit(version=first)
+    version_publish(version=draft, user=qa, notes="Added a warehouse section")
+    first.refresh_from_db()
+    draft.refresh_from_db()
+    assert first.status == TemplateVersion.Status.SUPERSEDED and first.is_frozen
+    assert draft.status == TemplateVersion.Status.PUBLISHED
+    assert draft.notes == "Added a warehouse section"
+    audit.refresh_from_db()
+    assert audit.template_version == first
+    assert list(TemplateVersion.objects.filter(template=first.template).published()) == [draft]
+
+
+def test_a_superseded_version_is_not_offered_for_a_new_audit(client, qa):
+    first, draft = _second_draft(qa)
+    version_publish(version=draft, user=qa, notes="Added a warehouse section")
+    client.force_login(qa)
+    url = reverse("audits:audit_create")
+    _, options = rendered_form(client.get(url).content, url)
+    assert str(draft.pk) in options["template_version"]
+    assert str(first.pk) not in options["template_version"]
+
+
+def test_an_audit_planned_with_a_superseded_version_can_still_be_edited(client, qa):
+    first, draft = _second_draft(qa)
+    audit = make_audit(version=first, lead=qa)
+    version_publish(version=draft, user=qa, notes="Added a warehouse section")
+    client.force_login(qa)
+    url = reverse("audits:audit_edit", args=[audit.pk])
+    fields, options = rendered_form(client.get(url).content, url)
+    assert options["template_version"] == [str(first.pk)]
+    fields.update(scope="Aseptic filling and the warehouse", change_reason="Scope widened")
+    response = client.post(url, fields)
+    assert response.status_code == 302, response.content.decode()
+    audit.refresh_from_db()
+    assert audit.scope == "Aseptic filling and the warehouse"
+    assert audit.template_version == first
+
+
+def test_the_publish_form_shows_a_missing_note_beside_the_field_and_the_note_after(client, qa):
+    first, draft = _second_draft(qa)
+    client.force_login(qa)
+    page_url = reverse("audits:version_detail", args=[draft.pk])
+    action = reverse("audits:version_publish", args=[draft.pk])
+    fields, _ = rendered_form(client.get(page_url).content, action)
+    assert fields == {"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"], "notes": ""}
+    response = client.post(action, fields)
+    assert response.status_code == 200
+    assert "Say what changed in this version." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == TemplateVersion.Status.DRAFT
+
+    fields["notes"] = "Added a warehouse section"
+    assert client.post(action, fields).status_code == 302
+    page = client.get(page_url).content.decode()
+    assert "What changed:</strong> Added a warehouse section" in page
+    first_page = client.get(reverse("audits:version_detail", args=[first.pk])).content.decode()
+    assert "Superseded" in first_page
+    assert "no longer offered when planning audits" in first_page
+
+
+def test_the_api_publishes_with_a_note_and_answers_400_without_one(api_for, qa):
+    first, draft = _second_draft(qa)
+    api = api_for(qa)
+    url = f"/api/v1/checklist-versions/{draft.pk}/publish/"
+    response = api.post(url, {"notes": ""}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"notes": ["Say what changed in this version."]}
+    response = api.post(url, {"notes": "Added a warehouse section"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "published"
+    assert response.json()["notes"] == "Added a warehouse section"
+    first.refresh_from_db()
+    assert first.status == TemplateVersion.Status.SUPERSEDED
+    assert api.post(url, {"notes": "Again"}, format="json").status_code == 400
+
+
+def test_the_api_refuses_a_new_audit_on_a_superseded_version(api_for, qa):
+    from tests.factories import SiteFactory
+
+    first, draft = _second_draft(qa)
+    version_publish(version=draft, user=qa, notes="Added a warehouse section")
+    response = api_for(qa).post(
+        "/api/v1/audits/",
+        {
+            "site": SiteFactory().pk,
+            "template_version": first.pk,
+            "audit_type": "remote",
+            "planned_start": "2026-05-04",
+            "planned_end": "2026-05-04",
+            "lead_auditor": qa.pk,
+            "scope": "QC laboratory",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"template_version": ["Choose a published checklist version."]}

@@ -102,3 +102,21 @@ def test_every_editable_cell_takes_keyboard_focus(live_server, login, sourcing, 
              .filter(td => td.querySelector('button:not([disabled])')).length"""
     )
     assert focusable == total
+
+
+def test_verified_by_audit_cannot_be_chosen_by_hand(live_server, login, sourcing, cell):
+    page = login(sourcing)
+    page.goto(f"{live_server.url}/cmos/capabilities/?view=sites")
+    td = page.locator(f"#cell-{cell.site_id}-{cell.capability_id}")
+    td.click()
+    page.get_by_label("Level of Sterile liquid vials at Cork fill-finish").select_option(
+        label="Verified by audit"
+    )
+    page.get_by_label("Reason for changing Sterile liquid vials at Cork fill-finish").fill(
+        "Seen on site"
+    )
+    td.get_by_role("button", name="Save").click()
+    expect(td).to_contain_text("is recorded only by approving an audit that covered this")
+    page.reload()
+    expect(page.locator(f"#cell-{cell.site_id}-{cell.capability_id}")).to_have_text("C")
+    assert SiteCapability.objects.get(pk=cell.pk).level == CapabilityLevel.CLAIMED

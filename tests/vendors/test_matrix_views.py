@@ -107,12 +107,12 @@ def test_sourcing_edits_a_cell_with_htmx_and_the_change_is_kept_in_history(
     assert 'class="lvl lvl-2' in response.content.decode()
     cell = SiteCapability.objects.get(site=site, capability=vials)
     assert cell.level == CapabilityLevel.DEMONSTRATED
-    refused = client.post(url, {"level": "3"})
+    refused = client.post(url, {"level": "1"})
     assert "Say why" in refused.content.decode()
-    client.post(url, {"level": "3", "change_reason": "Seen at the 2026 audit"})
+    client.post(url, {"level": "1", "change_reason": "Only claimed in the questionnaire"})
     cell.refresh_from_db()
-    assert cell.level == CapabilityLevel.VERIFIED and cell.last_verified is not None
-    assert cell.history.first().history_change_reason == "Seen at the 2026 audit"
+    assert cell.level == CapabilityLevel.CLAIMED
+    assert cell.history.first().history_change_reason == "Only claimed in the questionnaire"
     assert cell.history.first().history_user == sourcing
 
 
@@ -302,7 +302,7 @@ def test_the_site_page_shows_who_changed_its_capabilities_when_and_why(client_fo
     cell = SiteCapabilityFactory(capability=vials, level=CapabilityLevel.CLAIMED)
     url = reverse("vendors:matrix_cell", args=[cell.site_id, vials.pk])
     client = client_for(qa)
-    client.post(url, {"level": "3", "change_reason": "Seen running at the 2026 audit"})
+    client.post(url, {"level": "2", "change_reason": "Seen running at the 2026 audit"})
     client.post(url, {"level": "", "change_reason": "Line closed in 2026"})
     history = client.get(cell.site.get_absolute_url()).context["history"]
     removed, changed = history[0], history[1]
@@ -311,13 +311,13 @@ def test_the_site_page_shows_who_changed_its_capabilities_when_and_why(client_fo
         qa,
         "Line closed in 2026",
     )
-    assert removed.subject == "Sterile liquid vials (Verified by audit)"
+    assert removed.subject == "Sterile liquid vials (Demonstrated)"
     assert (changed.kind, changed.who, changed.reason) == (
         "Capability changed",
         qa,
         "Seen running at the 2026 audit",
     )
-    assert ("level", "Claimed", "Verified by audit") in changed.changes
+    assert ("level", "Claimed", "Demonstrated") in changed.changes
 
 
 @pytest.mark.parametrize(

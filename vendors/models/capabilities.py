@@ -61,6 +61,15 @@ class SiteCapability(models.Model):
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=20, choices=Source, default=Source.MANUAL)
     last_verified = models.DateField(null=True, blank=True)
+    # The approved audit that verified this capability; only that approval sets the level V.
+    verified_by_audit = models.ForeignKey(
+        "audits.Audit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verified_capabilities",
+        editable=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

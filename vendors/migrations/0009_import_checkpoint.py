@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0007_history_reason_text'),
+        ('vendors', '0008_capability_verified_by_audit'),
     ]
 
     operations = [
