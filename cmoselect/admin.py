@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cmoselect.models import SignatureFailure
 from cmoselect.roles import ADMIN, user_roles
 
 
@@ -9,3 +10,22 @@ class CmoselectAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return ADMIN in user_roles(request.user)
+
+
+@admin.register(SignatureFailure)
+class SignatureFailureAdmin(admin.ModelAdmin):
+    """The failed e-signature log: for inspection only, never edited or deleted."""
+
+    list_display = ["attempted_at", "user", "action", "record", "address", "locked_signing"]
+    list_filter = ["locked_signing", "action"]
+    search_fields = ["user__username", "record", "address"]
+    date_hierarchy = "attempted_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

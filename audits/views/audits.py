@@ -25,6 +25,7 @@ from audits.models import (
     Evidence,
     Finding,
     Severity,
+    Signature,
 )
 from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
 from audits.services import (
@@ -39,7 +40,9 @@ from audits.services import (
     evidence_add,
     signatures_verified,
 )
+from audits.services.audits import OWN_AUDIT, allowed_decisions, audit_gaps
 from audits.views.access import get_answer_for, get_audit_for
+from cmoselect.esign import request_address
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -155,7 +158,7 @@ def audit_detail(request, audit_id: int):
             "today": today,
             "signatures": signatures,
             "status_form": AuditStatusForm(audit=audit),
-            "sign_form": SignatureForm(),
+            **_sign_context(request, audit, recommendation),
             "revise_form": ReviseForm(),
             "history": history_rows(audit.history.all()),
             **latest_report_panel(audit),
@@ -185,26 +188,46 @@ def audit_status(request, audit_id: int):
     return redirect(audit)
 
 
+def _sign_context(request, audit: Audit, recommendation, data=None) -> dict:
+    """The sign form with the decisions the recommendation allows, or why the user cannot sign."""
+    decisions = allowed_decisions(recommendation.outcome)
+    return {
+        "sign_form": SignatureForm(data, audit=audit, decisions=decisions),
+        "signs_own_work": audit.signs_own_work(request.user),
+        "own_audit_message": OWN_AUDIT,
+        "approval_limited": Signature.Decision.APPROVE not in decisions,
+        "gaps": len(audit_gaps(audit)) if audit.status == Audit.Status.IN_REVIEW else 0,
+    }
+
+
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
 def audit_sign(request, audit_id: int):
     audit = get_audit_for(request.user, audit_id)
-    form = SignatureForm(request.POST or None)
+    recommendation = audit_recommendation(audit)
+    context = _sign_context(request, audit, recommendation, request.POST or None)
+    form = context["sign_form"]
     if request.method == "POST" and form.is_valid():
         try:
-            signature = audit_decide(audit=audit, user=request.user, **form.cleaned_data)
+            signature = audit_decide(
+                audit=audit,
+                user=request.user,
+                address=request_address(request),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            signature.audit.refresh_from_db()
             messages.success(
                 request,
-                f"{audit.reference} {signature.get_decision_display().lower()}d and signed "
+                f"{audit.reference} {signature.audit.get_status_display().lower()} and signed "
                 f"({signature}).",
             )
             return redirect(audit)
     return render(
         request,
         "audits/audit_sign.html",
-        {"audit": audit, "form": form, "recommendation": audit_recommendation(audit)},
+        {"audit": audit, "form": form, "recommendation": recommendation, **context},
     )
 
 

@@ -15,6 +15,7 @@ from audits.services import (
     finding_create,
     finding_update,
 )
+from audits.services.findings import OWN_ACCEPTANCE
 from audits.views.access import get_audit_for, get_capa_for, get_finding_for
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
@@ -76,6 +77,8 @@ def finding_detail(request, finding_id: int):
     finding = get_finding_for(request.user, finding_id)
     capa = Capa.objects.filter(finding=finding).select_related("accepted_by", "verified_by").first()
     context = {
+        "own_acceptance": capa is not None and capa.accepted_by_id == request.user.pk,
+        "own_acceptance_message": OWN_ACCEPTANCE,
         "finding": finding,
         "audit": finding.audit,
         "capa": capa,
@@ -126,7 +129,7 @@ def capa_action(request, capa_id: int):
     capa = get_capa_for(request.user, capa_id, write=True)
     action = request.POST.get("action")
     forms = {"respond": CapaResponseForm, "reject": CapaRejectForm, "verify": CapaVerifyForm}
-    form = forms[action](request.POST) if action in forms else None
+    form = forms[action](request.POST, request.FILES) if action in forms else None
     try:
         if action == "accept":
             capa_accept(capa=capa, user=request.user)
@@ -141,7 +144,7 @@ def capa_action(request, capa_id: int):
         elif action == "reject":
             capa_reject(capa=capa, user=request.user, reason=form.cleaned_data["reason"])
         else:
-            capa_verify(capa=capa, user=request.user, notes=form.cleaned_data["notes"])
+            capa_verify(capa=capa, user=request.user, **form.cleaned_data)
     except ValidationError as error:
         message_errors(request, error)
     else:
