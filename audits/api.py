@@ -224,6 +224,7 @@ class SignSerializer(serializers.Serializer):
     findings = serializers.PrimaryKeyRelatedField(
         queryset=Finding.objects.all(), many=True, required=False
     )
+    qualify_site = serializers.BooleanField(required=False, default=False)
 
 
 class SignatureSerializer(serializers.ModelSerializer):

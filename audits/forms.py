@@ -262,6 +262,12 @@ class SignatureForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Every open major finding must be linked.",
     )
+    qualify_site = forms.BooleanField(
+        label="Also qualify the site",
+        required=False,
+        help_text="Approve: the site becomes approved. Approve with conditions: the site becomes "
+        "conditionally approved.",
+    )
     meaning = forms.ChoiceField(
         label="Meaning of my signature",
         choices=[("", "Choose…"), *Signature.Meaning.choices],
@@ -291,6 +297,7 @@ class SignatureForm(forms.Form):
             del self.fields["findings"]
         if Signature.Decision.CONDITIONAL not in decisions:
             del self.fields["conditions"]
+            del self.fields["qualify_site"]
 
 
 class ReviseForm(forms.Form):

@@ -27,6 +27,8 @@ from cmoselect.esign import content_hash, signature_check, signature_manifest
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
 from cmoselect.roles import Perm
+from vendors.models import QualificationStatus
+from vendors.services import site_change_status
 
 
 class AnswerConflict(Exception):
@@ -293,6 +295,11 @@ DECISION_STATUS = {
     Signature.Decision.CONDITIONAL: Audit.Status.CONDITIONALLY_APPROVED,
     Signature.Decision.REJECT: Audit.Status.REJECTED,
 }
+# The site status an audit decision may give its site: a conditional approval never more.
+SITE_STATUS = {
+    Signature.Decision.APPROVE: QualificationStatus.APPROVED,
+    Signature.Decision.CONDITIONAL: QualificationStatus.CONDITIONALLY_APPROVED,
+}
 OWN_AUDIT = (
     "The lead auditor and the audit team cannot sign their own audit's decision; "
     "another QA person signs it."
@@ -323,12 +330,15 @@ def audit_decide(
     comment: str = "",
     conditions: str = "",
     findings=(),
+    qualify_site: bool = False,
     address: str | None = None,
 ) -> Signature:
     """Approve, approve with conditions, or reject an audit in review with an e-signature.
 
     The signer cannot choose a better outcome than the recommendation allows, and neither the
-    lead auditor nor the audit team may sign, whatever their role.
+    lead auditor nor the audit team may sign, whatever their role. With `qualify_site`, an
+    approval also approves the site, and an approval with conditions conditionally approves it
+    (never more).
     """
     errors = signature_check(
         user=user,
@@ -384,7 +394,22 @@ def audit_decide(
             f"({signature.get_meaning_display()} {signature.printed_name})",
         )
         scoring_inputs_changed(cmo_ids=[audit.site.cmo_id], reason=f"audit {label.lower()}")
+        if qualify_site and decision in SITE_STATUS:
+            _qualify_site(audit, user=user, status=SITE_STATUS[decision], signature=signature)
     return signature
+
+
+def _qualify_site(audit: Audit, *, user, status: str, signature: Signature) -> None:
+    try:
+        site_change_status(
+            site=audit.site,
+            status=status,
+            user=user,
+            reason=f"{audit.reference} {audit.get_status_display().lower()} with e-signature "
+            f"({signature.get_meaning_display()} {signature.printed_name})",
+        )
+    except ValidationError as error:
+        raise ValidationError({"qualify_site": error.messages}) from None
 
 
 def _condition_findings(audit: Audit, decision: str, findings) -> list[Finding]:
