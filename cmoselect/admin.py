@@ -4,15 +4,6 @@ from cmoselect.models import SignatureFailure
 from cmoselect.roles import ADMIN, user_roles
 
 
-class CmoselectAdminSite(admin.AdminSite):
-    site_header = "CMOselect administration"
-    site_title = "CMOselect admin"
-
-    def has_permission(self, request) -> bool:
-        return ADMIN in user_roles(request.user)
-
-
-@admin.register(SignatureFailure)
 class SignatureFailureAdmin(admin.ModelAdmin):
     """The failed e-signature log: for inspection only, never edited or deleted."""
 
@@ -29,3 +20,17 @@ class SignatureFailureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CmoselectAdminSite(admin.AdminSite):
+    site_header = "CMOselect administration"
+    site_title = "CMOselect admin"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # This module is imported to build the site, before autodiscovery could register
+        # the project's own models on it; so the site registers them itself.
+        self.register(SignatureFailure, SignatureFailureAdmin)
+
+    def has_permission(self, request) -> bool:
+        return ADMIN in user_roles(request.user)

@@ -8,6 +8,7 @@ from audits.models import Answer, Audit, Finding, Severity, Signature
 from audits.outcomes import latest_approved_audits
 from audits.services import answer_save, audit_change_status, audit_decide, finding_create
 from audits.services.reports import report_html
+from cmoselect.models import SignatureFailure
 from tests.conftest import PASSWORD
 from tests.factories import make_audit, make_checklist
 from tests.html_forms import fill, rendered_form
@@ -302,3 +303,24 @@ def test_the_status_form_takes_the_justification(half_done, qa, client_for):
     audit = Audit.objects.get(pk=half_done.pk)
     assert audit.status == Audit.Status.IN_REVIEW
     assert Answer.objects.filter(audit=audit, value="").count() == 2
+
+
+# ── failed signatures ───────────────────────────────────────────────────────────────────────
+
+
+def test_a_wrong_password_through_the_api_is_recorded_although_the_request_fails(
+    in_progress, qa, reviewer, api_for, django_capture_on_commit_callbacks
+):
+    audit = to_review(in_progress, qa)
+    url = f"/api/v1/audits/{audit.pk}/sign/"
+    body = {"decision": "approve", "meaning": "approved", "password": "nope"}
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            assert api_for(reviewer).post(url, body, format="json").status_code == 400
+    failures = SignatureFailure.objects.filter(user=reviewer)
+    assert failures.count() == 5 and failures.filter(locked_signing=True).count() == 1
+    assert {(f.record, f.address) for f in failures} == {(audit.reference, "127.0.0.1")}
+    body["password"] = PASSWORD
+    response = api_for(reviewer).post(url, body, format="json")
+    assert response.status_code == 400 and "Signing is locked" in response.json()["password"][0]
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_REVIEW
