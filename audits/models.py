@@ -255,10 +255,17 @@ class Audit(models.Model):
         return self.status in self.DECIDED_STATUSES
 
     def signs_own_work(self, user) -> bool:
-        """True for the lead auditor and the audit team, who may not sign its decision."""
-        if user.pk == self.lead_auditor_id:
+        """True for whoever performed the audit, who may not sign its decision.
+
+        That is the lead auditor and the team, and also anyone who answered a question or raised
+        a finding: taking oneself off the team before signing does not make the work another's.
+        """
+        if user.pk == self.lead_auditor_id or self.team.filter(pk=user.pk).exists():
             return True
-        return self.team.filter(pk=user.pk).exists()
+        return (
+            self.answers.filter(answered_by=user).exists()
+            or self.findings.filter(created_by=user).exists()
+        )
 
     @property
     def checklist_editable(self) -> bool:

@@ -301,8 +301,8 @@ SITE_STATUS = {
     Signature.Decision.CONDITIONAL: QualificationStatus.CONDITIONALLY_APPROVED,
 }
 OWN_AUDIT = (
-    "The lead auditor and the audit team cannot sign their own audit's decision; "
-    "another QA person signs it."
+    "The lead auditor and the audit team (and anyone who answered its questions or raised its "
+    "findings) cannot sign their own audit's decision; another QA person signs it."
 )
 
 

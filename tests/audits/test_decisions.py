@@ -220,6 +220,17 @@ def test_an_admin_on_the_audit_team_cannot_sign_it_either(in_progress, qa, admin
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_REVIEW
 
 
+def test_leaving_the_team_does_not_let_a_member_sign_the_work_they_did(qa, reviewer, admin_user):
+    audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
+    answer_all(audit, admin_user)  # the admin answered the questions, then left the team
+    raise_finding(audit, reviewer, Severity.MINOR)  # the reviewer raised a finding
+    audit = to_review(audit, qa)
+    for user in (admin_user, reviewer):
+        with pytest.raises(ValidationError, match="cannot sign their own audit"):
+            sign(audit, user)
+    assert not Signature.objects.exists()
+
+
 def test_the_api_refuses_the_lead_auditor_with_a_400(in_progress, qa, api_for):
     audit = to_review(in_progress, qa)
     response = api_for(qa).post(
