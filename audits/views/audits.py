@@ -138,32 +138,30 @@ def latest_report_panel(audit: Audit) -> dict:
 @role_required(Perm.VIEW)
 def audit_detail(request, audit_id: int):
     audit = get_audit_for(request.user, audit_id)
+    return render(request, "audits/audit_detail.html", _detail_context(request, audit))
+
+
+def _detail_context(request, audit: Audit, *, status_form=None) -> dict:
     recommendation = audit_recommendation(audit)
     findings = list(
         audit.findings.select_related("capa", "answer__question__section").by_severity()
     )
-    signatures = signatures_verified(audit)
-    today = timezone.localdate()
-    return render(
-        request,
-        "audits/audit_detail.html",
-        {
-            "audit": audit,
-            "team": audit.team.all(),
-            "recommendation": recommendation,
-            "score": recommendation.score,
-            "outcome_rules": OUTCOME_RULES,
-            "outcome_is_blocking": recommendation.outcome == Outcome.NOT_APPROVABLE,
-            "findings": findings,
-            "today": today,
-            "signatures": signatures,
-            "status_form": AuditStatusForm(audit=audit),
-            **_sign_context(request, audit, recommendation),
-            "revise_form": ReviseForm(),
-            "history": history_rows(audit.history.all()),
-            **latest_report_panel(audit),
-        },
-    )
+    return {
+        "audit": audit,
+        "team": audit.team.all(),
+        "recommendation": recommendation,
+        "score": recommendation.score,
+        "outcome_rules": OUTCOME_RULES,
+        "outcome_is_blocking": recommendation.outcome == Outcome.NOT_APPROVABLE,
+        "findings": findings,
+        "today": timezone.localdate(),
+        "signatures": signatures_verified(audit),
+        "status_form": status_form or AuditStatusForm(audit=audit),
+        **_sign_context(request, audit, recommendation),
+        "revise_form": ReviseForm(),
+        "history": history_rows(audit.history.all()),
+        **latest_report_panel(audit),
+    }
 
 
 @require_POST
@@ -175,17 +173,16 @@ def audit_status(request, audit_id: int):
         try:
             audit_change_status(audit=audit, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            message_errors(request, error)
+            apply_service_errors(form, error)
         else:
             audit.refresh_from_db()
             messages.success(request, f"{audit.reference} is now {audit.get_status_display()}.")
             if audit.status == Audit.Status.IN_PROGRESS:
                 return redirect("audits:audit_checklist", audit_id=audit.pk)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(audit)
+            return redirect(audit)
+    # The page again, with the errors beside the fields of the form as it was filled in.
+    context = _detail_context(request, audit, status_form=form)
+    return render(request, "audits/audit_detail.html", context)
 
 
 def _sign_context(request, audit: Audit, recommendation, data=None) -> dict:

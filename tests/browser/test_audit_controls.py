@@ -109,9 +109,11 @@ def test_sending_an_incomplete_audit_to_review_needs_a_justification(live_server
     page.goto(f"{live_server.url}{audit.get_absolute_url()}")
     page.get_by_label("Next step").select_option("in_review")
     page.get_by_role("button", name="Move on").click()
-    expect(page.locator(".messages")).to_contain_text("3 questions unanswered")
-    expect(page.locator(".messages")).to_contain_text("Mark each not applicable with a reason")
-    page.get_by_label("Next step").select_option("in_review")
+    expect(page.locator("#field-justification")).to_contain_text("3 questions unanswered")
+    expect(page.locator("#field-justification")).to_contain_text(
+        "Mark each not applicable with a reason"
+    )
+    expect(page.get_by_label("Next step")).to_have_value("in_review")
     page.get_by_label("Justification for unanswered questions").fill(
         "Remote audit: the shop floor could not be seen."
     )
