@@ -193,3 +193,20 @@ def test_the_api_refuses_verification_by_the_acceptor_with_a_400(accepted, api_f
     response = api_for(reviewer).post(url, body, format="json")
     assert response.status_code == 200 and response.json()["status"] == "closed"
     assert response.json()["effectiveness_check"] == CHECK
+
+
+def test_a_refused_verification_shows_the_errors_beside_the_fields(accepted, client_for, reviewer):
+    client = client_for(reviewer)
+    url = reverse("audits:capa_action", args=[accepted.pk])
+    page = client.get(accepted.finding.get_absolute_url()).content.decode()
+    data = fill(
+        rendered_form(page, action=url, hidden={"action": "verify"}),
+        notes="Seen",
+        effectiveness_check=CHECK,
+    )
+    data["evidence"] = SimpleUploadedFile("check.exe", b"MZ")
+    page = client.post(url, data).content.decode()
+    beside = page.split('id="field-evidence"')[1].split("</div>")[0]
+    assert "files of this type are not accepted" in beside
+    assert CHECK in page  # what was typed is kept
+    assert Capa.objects.get(pk=accepted.pk).status == Capa.Status.ACCEPTED
