@@ -7,8 +7,16 @@ from cmoselect.roles import ADMIN, user_roles
 class SignatureFailureAdmin(admin.ModelAdmin):
     """The failed e-signature log: for inspection only, never edited or deleted."""
 
-    list_display = ["attempted_at", "user", "action", "record", "address", "locked_signing"]
-    list_filter = ["locked_signing", "action"]
+    list_display = [
+        "attempted_at",
+        "user",
+        "action",
+        "record",
+        "address",
+        "locked_signing",
+        "while_locked",
+    ]
+    list_filter = ["locked_signing", "while_locked", "action"]
     search_fields = ["user__username", "record", "address"]
     date_hierarchy = "attempted_at"
 

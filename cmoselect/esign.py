@@ -63,7 +63,9 @@ def signing_locked_until(user, *, now: datetime | None = None) -> datetime | Non
     now = now or timezone.now()
     window, limit = _lockout_window(), settings.SIGNATURE_FAILURE_LIMIT
     recent = list(
-        SignatureFailure.objects.filter(user=user, attempted_at__gt=now - 2 * window)
+        SignatureFailure.objects.filter(
+            user=user, while_locked=False, attempted_at__gt=now - 2 * window
+        )
         .order_by("-attempted_at")
         .values_list("attempted_at", flat=True)[:limit]
     )
@@ -97,7 +99,7 @@ def signature_check(
     is returned as field errors, so the caller reports them with its own in one ValidationError.
     A wrong password is recorded (with `record` and the request's `address`) at once, in its own
     write: callers raise afterwards, and the record must outlive that. While the user's signing
-    is locked, even the right password is refused.
+    is locked, every attempt is refused (even with the right password) and recorded as such.
     """
     if not has_perm(user, perm):
         raise PermissionDenied(f"Your role cannot sign {action}.")
@@ -107,6 +109,9 @@ def signature_check(
     until = signing_locked_until(user)
     if until is not None:
         errors["password"] = locked_message(until)
+        SignatureFailure.objects.create(
+            user=user, action=action[:100], record=record[:200], address=address, while_locked=True
+        )
     elif not password or not user.check_password(password):
         errors["password"] = WRONG_PASSWORD
         failure = signature_failure_record(user=user, action=action, record=record, address=address)

@@ -46,6 +46,10 @@ class SignatureFailure(models.Model):
     locked_signing = models.BooleanField(
         default=False, help_text="This failure locked the user's signing."
     )
+    while_locked = models.BooleanField(
+        default=False,
+        help_text="Attempted while signing was locked (refused unchecked; not counted again).",
+    )
 
     class Meta:
         ordering = ["-attempted_at", "-pk"]

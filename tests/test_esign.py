@@ -107,6 +107,20 @@ def test_five_wrong_passwords_lock_signing_so_even_the_right_one_is_refused(
     assert SignatureFailure.objects.filter(locked_signing=True).count() == 1
     assert "Signing is locked after 5 wrong passwords" in check(qa)["password"]
     assert signing_locked_until(qa) is not None
+    refused = SignatureFailure.objects.get(while_locked=True)  # the attempt while locked
+    assert refused.user == qa and not refused.locked_signing
+
+
+def test_attempts_while_locked_are_recorded_but_do_not_extend_the_lock(
+    qa, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        fail(qa, times=5)
+    SignatureFailure.objects.update(attempted_at=timezone.now() - timedelta(minutes=14))
+    fail(qa, times=3)  # refused while locked, password unchecked
+    assert SignatureFailure.objects.filter(while_locked=True).count() == 3
+    until = signing_locked_until(qa)
+    assert timedelta(0) < until - timezone.now() <= timedelta(minutes=1)
 
 
 def test_the_lock_ends_after_the_lockout_minutes(qa, django_capture_on_commit_callbacks):

@@ -335,4 +335,5 @@ def test_a_wrong_password_through_the_api_is_recorded_although_the_request_fails
     body["password"] = PASSWORD
     response = api_for(reviewer).post(url, body, format="json")
     assert response.status_code == 400 and "Signing is locked" in response.json()["password"][0]
+    assert failures.filter(while_locked=True).count() == 1
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_REVIEW

@@ -182,7 +182,9 @@ def test_five_wrong_signature_passwords_lock_signing(live_server, login, qa, rev
     expect(page.locator("#field-password")).to_contain_text("Signing is locked")
     attempt(PASSWORD)
     expect(page.locator("#field-password")).to_contain_text("Signing is locked after 5")
-    page.reload()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Sign {audit.reference}")
+    page.goto(f"{live_server.url}{audit.get_absolute_url()}")  # not a reload: that re-posts
+    expect(page.locator(".page-head .badge").first).to_have_text("In review")
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_REVIEW
-    assert SignatureFailure.objects.filter(user=reviewer, record=audit.reference).count() == 5
+    failures = SignatureFailure.objects.filter(user=reviewer, record=audit.reference)
+    assert failures.filter(while_locked=False).count() == 5
+    assert failures.filter(while_locked=True).count() == 1  # the right password, refused
