@@ -36,6 +36,7 @@ from audits.services import (
 )
 from cmoselect.api import ApiViewSet
 from cmoselect.downloads import download, rendered_report_download
+from cmoselect.esign import request_address
 from cmoselect.roles import Perm
 
 
@@ -234,6 +235,7 @@ class AuditSerializer(serializers.ModelSerializer):
 class AuditStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Audit.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    justification = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class SignSerializer(serializers.Serializer):
@@ -241,6 +243,11 @@ class SignSerializer(serializers.Serializer):
     meaning = serializers.ChoiceField(choices=Signature.Meaning.choices)
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     comment = serializers.CharField(required=False, allow_blank=True)
+    conditions = serializers.CharField(required=False, allow_blank=True)
+    findings = serializers.PrimaryKeyRelatedField(
+        queryset=Finding.objects.all(), many=True, required=False
+    )
+    qualify_site = serializers.BooleanField(required=False, default=False)
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -254,6 +261,8 @@ class SignatureSerializer(serializers.ModelSerializer):
             "meaning",
             "decision",
             "comment",
+            "conditions",
+            "findings",
             "signed_at",
             "content_hash",
         ]
@@ -311,7 +320,12 @@ class AuditViewSet(ApiViewSet):
     def sign(self, request, pk=None):
         data = SignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signature = audit_decide(audit=self.get_object(), user=request.user, **data.validated_data)
+        signature = audit_decide(
+            audit=self.get_object(),
+            user=request.user,
+            address=request_address(request),
+            **data.validated_data,
+        )
         return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReasonSerializer, responses=AuditSerializer)
@@ -427,6 +441,7 @@ class CapaSerializer(serializers.ModelSerializer):
             "verified_by",
             "verified_at",
             "verification_notes",
+            "effectiveness_check",
             "overdue",
         ]
         read_only_fields = fields
@@ -493,8 +508,10 @@ class CapaResponseSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False)
 
 
-class CapaNotesSerializer(serializers.Serializer):
+class CapaVerifySerializer(serializers.Serializer):
     notes = serializers.CharField()
+    effectiveness_check = serializers.CharField()
+    evidence = serializers.FileField(required=False)
 
 
 class CapaViewSet(viewsets.ReadOnlyModelViewSet):
@@ -531,10 +548,10 @@ class CapaViewSet(viewsets.ReadOnlyModelViewSet):
             capa_reject(capa=self.get_object(), user=request.user, **data.validated_data)
         )
 
-    @extend_schema(request=CapaNotesSerializer, responses=CapaSerializer)
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=CapaVerifySerializer, responses=CapaSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def verify(self, request, pk=None):
-        data = CapaNotesSerializer(data=request.data)
+        data = CapaVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(
             capa_verify(capa=self.get_object(), user=request.user, **data.validated_data)

@@ -30,12 +30,18 @@ DEMO_SCOPE = "Demo audit: "
 # (status, audit type, CMO prefix, days from today, share of questions answered)
 PLAN = [
     (Audit.Status.APPROVED, Audit.Type.QUALIFICATION, "Helix", -60, 1.0),
+    (Audit.Status.CONDITIONALLY_APPROVED, Audit.Type.QUALIFICATION, "Fjord", -50, 1.0),
     (Audit.Status.REJECTED, Audit.Type.FOR_CAUSE, "Granite", -40, 1.0),
     (Audit.Status.IN_REVIEW, Audit.Type.REQUALIFICATION, "Bright", -14, 1.0),
     (Audit.Status.IN_PROGRESS, Audit.Type.QUALIFICATION, "Cobalt", -1, 0.4),
     (Audit.Status.PLANNED, Audit.Type.REMOTE, "Delta", 21, 0.0),
     (Audit.Status.CANCELLED, Audit.Type.DESKTOP, "Ember", 30, 0.0),
 ]
+DEMO_DECISIONS = {
+    Audit.Status.APPROVED: "approve",
+    Audit.Status.CONDITIONALLY_APPROVED: "conditional",
+    Audit.Status.REJECTED: "reject",
+}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(120)
 
 
@@ -71,20 +77,23 @@ def seed_audits(*, seed: int = 2026) -> dict[str, int]:
     """Create the demo audits if none exist yet; touch nothing else."""
     created = {"audits": 0, "findings": 0, "reports": 0}
     auditor = get_user_model().objects.filter(username="qa").first()
+    # Neither the audit team nor whoever accepted a CAPA may sign or verify: the admin does.
+    signer = get_user_model().objects.filter(username="admin").first()
     version = TemplateVersion.objects.filter(template__name=TEMPLATE_NAME).published().first()
     if auditor is None or version is None:
         return created
     if Audit.objects.filter(scope__startswith=DEMO_SCOPE).exists():
         return created
     rng = random.Random(seed)
-    password = f"qa{DEMO_PASSWORD_SUFFIX}"
-    can_sign = auditor.check_password(password)
+    password = f"admin{DEMO_PASSWORD_SUFFIX}"
+    can_sign = signer is not None and signer.check_password(password)
     today = timezone.localdate()
     for entry in PLAN:
         with transaction.atomic():
             _seed_one(
                 entry,
                 auditor=auditor,
+                signer=signer,
                 version=version,
                 rng=rng,
                 today=today,
@@ -95,12 +104,12 @@ def seed_audits(*, seed: int = 2026) -> dict[str, int]:
     return created
 
 
-def _seed_one(entry, *, auditor, version, rng, today, password, can_sign, created) -> None:
+def _seed_one(entry, *, auditor, signer, version, rng, today, password, can_sign, created) -> None:
     status, kind, prefix, offset, share = entry
     site = Site.objects.filter(cmo__legal_name__startswith=f"{prefix} ").first()
     if site is None or prefix not in PREFIXES:
         return
-    if status in (Audit.Status.APPROVED, Audit.Status.REJECTED) and not can_sign:
+    if status in Audit.DECIDED_STATUSES and not can_sign:
         return
     start = today + timedelta(days=offset)
     audit = audit_create(
@@ -184,7 +193,8 @@ def _seed_one(entry, *, auditor, version, rng, today, password, can_sign, create
     audit = audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=auditor)
     if status == Audit.Status.IN_REVIEW:
         return
-    for capa, steps in ((major.capa, 2), (minor.capa, 3)):
+    conditional = status == Audit.Status.CONDITIONALLY_APPROVED
+    for capa, steps in ((major.capa, 2 if conditional else 3), (minor.capa, 3)):
         capa_record_response(
             capa=capa,
             user=auditor,
@@ -195,17 +205,26 @@ def _seed_one(entry, *, auditor, version, rng, today, password, can_sign, create
         if steps >= 2:
             capa_accept(capa=capa, user=auditor)
         if steps >= 3:
-            capa_verify(capa=capa, user=auditor, notes="Revised procedure seen in use.")
+            capa_verify(
+                capa=capa,
+                user=signer,
+                notes="Revised procedure seen in use.",
+                effectiveness_check="No recurrence in the records of the three months since.",
+            )
     try:
         audit_decide(
             audit=audit,
-            user=auditor,
+            user=signer,
             password=password,
-            decision="approve" if status == Audit.Status.APPROVED else "reject",
+            decision=DEMO_DECISIONS[status],
             meaning="approved",
-            comment=""
-            if status == Audit.Status.APPROVED
-            else "Open critical data integrity finding.",
+            comment="Open critical data integrity finding."
+            if status == Audit.Status.REJECTED
+            else "",
+            conditions="Close the cleaning validation finding within 30 days."
+            if conditional
+            else "",
+            findings=[major] if conditional else [],
         )
     except ValidationError:
         return

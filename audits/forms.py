@@ -159,6 +159,14 @@ class AuditStatusForm(StatusMoveForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required to cancel, or to send an audit back from review.",
     )
+    justification = forms.CharField(
+        label="Justification for unanswered questions",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to send an audit to review with questions unanswered (or marked not "
+        "applicable without a reason); printed in the report.",
+    )
 
     def __init__(self, *args, audit: Audit, **kwargs):
         super().__init__(
@@ -169,6 +177,8 @@ class AuditStatusForm(StatusMoveForm):
             **kwargs,
         )
         self.fields["status"].label = "Next step"
+        if Audit.Status.IN_REVIEW not in audit.allowed_statuses():
+            del self.fields["justification"]
 
 
 class SeverityWidget(forms.RadioSelect):
@@ -226,10 +236,44 @@ class CapaVerifyForm(forms.Form):
     notes = forms.CharField(
         label="How the actions were verified", widget=forms.Textarea(attrs={"rows": 2})
     )
+    effectiveness_check = forms.CharField(
+        label="Effectiveness check",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How you confirmed that the actions prevent a recurrence.",
+    )
+    evidence = forms.FileField(
+        label="Evidence of the check",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+
+class FindingsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.reference} ({obj.get_severity_display().lower()}) {obj.title}"
 
 
 class SignatureForm(forms.Form):
     decision = forms.ChoiceField(choices=Signature.Decision.choices, widget=forms.RadioSelect)
+    conditions = forms.CharField(
+        label="Conditions of the approval",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when approving with conditions: what must be done, and by when.",
+    )
+    findings = FindingsChoiceField(
+        label="Open findings the conditions depend on",
+        queryset=Finding.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every open major finding must be linked.",
+    )
+    qualify_site = forms.BooleanField(
+        label="Also qualify the site",
+        required=False,
+        help_text="Approve: the site becomes approved. Approve with conditions: the site becomes "
+        "conditionally approved.",
+    )
     meaning = forms.ChoiceField(
         label="Meaning of my signature",
         choices=[("", "Choose…"), *Signature.Meaning.choices],
@@ -245,6 +289,21 @@ class SignatureForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Re-enter your password to sign.",
     )
+
+    def __init__(self, *args, audit: Audit, decisions: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the outcomes the recommendation allows are offered; the service refuses the rest.
+        self.fields["decision"].choices = [
+            (value, Signature.Decision(value).label) for value in decisions
+        ]
+        open_findings = audit.findings.open().by_severity()
+        if Signature.Decision.CONDITIONAL in decisions and open_findings.exists():
+            self.fields["findings"].queryset = open_findings
+        else:
+            del self.fields["findings"]
+        if Signature.Decision.CONDITIONAL not in decisions:
+            del self.fields["conditions"]
+            del self.fields["qualify_site"]
 
 
 class ReviseForm(forms.Form):

@@ -207,16 +207,19 @@ class Audit(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         IN_REVIEW = "in_review", "In review"
         APPROVED = "approved", "Approved"
+        CONDITIONALLY_APPROVED = "conditionally_approved", "Conditionally approved"
         REJECTED = "rejected", "Rejected"
         CANCELLED = "cancelled", "Cancelled"
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS, Status.IN_REVIEW)
+    DECIDED_STATUSES = (Status.APPROVED, Status.CONDITIONALLY_APPROVED, Status.REJECTED)
     # Moves made with the status form; approval and rejection need a signature instead.
     TRANSITIONS = {
         Status.PLANNED: (Status.IN_PROGRESS, Status.CANCELLED),
         Status.IN_PROGRESS: (Status.IN_REVIEW, Status.CANCELLED),
         Status.IN_REVIEW: (Status.IN_PROGRESS, Status.CANCELLED),
         Status.APPROVED: (),
+        Status.CONDITIONALLY_APPROVED: (),
         Status.REJECTED: (),
         Status.CANCELLED: (),
     }
@@ -227,7 +230,7 @@ class Audit(models.Model):
         TemplateVersion, on_delete=models.PROTECT, related_name="audits", verbose_name="checklist"
     )
     audit_type = models.CharField("type", max_length=20, choices=Type, default=Type.QUALIFICATION)
-    status = models.CharField(max_length=20, choices=Status, default=Status.PLANNED, db_index=True)
+    status = models.CharField(max_length=30, choices=Status, default=Status.PLANNED, db_index=True)
     planned_start = models.DateField()
     planned_end = models.DateField()
     lead_auditor = models.ForeignKey(
@@ -249,6 +252,8 @@ class Audit(models.Model):
     )
     products = models.TextField(blank=True, help_text="Products or product families, one per line.")
     revision = models.PositiveSmallIntegerField(default=1)
+    # Why the audit went to review with questions left unanswered; printed in the report.
+    completeness_justification = models.TextField(blank=True)
     # Frozen at the decision, so the approved record keeps the figures it was signed with.
     score = models.FloatField(null=True, blank=True)
     recommended_outcome = models.CharField(max_length=20, blank=True)
@@ -284,7 +289,20 @@ class Audit(models.Model):
 
     @property
     def is_decided(self) -> bool:
-        return self.status in (self.Status.APPROVED, self.Status.REJECTED)
+        return self.status in self.DECIDED_STATUSES
+
+    def signs_own_work(self, user) -> bool:
+        """True for whoever performed the audit, who may not sign its decision.
+
+        That is the lead auditor and the team, and also anyone who answered a question or raised
+        a finding: taking oneself off the team before signing does not make the work another's.
+        """
+        if user.pk == self.lead_auditor_id or self.team.filter(pk=user.pk).exists():
+            return True
+        return (
+            self.answers.filter(answered_by=user).exists()
+            or self.findings.filter(created_by=user).exists()
+        )
 
     @property
     def checklist_editable(self) -> bool:
@@ -352,6 +370,11 @@ class Answer(models.Model):
     def is_not_applicable(self) -> bool:
         return self.value == self.NOT_APPLICABLE
 
+    @property
+    def needs_justification(self) -> bool:
+        """Unanswered, or marked not applicable without saying why (in the comment)."""
+        return not self.value or (self.is_not_applicable and not self.comment.strip())
+
     def display_value(self) -> str:
         if not self.value:
             return "—"
@@ -373,6 +396,9 @@ class Evidence(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="evidence")
     answer = models.ForeignKey(
         Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    capa = models.ForeignKey(
+        "Capa", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
     )
     file = models.FileField(upload_to=evidence_path, max_length=300)
     original_name = models.CharField(max_length=255)
@@ -513,6 +539,9 @@ class Capa(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_notes = models.TextField(blank=True)
+    effectiveness_check = models.TextField(
+        blank=True, help_text="How it was checked that the actions prevent a recurrence."
+    )
     history = HistoricalRecords()
 
     objects = CapaQuerySet.as_manager()
@@ -545,6 +574,7 @@ class Signature(models.Model):
 
     class Decision(models.TextChoices):
         APPROVE = "approve", "Approve"
+        CONDITIONAL = "conditional", "Approve with conditions"
         REJECT = "reject", "Reject"
 
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="signatures")
@@ -552,8 +582,11 @@ class Signature(models.Model):
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     printed_name = models.CharField(max_length=200)
     meaning = models.CharField(max_length=10, choices=Meaning)
-    decision = models.CharField(max_length=10, choices=Decision)
+    decision = models.CharField(max_length=12, choices=Decision)
     comment = models.TextField(blank=True)
+    conditions = models.TextField(blank=True)
+    # The open findings a conditional approval depends on.
+    findings = models.ManyToManyField(Finding, blank=True, related_name="conditional_signatures")
     signed_at = models.DateTimeField()
     content_hash = models.CharField(max_length=64)
 

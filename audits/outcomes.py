@@ -222,12 +222,18 @@ class AuditOutcome:
 
 
 def latest_approved_audits(cmo_ids: Iterable[int]) -> dict[int, AuditOutcome]:
-    """The latest approved audit of any of each CMO's sites, keyed by CMO id (two queries)."""
+    """The latest approved (or conditionally approved) audit of each CMO's sites, by CMO id.
+
+    Two queries. A conditional approval carries its "conditional" recommended outcome.
+    """
     ids = list(cmo_ids)
     if not ids:
         return {}
     rows = (
-        Audit.objects.filter(status=Audit.Status.APPROVED, site__cmo_id__in=ids)
+        Audit.objects.filter(
+            status__in=(Audit.Status.APPROVED, Audit.Status.CONDITIONALLY_APPROVED),
+            site__cmo_id__in=ids,
+        )
         .order_by("site__cmo_id", "-decided_at", "-pk")
         .values_list("pk", "site_id", "site__cmo_id", "decided_at", "score", "recommended_outcome")
     )

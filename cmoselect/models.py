@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class OutboxMessage(models.Model):
@@ -26,3 +28,31 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+class SignatureFailure(models.Model):
+    """A signature attempt refused for a wrong password: who, when, on what, from where.
+
+    Kept for inspection (21 CFR 11.300(d)); repeated failures lock the user's signing for a while.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signature_failures"
+    )
+    attempted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=100)
+    record = models.CharField(max_length=200, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    locked_signing = models.BooleanField(
+        default=False, help_text="This failure locked the user's signing."
+    )
+    while_locked = models.BooleanField(
+        default=False,
+        help_text="Attempted while signing was locked (refused unchecked; not counted again).",
+    )
+
+    class Meta:
+        ordering = ["-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.record or self.action} · {self.attempted_at:%Y-%m-%d %H:%M}"

@@ -200,6 +200,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Signature safeguards (21 CFR 11.300(d)): SIGNATURE_FAILURE_LIMIT wrong signature passwords
+# within SIGNATURE_LOCKOUT_MINUTES lock that user's signing for SIGNATURE_LOCKOUT_MINUTES.
+SIGNATURE_FAILURE_LIMIT = env_int("SIGNATURE_FAILURE_LIMIT", 5, minimum=1)
+SIGNATURE_LOCKOUT_MINUTES = env_int("SIGNATURE_LOCKOUT_MINUTES", 15, minimum=1)
 # A session with no request for this many minutes is logged out; a warning comes first.
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_IDLE_WARNING_MINUTES = 2

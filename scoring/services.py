@@ -361,6 +361,7 @@ def decision_sign(
     meaning: str,
     rationale: str,
     new_status: str = "",
+    address: str | None = None,
 ) -> Decision:
     """Record the manager's signed choice of a CMO, bound to the scores as they stand now."""
     errors = signature_check(
@@ -370,6 +371,8 @@ def decision_sign(
         meaning=meaning,
         meanings=Decision.Meaning.values,
         action="evaluation decisions",
+        record=str(evaluation),
+        address=address,
     )
     if not rationale.strip():
         errors["rationale"] = "State the reasons for the decision."

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cmoselect.downloads import download, rendered_report_download
+from cmoselect.esign import request_address
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -310,6 +311,7 @@ def evaluation_decide(request, evaluation_id: int):
                 meaning=data["meaning"],
                 rationale=data["rationale"],
                 new_status=data["new_status"],
+                address=request_address(request),
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -65,6 +65,12 @@ def qa(db):
 
 
 @pytest.fixture
+def reviewer(db):
+    """A second QA person: signs and verifies what `qa` led or accepted (separation of duties)."""
+    return UserFactory(username="qa-rowan", first_name="Rowan", last_name="Reviewer", roles=[QA])
+
+
+@pytest.fixture
 def manager(db):
     return UserFactory(username="manager-max", roles=[MANAGER])
 

@@ -99,6 +99,8 @@ def test_a_broker_url_switches_tasks_to_a_worker():
         ({"DATABASE_STATEMENT_TIMEOUT": "-1"}, "DATABASE_STATEMENT_TIMEOUT"),
         ({"CELERY_TASK_ALWAYS_EAGER": "sometimes"}, "CELERY_TASK_ALWAYS_EAGER"),
         ({"SITE_URL": "cmoselect.example.com"}, "SITE_URL"),
+        ({"SIGNATURE_FAILURE_LIMIT": "0"}, "SIGNATURE_FAILURE_LIMIT"),
+        ({"SIGNATURE_LOCKOUT_MINUTES": "soon"}, "SIGNATURE_LOCKOUT_MINUTES"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, variable):

@@ -16,6 +16,8 @@ from audits.models import (
     Audit,
     ChecklistQuestion,
     Evidence,
+    Finding,
+    Severity,
     Signature,
     TemplateVersion,
     sha256_of,
@@ -26,7 +28,8 @@ from cmoselect.esign import content_hash, signature_check, signature_manifest
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
 from cmoselect.roles import Perm
-from vendors.services import capabilities_verify_by_audit
+from vendors.models import QualificationStatus
+from vendors.services import capabilities_verify_by_audit, site_change_status
 
 
 class AnswerConflict(Exception):
@@ -80,8 +83,14 @@ def audit_update(*, audit: Audit, team, user, reason: str, capabilities=None) ->
     return audit
 
 
-def audit_change_status(*, audit: Audit, status: str, user, reason: str = "") -> Audit:
-    """Start, submit for review, send back or cancel an audit (decisions need a signature)."""
+def audit_change_status(
+    *, audit: Audit, status: str, user, reason: str = "", justification: str = ""
+) -> Audit:
+    """Start, submit for review, send back or cancel an audit (decisions need a signature).
+
+    An audit goes to review only when every applicable question is answered (a question marked
+    not applicable says why in its comment) or with one `justification`, kept for the report.
+    """
     with transaction.atomic():
         audit = Audit.objects.select_for_update().get(pk=audit.pk)
         if status not in audit.allowed_statuses():
@@ -94,10 +103,36 @@ def audit_change_status(*, audit: Audit, status: str, user, reason: str = "") ->
         needs_reason = status == Audit.Status.CANCELLED or audit.status == Audit.Status.IN_REVIEW
         if needs_reason:
             require_reason(reason, field_name="reason", message="Give a reason for this step.")
+        if status == Audit.Status.IN_REVIEW:
+            gaps = audit_gaps(audit)
+            if gaps and not justification.strip():
+                raise ValidationError({"justification": incomplete_message(gaps)})
+            audit.completeness_justification = justification.strip() if gaps else ""
         audit.status = status
         label = Audit.Status(status).label
         save_with_history(audit, user=user, reason=reason.strip() or f"Status: {label}")
     return audit
+
+
+def audit_gaps(audit: Audit) -> list[Answer]:
+    """Answers still needing work before review: unanswered, or not applicable with no reason."""
+    answers = audit.answers.select_related("question__section")
+    return [answer for answer in answers if answer.needs_justification]
+
+
+def incomplete_message(gaps: list[Answer]) -> str:
+    unanswered = sum(1 for answer in gaps if not answer.value)
+    unexplained = len(gaps) - unanswered
+    parts = []
+    if unanswered:
+        parts.append(f"{unanswered} question{'s' if unanswered != 1 else ''} unanswered")
+    if unexplained:
+        parts.append(f"{unexplained} marked not applicable without a reason in the comment")
+    return (
+        f"{' and '.join(parts).capitalize()}. Mark each not applicable with a reason, "
+        "or justify sending the audit to review incomplete (the justification is printed in "
+        "the report)."
+    )
 
 
 def clean_value(question: ChecklistQuestion, raw: str) -> str:
@@ -167,11 +202,26 @@ def evidence_add(*, answer: Answer, upload, user, description: str = "") -> Evid
     if not answer.audit.findings_editable:
         raise ValidationError({"file": "Evidence can be added only while the audit is open."})
     content_type = check_upload(upload)
+    return evidence_store(
+        audit=answer.audit,
+        answer=answer,
+        upload=upload,
+        content_type=content_type,
+        user=user,
+        description=description,
+    )
+
+
+def evidence_store(
+    *, audit: Audit, upload, content_type: str, user, description: str = "", answer=None, capa=None
+) -> Evidence:
+    """Store an upload already checked by `check_upload` as evidence, with its SHA-256."""
     data = upload.read()
     name = get_valid_filename(upload.name)[:200] or "evidence"
     evidence = Evidence(
-        audit=answer.audit,
+        audit=audit,
         answer=answer,
+        capa=capa,
         original_name=upload.name[:255],
         content_type=content_type,
         size=len(data),
@@ -238,10 +288,67 @@ def signatures_verified(audit: Audit) -> list[Signature]:
     return signatures
 
 
+# The decisions each recommendation leaves open to the signer.
+ALLOWED_DECISIONS = {
+    Outcome.APPROVE: (
+        Signature.Decision.APPROVE,
+        Signature.Decision.CONDITIONAL,
+        Signature.Decision.REJECT,
+    ),
+    Outcome.CONDITIONAL: (Signature.Decision.CONDITIONAL, Signature.Decision.REJECT),
+    Outcome.NOT_APPROVABLE: (Signature.Decision.REJECT,),
+    Outcome.INCOMPLETE: (Signature.Decision.REJECT,),
+}
+DECISION_STATUS = {
+    Signature.Decision.APPROVE: Audit.Status.APPROVED,
+    Signature.Decision.CONDITIONAL: Audit.Status.CONDITIONALLY_APPROVED,
+    Signature.Decision.REJECT: Audit.Status.REJECTED,
+}
+# The site status an audit decision may give its site: a conditional approval never more.
+SITE_STATUS = {
+    Signature.Decision.APPROVE: QualificationStatus.APPROVED,
+    Signature.Decision.CONDITIONAL: QualificationStatus.CONDITIONALLY_APPROVED,
+}
+OWN_AUDIT = (
+    "The lead auditor and the audit team (and anyone who answered its questions or raised its "
+    "findings) cannot sign their own audit's decision; another QA person signs it."
+)
+
+
+def allowed_decisions(outcome: str) -> tuple[str, ...]:
+    return ALLOWED_DECISIONS[outcome]
+
+
+def outcome_refusal(recommendation) -> str:
+    """Why the chosen decision is better than the recommendation allows."""
+    if recommendation.outcome == Outcome.CONDITIONAL:
+        return (
+            f"This audit can be approved with conditions at most: {recommendation.rule} "
+            "Approve with conditions or reject."
+        )
+    return f"This audit cannot be approved: {recommendation.rule} It can only be rejected."
+
+
 def audit_decide(
-    *, audit: Audit, user, password: str, decision: str, meaning: str, comment: str = ""
+    *,
+    audit: Audit,
+    user,
+    password: str,
+    decision: str,
+    meaning: str,
+    comment: str = "",
+    conditions: str = "",
+    findings=(),
+    qualify_site: bool = False,
+    address: str | None = None,
 ) -> Signature:
-    """Approve or reject an audit in review with the signer's electronic signature."""
+    """Approve, approve with conditions, or reject an audit in review with an e-signature.
+
+    The signer cannot choose a better outcome than the recommendation allows, and neither the
+    lead auditor nor the audit team may sign, whatever their role. With `qualify_site`, an
+    approval also approves the site, and an approval with conditions conditionally approves it
+    (never more).
+    """
     errors = signature_check(
         user=user,
         perm=Perm.SIGN_AUDITS,
@@ -249,11 +356,15 @@ def audit_decide(
         meaning=meaning,
         meanings=Signature.Meaning.values,
         action="audit decisions",
+        record=audit.reference,
+        address=address,
     )
     if decision not in Signature.Decision.values:
-        errors["decision"] = "Choose approve or reject."
+        errors["decision"] = "Choose approve, approve with conditions or reject."
     if decision == Signature.Decision.REJECT and not comment.strip():
         errors["comment"] = "Say why the audit is rejected."
+    if decision == Signature.Decision.CONDITIONAL and not conditions.strip():
+        errors["conditions"] = "Write the conditions of the approval."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -263,14 +374,12 @@ def audit_decide(
                 f"Only an audit in review can be signed; {audit.reference} is "
                 f"{audit.get_status_display().lower()}."
             )
+        if audit.signs_own_work(user):
+            raise ValidationError(OWN_AUDIT)
         recommendation = audit_recommendation(audit)
-        if (
-            decision == Signature.Decision.APPROVE
-            and recommendation.outcome == Outcome.NOT_APPROVABLE
-        ):
-            raise ValidationError(
-                {"decision": f"This audit cannot be approved: {recommendation.rule}"}
-            )
+        if decision not in allowed_decisions(recommendation.outcome):
+            raise ValidationError({"decision": outcome_refusal(recommendation)})
+        linked = _condition_findings(audit, decision, findings)
         manifest = signature_manifest(user=user, meaning=meaning, content=audit_content(audit))
         signature = Signature.objects.create(
             audit=audit,
@@ -278,25 +387,63 @@ def audit_decide(
             signer=user,
             decision=decision,
             comment=comment.strip(),
+            conditions=conditions.strip() if decision == Signature.Decision.CONDITIONAL else "",
             **manifest._asdict(),
         )
-        approved = decision == Signature.Decision.APPROVE
-        audit.status = Audit.Status.APPROVED if approved else Audit.Status.REJECTED
+        signature.findings.set(linked)
+        audit.status = DECISION_STATUS[decision]
         audit.decided_at = manifest.signed_at
         audit.score = recommendation.score.percent
         audit.recommended_outcome = recommendation.outcome
+        label = audit.get_status_display()
         save_with_history(
             audit,
             user=user,
-            reason=f"{'Approved' if approved else 'Rejected'} with e-signature "
+            reason=f"{label} with e-signature "
             f"({signature.get_meaning_display()} {signature.printed_name})",
         )
-        if approved:
+        if decision == Signature.Decision.APPROVE:  # a conditional approval verifies nothing
             capabilities_verify_by_audit(audit=audit, user=user, signature=signature)
-        scoring_inputs_changed(
-            cmo_ids=[audit.site.cmo_id], reason=f"audit {'approved' if approved else 'rejected'}"
-        )
+        scoring_inputs_changed(cmo_ids=[audit.site.cmo_id], reason=f"audit {label.lower()}")
+        if qualify_site and decision in SITE_STATUS:
+            _qualify_site(audit, user=user, status=SITE_STATUS[decision], signature=signature)
     return signature
+
+
+def _qualify_site(audit: Audit, *, user, status: str, signature: Signature) -> None:
+    try:
+        site_change_status(
+            site=audit.site,
+            status=status,
+            user=user,
+            reason=f"{audit.reference} {audit.get_status_display().lower()} with e-signature "
+            f"({signature.get_meaning_display()} {signature.printed_name})",
+        )
+    except ValidationError as error:
+        raise ValidationError({"qualify_site": error.messages}) from None
+
+
+def _condition_findings(audit: Audit, decision: str, findings) -> list[Finding]:
+    """The open findings a conditional approval depends on; every open major one is among them."""
+    if decision != Signature.Decision.CONDITIONAL:
+        return []
+    open_findings = {f.pk: f for f in audit.findings.open()}
+    chosen = [getattr(f, "pk", f) for f in findings]
+    if any(pk not in open_findings for pk in chosen):
+        raise ValidationError({"findings": "Link only open findings of this audit."})
+    missing = [
+        f.reference
+        for f in open_findings.values()
+        if f.severity == Severity.MAJOR and f.pk not in chosen
+    ]
+    if missing:
+        raise ValidationError(
+            {
+                "findings": f"Link every open major finding the conditions depend on: "
+                f"{', '.join(sorted(missing))}."
+            }
+        )
+    return [open_findings[pk] for pk in chosen]
 
 
 def audit_revise(*, audit: Audit, user, reason: str) -> Audit:
@@ -307,8 +454,8 @@ def audit_revise(*, audit: Audit, user, reason: str) -> Audit:
     with transaction.atomic():
         audit = Audit.objects.select_for_update().select_related("site").get(pk=audit.pk)
         if not audit.is_decided:
-            raise ValidationError("Only an approved or rejected audit needs a new revision.")
-        was_approved = audit.status == Audit.Status.APPROVED
+            raise ValidationError("Only a decided audit needs a new revision.")
+        was_approved = audit.status != Audit.Status.REJECTED
         audit.revision += 1
         audit.status = Audit.Status.IN_PROGRESS
         audit.decided_at = None

@@ -8,6 +8,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audits.models import Answer, Audit, Capa, Finding, Severity
+from audits.services.audits import evidence_store
+from audits.uploads import check_upload
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
 
@@ -66,7 +68,7 @@ def _transition(capa: Capa, allowed: tuple[str, ...], action: str) -> Capa:
 
 def _announce(capa: Capa) -> None:
     audit = capa.finding.audit
-    if audit.status == Audit.Status.APPROVED:
+    if audit.status in (Audit.Status.APPROVED, Audit.Status.CONDITIONALLY_APPROVED):
         scoring_inputs_changed(cmo_ids=[audit.site.cmo_id], reason="audit CAPA status changed")
 
 
@@ -130,16 +132,49 @@ def capa_reject(*, capa: Capa, user, reason: str) -> Capa:
     return capa
 
 
-def capa_verify(*, capa: Capa, user, notes: str) -> Capa:
-    """Verify that the accepted actions were carried out and close the CAPA."""
+OWN_ACCEPTANCE = (
+    "Whoever accepted the CAPA response cannot verify its closure; another QA person verifies it."
+)
+
+
+def capa_verify(*, capa: Capa, user, notes: str, effectiveness_check: str, evidence=None) -> Capa:
+    """Verify that the accepted actions were carried out and worked, and close the CAPA.
+
+    The person who accepted the response may not verify it, whatever their role.
+    """
+    errors = {}
     if not notes.strip():
-        raise ValidationError({"notes": "Describe how the actions were verified."})
+        errors["notes"] = "Describe how the actions were verified."
+    if not (effectiveness_check or "").strip():
+        errors["effectiveness_check"] = (
+            "Describe the effectiveness check: how you confirmed the actions prevent a recurrence."
+        )
+    content_type = None
+    if evidence:
+        try:
+            content_type = check_upload(evidence)
+        except ValidationError as error:
+            errors["evidence"] = " ".join(error.messages)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         capa = _transition(capa, (Capa.Status.ACCEPTED,), "verified")
+        if capa.accepted_by_id == user.pk:
+            raise ValidationError(OWN_ACCEPTANCE)
         capa.status = Capa.Status.CLOSED
         capa.verified_by = user
         capa.verified_at = timezone.now()
         capa.verification_notes = notes.strip()
+        capa.effectiveness_check = effectiveness_check.strip()
         save_with_history(capa, user=user, reason="Verified and closed")
+        if evidence:
+            evidence_store(
+                audit=capa.finding.audit,
+                capa=capa,
+                upload=evidence,
+                content_type=content_type,
+                user=user,
+                description="Effectiveness check",
+            )
         _announce(capa)
     return capa

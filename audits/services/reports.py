@@ -40,6 +40,8 @@ def audit_report_fingerprint(audit: Audit) -> str:
         .values_list("pk", "status", "due_date", "root_cause", "corrective_action")
     )
     content["signatures"] = list(audit.signatures.values_list("pk", flat=True))
+    if audit.completeness_justification:
+        content["justification"] = audit.completeness_justification
     return content_hash(content)
 
 
@@ -157,6 +159,7 @@ def report_context(audit: Audit) -> dict:
         "version": audit.template_version,
         "recommendation": recommendation,
         "score": recommendation.score,
+        "unanswered": recommendation.score.total - recommendation.score.answered,
         "outcome_labels": Outcome.LABELS,
         "outcome_rules": [(Outcome.LABELS[outcome], rule) for outcome, rule in OUTCOME_RULES],
         "chart": bar_chart(recommendation.score.sections),

@@ -27,6 +27,7 @@ from audits.models import (
     Capa,
     Finding,
     Severity,
+    Signature,
 )
 from audits.outcomes import OUTCOME_RULES, Outcome, audit_recommendation
 from audits.services import (
@@ -41,6 +42,8 @@ from audits.services import (
     evidence_add,
     signatures_verified,
 )
+from audits.services.audits import OWN_AUDIT, allowed_decisions, audit_gaps
+from cmoselect.esign import request_address
 from cmoselect.forms import apply_service_errors, confirm_status_page, message_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
@@ -137,32 +140,30 @@ def latest_report_panel(audit: Audit) -> dict:
 @role_required(Perm.VIEW)
 def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
+    return render(request, "audits/audit_detail.html", _detail_context(request, audit))
+
+
+def _detail_context(request, audit: Audit, *, status_form=None) -> dict:
     recommendation = audit_recommendation(audit)
     findings = list(
         audit.findings.select_related("capa", "answer__question__section").by_severity()
     )
-    signatures = signatures_verified(audit)
-    today = timezone.localdate()
-    return render(
-        request,
-        "audits/audit_detail.html",
-        {
-            "audit": audit,
-            "team": audit.team.all(),
-            "recommendation": recommendation,
-            "score": recommendation.score,
-            "outcome_rules": OUTCOME_RULES,
-            "outcome_is_blocking": recommendation.outcome == Outcome.NOT_APPROVABLE,
-            "findings": findings,
-            "today": today,
-            "signatures": signatures,
-            "status_form": AuditStatusForm(audit=audit),
-            "sign_form": SignatureForm(),
-            "revise_form": ReviseForm(),
-            "history": history_rows(audit.history.all()),
-            **latest_report_panel(audit),
-        },
-    )
+    return {
+        "audit": audit,
+        "team": audit.team.all(),
+        "recommendation": recommendation,
+        "score": recommendation.score,
+        "outcome_rules": OUTCOME_RULES,
+        "outcome_is_blocking": recommendation.outcome == Outcome.NOT_APPROVABLE,
+        "findings": findings,
+        "today": timezone.localdate(),
+        "signatures": signatures_verified(audit),
+        "status_form": status_form or AuditStatusForm(audit=audit),
+        **_sign_context(request, audit, recommendation),
+        "revise_form": ReviseForm(),
+        "history": history_rows(audit.history.all()),
+        **latest_report_panel(audit),
+    }
 
 
 @require_POST
@@ -176,39 +177,58 @@ def audit_status(request: HttpRequest, audit_id: int) -> HttpResponse:
         try:
             audit_change_status(audit=audit, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            message_errors(request, error)
+            apply_service_errors(form, error)
         else:
             audit.refresh_from_db()
             messages.success(request, f"{audit.reference} is now {audit.get_status_display()}.")
             if audit.status == Audit.Status.IN_PROGRESS:
                 return redirect("audits:audit_checklist", audit_id=audit.pk)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(audit)
+            return redirect(audit)
+    # The page again, with the errors beside the fields of the form as it was filled in.
+    context = _detail_context(request, audit, status_form=form)
+    return render(request, "audits/audit_detail.html", context)
+
+
+def _sign_context(request, audit: Audit, recommendation, data=None) -> dict:
+    """The sign form with the decisions the recommendation allows, or why the user cannot sign."""
+    decisions = allowed_decisions(recommendation.outcome)
+    return {
+        "sign_form": SignatureForm(data, audit=audit, decisions=decisions),
+        "signs_own_work": audit.signs_own_work(request.user),
+        "own_audit_message": OWN_AUDIT,
+        "approval_limited": Signature.Decision.APPROVE not in decisions,
+        "gaps": len(audit_gaps(audit)) if audit.status == Audit.Status.IN_REVIEW else 0,
+    }
 
 
 @role_required(Perm.VIEW, write=Perm.SIGN_AUDITS)
 def audit_sign(request: HttpRequest, audit_id: int) -> HttpResponse:
     audit = get_audit_for(request.user, audit_id)
-    form = SignatureForm(request.POST or None)
+    recommendation = audit_recommendation(audit)
+    context = _sign_context(request, audit, recommendation, request.POST or None)
+    form = context["sign_form"]
     if request.method == "POST" and form.is_valid():
         try:
-            signature = audit_decide(audit=audit, user=request.user, **form.cleaned_data)
+            signature = audit_decide(
+                audit=audit,
+                user=request.user,
+                address=request_address(request),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            signature.audit.refresh_from_db()
             messages.success(
                 request,
-                f"{audit.reference} {signature.get_decision_display().lower()}d and signed "
+                f"{audit.reference} {signature.audit.get_status_display().lower()} and signed "
                 f"({signature}).",
             )
             return redirect(audit)
     return render(
         request,
         "audits/audit_sign.html",
-        {"audit": audit, "form": form, "recommendation": audit_recommendation(audit)},
+        {"audit": audit, "form": form, "recommendation": recommendation, **context},
     )
 
 

@@ -17,6 +17,7 @@ from audits.services import (
     finding_create,
     finding_update,
 )
+from audits.services.findings import OWN_ACCEPTANCE
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, role_required
@@ -73,8 +74,14 @@ def finding_create_view(request: HttpRequest, audit_id: int) -> HttpResponse:
 @role_required(Perm.VIEW)
 def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = get_finding_for(request.user, finding_id)
+    return render(request, "audits/finding_detail.html", _finding_context(request, finding))
+
+
+def _finding_context(request, finding, *, verify_form=None) -> dict:
     capa = Capa.objects.filter(finding=finding).select_related("accepted_by", "verified_by").first()
-    context = {
+    return {
+        "own_acceptance": capa is not None and capa.accepted_by_id == request.user.pk,
+        "own_acceptance_message": OWN_ACCEPTANCE,
         "finding": finding,
         "audit": finding.audit,
         "capa": capa,
@@ -91,9 +98,8 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
             else None
         ),
         "reject_form": CapaRejectForm(),
-        "verify_form": CapaVerifyForm(),
+        "verify_form": verify_form or CapaVerifyForm(),
     }
-    return render(request, "audits/finding_detail.html", context)
 
 
 @role_required(Perm.PERFORM_AUDITS)
@@ -124,8 +130,10 @@ def finding_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
 def capa_action(request: HttpRequest, capa_id: int) -> HttpResponse:
     capa = get_capa_for(request.user, capa_id, write=True)
     action = request.POST.get("action")
-    forms = {"respond": CapaResponseForm, "reject": CapaRejectForm, "verify": CapaVerifyForm}
-    form = forms[action](request.POST) if action in forms else None
+    if action == "verify":
+        return _capa_verify(request, capa)
+    forms = {"respond": CapaResponseForm, "reject": CapaRejectForm}
+    form = forms[action](request.POST, request.FILES) if action in forms else None
     try:
         if action == "accept":
             capa_accept(capa=capa, user=request.user)
@@ -137,13 +145,26 @@ def capa_action(request: HttpRequest, capa_id: int) -> HttpResponse:
             )
         elif action == "respond":
             capa_record_response(capa=capa, user=request.user, **form.cleaned_data)
-        elif action == "reject":
-            capa_reject(capa=capa, user=request.user, reason=form.cleaned_data["reason"])
         else:
-            capa_verify(capa=capa, user=request.user, notes=form.cleaned_data["notes"])
+            capa_reject(capa=capa, user=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         message_errors(request, error)
     else:
         capa.refresh_from_db()
         messages.success(request, f"CAPA is now {capa.get_status_display().lower()}.")
     return redirect(capa.finding)
+
+
+def _capa_verify(request, capa: Capa):
+    """Verify and close; a refusal shows the page again with the errors beside the fields."""
+    form = CapaVerifyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            capa_verify(capa=capa, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "CAPA is now verified and closed.")
+            return redirect(capa.finding)
+    context = _finding_context(request, capa.finding, verify_form=form)
+    return render(request, "audits/finding_detail.html", context)

@@ -25,7 +25,7 @@ def test_answers_are_saved_with_the_version_check(api_for, qa, admin_user):
 
 
 def test_an_audit_runs_through_the_api_to_a_signed_approval_and_a_report(
-    api_for, qa, manager, django_capture_on_commit_callbacks
+    api_for, qa, reviewer, manager, django_capture_on_commit_callbacks
 ):
     version = make_checklist()
     api = api_for(qa)
@@ -74,13 +74,20 @@ def test_an_audit_runs_through_the_api_to_a_signed_approval_and_a_report(
         api_for(manager).post(f"/api/v1/audits/{audit_id}/sign/", {}, format="json").status_code
         == 403
     )
-    bad = api.post(
+    own = api.post(
+        f"/api/v1/audits/{audit_id}/sign/",
+        {"decision": "approve", "meaning": "approved", "password": PASSWORD},
+        format="json",
+    )
+    assert own.status_code == 400 and "lead auditor" in str(own.data)
+    signer = api_for(reviewer)
+    bad = signer.post(
         f"/api/v1/audits/{audit_id}/sign/",
         {"decision": "approve", "meaning": "approved", "password": "nope"},
         format="json",
     )
     assert bad.status_code == 400 and "password" in bad.data
-    signed = api.post(
+    signed = signer.post(
         f"/api/v1/audits/{audit_id}/sign/",
         {"decision": "approve", "meaning": "approved", "password": PASSWORD},
         format="json",

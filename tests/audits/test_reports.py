@@ -31,7 +31,7 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture
-def approved(qa, django_capture_on_commit_callbacks):
+def approved(qa, reviewer, django_capture_on_commit_callbacks):
     qa.first_name, qa.last_name = "Quinn", "Adeyemi"
     qa.save()
     version = make_checklist(
@@ -52,7 +52,7 @@ def approved(qa, django_capture_on_commit_callbacks):
     evidence_add(
         answer=first, upload=SimpleUploadedFile("cleanroom.pdf", b"%PDF-1.4 test"), user=qa
     )
-    finding_create(
+    finding = finding_create(
         finding=Finding(
             audit=audit,
             severity=Severity.MAJOR,
@@ -64,7 +64,16 @@ def approved(qa, django_capture_on_commit_callbacks):
         answer=first,
     )
     audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
-    audit_decide(audit=audit, user=qa, password=PASSWORD, decision="approve", meaning="approved")
+    # The open major finding allows a conditional approval at most; another QA person signs it.
+    audit_decide(
+        audit=audit,
+        user=reviewer,
+        password=PASSWORD,
+        decision="conditional",
+        meaning="approved",
+        conditions="Re-open OOS 2025-014 and find its root cause within 30 days.",
+        findings=[finding],
+    )
     audit.refresh_from_db()
     return audit
 
@@ -88,7 +97,10 @@ def test_the_report_is_rendered_by_the_task_and_holds_everything(
     assert "3 – in place, minor gaps" in text  # a rating answer
     assert "Comment on Laboratory question 2?" in text
     assert "cleanroom.pdf" in text
-    assert "Approved by: Quinn Adeyemi" in text and "Content SHA-256" in text
+    assert "Approved by: Rowan Reviewer" in text and "Content SHA-256" in text
+    assert "Decision: Approve with conditions" in text
+    assert "Conditions: Re-open OOS 2025-014" in text and "(depends on F01)" in text
+    assert "5 answered, 0 unanswered" in text
     assert "The audit content matches this signature." in text
 
 

@@ -19,4 +19,4 @@ def test_seed_demo_adds_an_audit_in_every_status_once(django_capture_on_commit_c
     assert Signature.objects.filter(audit=approved).exists()
     assert AuditReport.objects.get(audit=approved).status == AuditReport.Status.READY
     call_command("seed_demo", "--with-users", stdout=io.StringIO())
-    assert Audit.objects.count() == 6
+    assert Audit.objects.count() == 7

@@ -38,23 +38,25 @@ def sign(audit, user, **overrides):
     return audit_decide(audit=audit, user=user, **kwargs)
 
 
-def test_a_wrong_password_is_refused_and_nothing_is_signed(in_review, qa):
+def test_a_wrong_password_is_refused_and_nothing_is_signed(in_review, qa, reviewer):
     with pytest.raises(ValidationError) as error:
-        sign(in_review, qa, password="not-my-password")
+        sign(in_review, reviewer, password="not-my-password")
     assert "password" in error.value.message_dict
     assert not Signature.objects.exists()
     assert Audit.objects.get(pk=in_review.pk).status == Audit.Status.IN_REVIEW
 
 
-def test_the_wrong_password_error_has_the_wording_shared_by_every_signature(in_review, qa):
+def test_the_wrong_password_error_has_the_wording_shared_by_every_signature(
+    in_review, qa, reviewer
+):
     with pytest.raises(ValidationError) as error:
-        sign(in_review, qa, password="not-my-password")
+        sign(in_review, reviewer, password="not-my-password")
     assert error.value.message_dict["password"] == [WRONG_PASSWORD]
 
 
-def test_the_meaning_is_required(in_review, qa):
+def test_the_meaning_is_required(in_review, qa, reviewer):
     with pytest.raises(ValidationError) as error:
-        sign(in_review, qa, meaning="")
+        sign(in_review, reviewer, meaning="")
     assert error.value.message_dict["meaning"] == [NO_MEANING]
 
 
@@ -67,26 +69,28 @@ def test_the_service_refuses_a_role_that_cannot_sign_audits(in_review, persona, 
     assert Audit.objects.get(pk=in_review.pk).status == Audit.Status.IN_REVIEW
 
 
-def test_the_signatures_are_listed_with_whether_the_content_is_still_as_signed(in_review, qa):
-    sign(in_review, qa, decision="reject", comment="Data gaps")
+def test_the_signatures_are_listed_with_whether_the_content_is_still_as_signed(
+    in_review, qa, reviewer
+):
+    sign(in_review, reviewer, decision="reject", comment="Data gaps")
     audit = Audit.objects.get(pk=in_review.pk)
     [signature] = signatures_verified(audit)
-    assert signature.verifies and signature.signer == qa
+    assert signature.verifies and signature.signer == reviewer
     Answer.objects.filter(audit=audit).update(comment="edited afterwards")
     assert [s.verifies for s in signatures_verified(audit)] == [False]
 
 
-def test_a_rejection_needs_a_reason(in_review, qa):
+def test_a_rejection_needs_a_reason(in_review, qa, reviewer):
     with pytest.raises(ValidationError) as error:
-        sign(in_review, qa, decision="reject")
+        sign(in_review, reviewer, decision="reject")
     assert "comment" in error.value.message_dict
 
 
 def test_approval_records_the_signature_freezes_the_score_and_tells_scoring(
-    in_review, qa, django_capture_on_commit_callbacks
+    in_review, qa, django_capture_on_commit_callbacks, reviewer
 ):
-    qa.first_name, qa.last_name = "Quinn", "Auditor"
-    qa.save()
+    reviewer.first_name, reviewer.last_name = "Quinn", "Auditor"
+    reviewer.save()
     received = []
 
     def listener(sender, cmo_ids, reason, **kwargs):
@@ -95,7 +99,7 @@ def test_approval_records_the_signature_freezes_the_score_and_tells_scoring(
     events.inputs_changed.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            signature = sign(in_review, qa, meaning="reviewed")
+            signature = sign(in_review, reviewer, meaning="reviewed")
     finally:
         events.inputs_changed.disconnect(listener)
     audit = Audit.objects.get(pk=in_review.pk)
@@ -110,8 +114,8 @@ def test_approval_records_the_signature_freezes_the_score_and_tells_scoring(
     assert "e-signature" in audit.history.first().history_change_reason
 
 
-def test_an_approved_audit_is_read_only(in_review, qa):
-    sign(in_review, qa)
+def test_an_approved_audit_is_read_only(in_review, qa, reviewer):
+    sign(in_review, reviewer)
     audit = Audit.objects.get(pk=in_review.pk)
     answer = audit.answers.select_related("audit", "question__section").first()
     with pytest.raises(ValidationError):
@@ -124,11 +128,11 @@ def test_an_approved_audit_is_read_only(in_review, qa):
             user=qa,
         )
     with pytest.raises(ValidationError, match="in review"):
-        sign(audit, qa)
+        sign(audit, reviewer)
 
 
-def test_the_hash_binds_the_signature_to_the_content_as_signed(in_review, qa):
-    signature = sign(in_review, qa)
+def test_the_hash_binds_the_signature_to_the_content_as_signed(in_review, qa, reviewer):
+    signature = sign(in_review, reviewer)
     assert signature_verifies(signature)
     # A change behind the application's back (e.g. in the database) breaks the binding.
     Answer.objects.filter(audit=in_review).update(comment="edited afterwards")
@@ -136,8 +140,8 @@ def test_the_hash_binds_the_signature_to_the_content_as_signed(in_review, qa):
     assert not signature_verifies(signature)
 
 
-def test_a_later_edit_needs_a_new_revision_with_a_reason(in_review, qa):
-    signature = sign(in_review, qa)
+def test_a_later_edit_needs_a_new_revision_with_a_reason(in_review, qa, reviewer):
+    signature = sign(in_review, reviewer)
     audit = Audit.objects.get(pk=in_review.pk)
     with pytest.raises(ValidationError):
         audit_revise(audit=audit, user=qa, reason="")
@@ -151,7 +155,7 @@ def test_a_later_edit_needs_a_new_revision_with_a_reason(in_review, qa):
     answer_save(answer=answer, user=qa, value="no", comment="", expected_version=answer.version)
 
 
-def test_approval_is_refused_with_an_open_critical_finding(in_review, qa):
+def test_approval_is_refused_with_an_open_critical_finding(in_review, qa, reviewer):
     Audit.objects.filter(pk=in_review.pk).update(status=Audit.Status.IN_PROGRESS)
     in_review.refresh_from_db()
     finding_create(
@@ -166,16 +170,18 @@ def test_approval_is_refused_with_an_open_critical_finding(in_review, qa):
     )
     Audit.objects.filter(pk=in_review.pk).update(status=Audit.Status.IN_REVIEW)
     with pytest.raises(ValidationError, match="cannot be approved"):
-        sign(in_review, qa)
-    signature = sign(in_review, qa, decision="reject", comment="Critical data integrity finding")
+        sign(in_review, reviewer)
+    signature = sign(
+        in_review, reviewer, decision="reject", comment="Critical data integrity finding"
+    )
     assert Audit.objects.get(pk=in_review.pk).status == Audit.Status.REJECTED
     assert signature.decision == "reject"
 
 
-def test_signing_in_the_browser(client_for, in_review, qa, manager):
+def test_signing_in_the_browser(client_for, in_review, qa, reviewer, manager):
     url = reverse("audits:audit_sign", args=[in_review.pk])
     assert client_for(manager).post(url, {}).status_code == 403
-    client = client_for(qa)
+    client = client_for(reviewer)
     response = client.post(url, {"decision": "approve", "meaning": "approved", "password": "wrong"})
     assert response.status_code == 200
     assert "The password is not correct" in response.content.decode()

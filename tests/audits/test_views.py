@@ -88,7 +88,10 @@ def test_qa_plans_starts_and_submits_an_audit(client_for, qa, django_capture_on_
     audit = Audit.objects.get()
     assert response.url == audit.get_absolute_url() and audit.answers.count() == 5
     client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_progress"})
-    client.post(reverse("audits:audit_status", args=[audit.pk]), {"status": "in_review"})
+    client.post(
+        reverse("audits:audit_status", args=[audit.pk]),
+        {"status": "in_review", "justification": "Remote audit: the laboratory was not seen."},
+    )
     audit.refresh_from_db()
     assert audit.status == Audit.Status.IN_REVIEW
     response = client.post(
@@ -102,10 +105,21 @@ def test_qa_plans_starts_and_submits_an_audit(client_for, qa, django_capture_on_
     ]
 
 
-def test_the_detail_page_shows_score_findings_and_the_sign_dialog(client_for, qa):
+def test_the_detail_page_shows_score_findings_and_the_sign_dialog(client_for, qa, reviewer):
     audit = make_audit(lead=qa, status=Audit.Status.IN_REVIEW)
-    page = client_for(qa).get(audit.get_absolute_url()).content.decode()
+    page = client_for(reviewer).get(audit.get_absolute_url()).content.decode()
     assert "Recommendation" in page and 'id="sign-dialog"' in page and "Approve or reject" in page
+
+
+def test_the_lead_auditor_and_team_see_why_they_cannot_sign(client_for, qa, reviewer, admin_user):
+    audit = make_audit(lead=qa, status=Audit.Status.IN_REVIEW)
+    audit.team.set([admin_user])
+    for user in (qa, admin_user):
+        page = client_for(user).get(audit.get_absolute_url()).content.decode()
+        assert "cannot sign their own audit" in page
+        assert 'id="sign-dialog"' not in page and "Approve or reject" not in page
+        page = client_for(user).get(reverse("audits:audit_sign", args=[audit.pk])).content
+        assert "another QA person signs it" in page.decode() and b'name="password"' not in page
 
 
 def test_the_detail_page_and_the_queryset_list_findings_by_severity_then_number(client_for, qa):

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
-    live_server, login, qa, tmp_path
+    live_server, login, qa, reviewer, tmp_path
 ):
     version = make_checklist(
         (("Quality system", ("yes_no", "rating")), ("Laboratory", ("yes_no", "text")))
@@ -79,14 +79,22 @@ def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
     page.get_by_role("button", name="Audit overview").click()
     page.get_by_label("Next step").select_option("in_review")
     page.get_by_role("button", name="Move on").click()
+    # The lead auditor cannot sign; another QA person approves, with conditions at most
+    # because of the open major finding.
+    expect(page.locator("#own-audit")).to_be_visible()
+    page.context.clear_cookies()
+    page = login(reviewer)
+    page.goto(f"{live_server.url}{audit.get_absolute_url()}")
     page.get_by_role("button", name="Approve or reject…").click()
     dialog = page.locator("#sign-dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Approve").check()
+    dialog.get_by_label("Approve with conditions").check()
+    dialog.get_by_label("Conditions of the approval").fill("Close F01 within 30 days.")
+    dialog.get_by_label("F01 (major) OOS results invalidated without evidence").check()
     dialog.get_by_label("Meaning of my signature").select_option("approved")
     dialog.get_by_label("Password").fill(PASSWORD)
     dialog.get_by_role("button", name="Sign").click()
-    expect(page.locator(".messages")).to_contain_text("approved and signed")
+    expect(page.locator(".messages")).to_contain_text("conditionally approved and signed")
     expect(page.locator("#signatures")).to_contain_text("Approved by")
     expect(page.locator("#signatures")).to_contain_text("content unchanged")
 
@@ -98,4 +106,4 @@ def test_qa_fills_out_an_audit_raises_a_finding_signs_and_downloads_the_report(
     path = tmp_path / "report.pdf"
     info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
-    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.APPROVED
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.CONDITIONALLY_APPROVED
