@@ -78,7 +78,8 @@ def _evaluation(name, product, phase, volume, unit, needs, cmos, user) -> Evalua
             evaluation=evaluation, capability=Capability.objects.get(code=code), min_level=level
         )
     for cmo in cmos:
-        Candidate.objects.create(evaluation=evaluation, cmo=cmo, added_by=user)
+        candidate = Candidate(evaluation=evaluation, cmo=cmo, added_by=user)
+        save_with_history(candidate, user=user, reason=DEMO_REASON)
     for index, candidate in enumerate(evaluation.candidates.order_by("pk")):
         for code, value, why in [
             ("cost", Decimal(18 + 3 * (index % 4)), f"Quote Q-{2026}-{index + 1:02d}"),
