@@ -5,9 +5,13 @@ from django.conf import settings
 from django.urls import reverse
 
 from cmoselect import pdf
-from scoring.compute import evaluation_compute, evaluation_scores_hash
 from scoring.models import ComparisonReport
-from scoring.reports import report_render, report_request
+from scoring.services import (
+    evaluation_compute,
+    evaluation_scores_hash,
+    report_render,
+    report_request,
+)
 from scoring.tasks import render_comparison_report
 
 pytestmark = pytest.mark.django_db
