@@ -63,7 +63,6 @@ def main() -> None:
 def run() -> None:
     from django.contrib.auth import get_user_model
 
-    from scoring.compute import cmo_scores_compute, evaluation_compute
     from scoring.models import (
         Candidate,
         ComparisonReport,
@@ -72,8 +71,14 @@ def run() -> None:
         EvaluationNeed,
         ScoringModel,
     )
-    from scoring.reports import report_context, report_render
-    from scoring.services import criterion_dict, model_version_create
+    from scoring.services import (
+        cmo_scores_compute,
+        criterion_dict,
+        evaluation_compute,
+        model_version_create,
+        report_context,
+        report_render,
+    )
     from vendors.models import Capability, Cmo, Site, SiteCapability
 
     user = get_user_model().objects.create(username="bench")

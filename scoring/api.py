@@ -15,7 +15,6 @@ from scoring.models import (
     ScoringModel,
     Source,
 )
-from scoring.reports import report_request
 from scoring.services import (
     candidates_add,
     entered_score_save,
@@ -24,6 +23,7 @@ from scoring.services import (
     evaluation_version_move,
     evaluation_weights_save,
     model_version_create,
+    report_request,
 )
 from vendors.models import Capability, CapabilityLevel, Cmo
 

@@ -7,7 +7,6 @@ from django.db import transaction
 
 from cmoselect.history import save_with_history
 from cmoselect.roles import MANAGER, SOURCING
-from scoring.compute import cmo_scores_compute, evaluation_compute
 from scoring.models import (
     Candidate,
     ComparisonReport,
@@ -17,7 +16,7 @@ from scoring.models import (
     EvaluationNeed,
     ScoringModel,
 )
-from scoring.reports import report_render
+from scoring.services import cmo_scores_compute, evaluation_compute, report_render
 from vendors.demo import DEMO_PASSWORD_SUFFIX, DEMO_REASON, PREFIXES, demo_user
 from vendors.models import Capability, CapabilityLevel, Cmo, QualificationStatus, SiteCapability
 

@@ -1,7 +1,8 @@
 """The scoring calculation: weighted totals, ranks, explanations and the stability of the leader.
 
 Pure functions over figures already mapped by scoring/rules.py; nothing here reads the database
-(scoring/sources.py reads, scoring/compute.py runs the workflows and stores the result).
+(scoring/sources.py reads, scoring/services/computation.py runs the workflows and stores the
+result).
 static/js/scoring.js repeats `weighted_total` and `rank` for the what-if sliders; keep the two in
 step (tests/browser/test_scoring.py compares them).
 """

@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from scoring.compute import cmo_scores_compute, evaluation_compute
 from scoring.models import ComparisonReport, Evaluation
-from scoring.reports import report_render
+from scoring.services.computation import cmo_scores_compute, evaluation_compute
+from scoring.services.reports import report_render
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

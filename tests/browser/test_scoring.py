@@ -89,8 +89,7 @@ def test_sourcing_builds_an_evaluation_and_the_what_if_reranks(
 
 
 def test_a_manager_downloads_the_pdf_and_signs_off(live_server, login, manager, sourcing, market):
-    from scoring.compute import evaluation_compute
-    from scoring.services import candidates_add
+    from scoring.services import candidates_add, evaluation_compute
     from tests.factories import EvaluationFactory
 
     evaluation = EvaluationFactory(name="ABX-101 fill-finish", created_by=sourcing)

@@ -5,9 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from scoring.compute import evaluation_compute
 from scoring.models import ScoringModel
-from scoring.services import candidates_add
+from scoring.services import candidates_add, evaluation_compute
 from tests.browser.test_scoring import market  # noqa: F401 - the three fill-finish CMOs
 from tests.factories import EvaluationFactory
 from vendors.models import Cmo

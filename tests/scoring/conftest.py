@@ -59,8 +59,7 @@ def evaluation(capabilities, sourcing):
 @pytest.fixture
 def decided(evaluation, manager):
     """The evaluation, scored and signed off by the manager: Basel Biologics selected."""
-    from scoring.compute import evaluation_compute
-    from scoring.services import decision_sign
+    from scoring.services import decision_sign, evaluation_compute
     from tests.conftest import PASSWORD
 
     evaluation_compute(evaluation=evaluation)

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from scoring.compute import evaluation_compute
 from scoring.models import EnteredScore
+from scoring.services import evaluation_compute
 from tests.html_forms import form_with
 
 pytestmark = pytest.mark.django_db

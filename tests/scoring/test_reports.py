@@ -5,9 +5,13 @@ from django.conf import settings
 from django.urls import reverse
 
 from cmoselect import pdf
-from scoring.compute import evaluation_compute, evaluation_scores_hash
 from scoring.models import ComparisonReport
-from scoring.reports import report_render, report_request
+from scoring.services import (
+    evaluation_compute,
+    evaluation_scores_hash,
+    report_render,
+    report_request,
+)
 from scoring.tasks import render_comparison_report
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +101,7 @@ def test_the_api_keeps_the_field_names_rendered_at_and_scores_hash(
 def _chart(values, criteria=("Capability fit", "Regulatory compliance", "Audit outcome", "Cost")):
     from xml.etree import ElementTree
 
-    from scoring.reports import radar_svg
+    from scoring.services.reports import radar_svg
 
     svg = radar_svg(criteria=list(criteria), series=[("Basel Biologics AG", values)])
     return ElementTree.fromstring(str(svg))
@@ -146,7 +150,7 @@ def test_the_axis_labels_show_the_whole_criterion_name():
 
 
 def test_the_rendered_report_names_every_criterion_in_full_on_the_chart(scored):
-    from scoring.reports import report_context
+    from scoring.services.reports import report_context
 
     candidates = list(scored.candidates.select_related("cmo").ranked())
     radar = str(report_context(evaluation=scored, candidates=candidates)["radar"])

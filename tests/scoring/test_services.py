@@ -9,18 +9,16 @@ from django.urls import resolve, reverse
 
 from cmoselect.esign import NO_MEANING, WRONG_PASSWORD, content_hash
 from cmoselect.events import scoring_inputs_changed
-from scoring.compute import (
-    cmo_scores_compute,
-    evaluation_compute,
-    evaluation_scores_content,
-    evaluation_scores_hash,
-)
 from scoring.models import Candidate, CmoScore, Decision, Evaluation, ScoringModel
 from scoring.services import (
     candidates_add,
+    cmo_scores_compute,
     criteria_validate,
     criterion_dict,
     entered_score_save,
+    evaluation_compute,
+    evaluation_scores_content,
+    evaluation_scores_hash,
     model_version_create,
 )
 from tests.conftest import PASSWORD
@@ -196,7 +194,7 @@ def test_entered_scores_need_a_justification_and_are_normalised_across_candidate
 
 @pytest.fixture
 def count_computations(monkeypatch):
-    from scoring import compute
+    from scoring.services import computation as compute
 
     runs = []
     original = compute.figures_for

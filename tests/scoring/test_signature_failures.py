@@ -4,9 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cmoselect.models import SignatureFailure
-from scoring.compute import evaluation_compute
 from scoring.models import Decision
-from scoring.services import decision_sign
+from scoring.services import decision_sign, evaluation_compute
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

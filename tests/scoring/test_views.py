@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from scoring.compute import cmo_scores_compute, evaluation_compute, evaluation_scores_hash
 from scoring.models import ComparisonReport, Decision, Evaluation, ScoringModel
+from scoring.services import cmo_scores_compute, evaluation_compute, evaluation_scores_hash
 from tests.conftest import PASSWORD
 from tests.html_forms import form_with_button
 from vendors.models import Cmo, QualificationStatus

@@ -4,13 +4,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from scoring.compute import cmo_scores_compute, evaluation_compute
 from scoring.models import CmoScore, Evaluation, ScoringModel
 from scoring.services import (
     candidate_remove,
     candidates_add,
+    cmo_scores_compute,
     criterion_dict,
     entered_score_save,
+    evaluation_compute,
     evaluation_request_recompute,
     evaluation_save,
     evaluation_version_move,

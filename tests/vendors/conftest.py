@@ -11,7 +11,7 @@ from vendors.models import EventKind
 def scored_directory(db):
     """Four CMOs with the default model's qualification score: one excluded by an open warning
     letter though its total is the highest, and one added after the scores were computed."""
-    from scoring.compute import cmo_scores_compute
+    from scoring.services import cmo_scores_compute
 
     for name, countries in [
         ("Basel Biologics AG", ["CH", "US"]),

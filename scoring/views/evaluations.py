@@ -1,55 +1,41 @@
+"""Evaluation pages: the list, the form, the detail page and its actions, the decision."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
-from cmoselect.downloads import download, rendered_report_download
 from cmoselect.esign import request_address
 from cmoselect.forms import apply_service_errors, message_errors
-from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
-from scoring import reports, sources
-from scoring.access import (
-    get_candidate_for,
-    get_comparison_report_for,
-    get_evaluation_for,
-    get_scoring_model_for,
-)
-from scoring.forms import (
-    CriterionFormSet,
-    DecisionForm,
-    EnteredScoreForm,
-    EvaluationForm,
-    NeedFormSet,
-    ScoringModelForm,
-    VersionNoteForm,
-)
+from scoring import sources
+from scoring.access import get_evaluation_for
+from scoring.forms import DecisionForm, EvaluationForm, NeedFormSet, VersionNoteForm
 from scoring.history import evaluation_history
-from scoring.models import (
-    Candidate,
-    Decision,
-    EnteredScore,
-    Evaluation,
-    ScoringModel,
-)
+from scoring.models import Candidate, Decision, Evaluation
 from scoring.services import (
-    candidate_remove,
-    candidates_add,
-    criteria_validate,
-    criterion_dict,
     decision_sign,
-    entered_score_save,
     evaluation_cancel,
     evaluation_request_recompute,
     evaluation_save,
     evaluation_version_move,
     evaluation_weights_save,
-    model_version_create,
-    scoring_model_create,
 )
 from vendors.models import Cmo
+
+__all__ = [
+    "evaluation_cancel_view",
+    "evaluation_create",
+    "evaluation_decide",
+    "evaluation_detail",
+    "evaluation_edit",
+    "evaluation_list",
+    "evaluation_move_version",
+    "evaluation_recompute",
+    "evaluation_save_weights",
+]
 
 
 @role_required(Perm.VIEW)
@@ -195,30 +181,6 @@ def _needs_matches(evaluation: Evaluation, candidates: list[Candidate]):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_add_candidates(request, evaluation_id: int):
-    evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
-    ids = [int(v) for v in request.POST.getlist("cmo") if v.isdigit()]
-    cmos = list(Cmo.objects.filter(pk__in=ids))
-    if not cmos:
-        messages.error(request, "Tick at least one CMO to add.")
-        return redirect(evaluation)
-    origin = request.POST.get("origin", Candidate.Origin.MANUAL)
-    if origin not in Candidate.Origin.values:
-        origin = Candidate.Origin.MANUAL
-    try:
-        added = candidates_add(evaluation=evaluation, cmos=cmos, user=request.user, origin=origin)
-    except ValidationError as error:
-        message_errors(request, error)
-    else:
-        messages.success(
-            request,
-            f"{len(added)} candidate{'s' if len(added) != 1 else ''} added; scores are being computed.",
-        )
-    return redirect(evaluation)
-
-
-@require_POST
-@role_required(Perm.EDIT_EVALUATIONS)
 def evaluation_recompute(request, evaluation_id: int):
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     try:
@@ -319,213 +281,3 @@ def evaluation_decide(request, evaluation_id: int):
             messages.success(request, f"Decision signed: {data['candidate'].cmo} selected.")
             return redirect(evaluation)
     return render(request, "scoring/decision_form.html", {"evaluation": evaluation, "form": form})
-
-
-@require_POST
-@role_required(Perm.VIEW)
-def evaluation_request_report(request, evaluation_id: int):
-    evaluation = get_evaluation_for(request.user, evaluation_id)
-    ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
-    chosen = list(evaluation.candidates.filter(pk__in=ids))
-    try:
-        reports.report_request(evaluation=evaluation, candidates=chosen, user=request.user)
-    except ValidationError as error:
-        message_errors(request, error)
-    else:
-        messages.success(request, "The comparison report is being rendered.")
-    return redirect(f"{evaluation.get_absolute_url()}#reports")
-
-
-@require_GET
-@role_required(Perm.VIEW)
-def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
-    evaluation = get_evaluation_for(request.user, evaluation_id)
-    name = f"scores-{evaluation.pk}"
-    if fmt == "xlsx":
-        return download(reports.scores_xlsx(evaluation), filename=f"{name}.xlsx")
-    return download(reports.scores_csv(evaluation), filename=f"{name}.csv")
-
-
-@role_required(Perm.VIEW, write=Perm.EDIT_EVALUATIONS)
-def candidate_detail(request, candidate_id: int):
-    candidate = get_candidate_for(request.user, candidate_id)
-    evaluation = candidate.evaluation
-    criteria = [c for c in evaluation.version_in_use().criteria.all() if c.is_entered]
-    entries = {e.criterion_code: e for e in candidate.entries.select_related("entered_by")}
-    # Each criterion's form has its own prefix; the one whose hidden field came back was posted.
-    posted = next((c for c in criteria if f"{c.code}-criterion" in request.POST), None)
-    forms = []
-    for criterion in criteria:
-        entry = entries.get(criterion.code)
-        initial = (
-            {"value": entry.value.normalize(), "justification": entry.justification}
-            if entry
-            else {}
-        )
-        data = request.POST if criterion == posted else None
-        forms.append(
-            (criterion, entry, EnteredScoreForm(data, initial=initial, criterion=criterion))
-        )
-    if request.method == "POST":
-        form = next((f for c, _, f in forms if c == posted), None)
-        if form is None:
-            messages.error(request, "Choose a criterion to enter a score for.")
-            return redirect(candidate)
-        if form.is_valid():
-            try:
-                entered_score_save(
-                    candidate=candidate,
-                    criterion=posted,
-                    value=form.cleaned_data["value"],
-                    justification=form.cleaned_data["justification"],
-                    user=request.user,
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"{posted.name} saved; scores are being recomputed.")
-                return redirect(f"{candidate.get_absolute_url()}#entry-{posted.code}")
-    history = history_rows(
-        EnteredScore.history.filter(candidate_id=candidate.pk).select_related("history_user")
-    )
-    return render(
-        request,
-        "scoring/candidate_detail.html",
-        {
-            "candidate": candidate,
-            "evaluation": evaluation,
-            "forms": forms,
-            "history": history,
-            "can_edit": has_perm(request.user, Perm.EDIT_EVALUATIONS) and evaluation.is_open,
-        },
-    )
-
-
-@require_POST
-@role_required(Perm.EDIT_EVALUATIONS)
-def candidate_remove_view(request, candidate_id: int):
-    candidate = get_candidate_for(request.user, candidate_id, write=True)
-    evaluation = candidate.evaluation
-    try:
-        candidate_remove(
-            candidate=candidate, user=request.user, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        message_errors(request, error)
-        return redirect(candidate)
-    messages.success(request, f"{candidate.cmo} removed from the candidates.")
-    return redirect(evaluation)
-
-
-@role_required(Perm.VIEW)
-def report_status(request, comparisonreport_id: int):
-    report = get_comparison_report_for(request.user, comparisonreport_id)
-    return render(request, "scoring/_report_row.html", {"report": report})
-
-
-@require_GET
-@role_required(Perm.VIEW)
-def report_download(request, comparisonreport_id: int):
-    return rendered_report_download(get_comparison_report_for(request.user, comparisonreport_id))
-
-
-@role_required(Perm.VIEW)
-def scoringmodel_list(request):
-    models = ScoringModel.objects.shared().prefetch_related(
-        Prefetch("versions", to_attr="all_versions")
-    )
-    return render(request, "scoring/scoringmodel_list.html", {"models": models})
-
-
-@role_required(Perm.VIEW)
-def scoringmodel_detail(request, scoringmodel_id: int):
-    scoring_model = get_scoring_model_for(request.user, scoringmodel_id)
-    versions = list(
-        scoring_model.versions.select_related("created_by").prefetch_related("criteria")
-    )
-    codes = []
-    for version in reversed(versions):
-        for c in version.criteria.all():
-            if (c.code, c.name) not in codes:
-                codes.append((c.code, c.name))
-    matrix = [
-        (
-            version,
-            [
-                next((c.weight for c in version.criteria.all() if c.code == code), None)
-                for code, _ in codes
-            ],
-        )
-        for version in versions
-    ]
-    return render(
-        request,
-        "scoring/scoringmodel_detail.html",
-        {
-            "model": scoring_model,
-            "current": versions[0] if versions else None,
-            "codes": codes,
-            "matrix": matrix,
-        },
-    )
-
-
-@role_required(Perm.EDIT_EVALUATIONS)
-def scoringmodel_create(request):
-    form = ScoringModelForm(
-        request.POST or None,
-        initial={"based_on": ScoringModel.objects.shared().filter(is_default=True).first()},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            scoring_model = scoring_model_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, f"Scoring model {scoring_model} created.")
-            return redirect(scoring_model)
-    return render(request, "scoring/scoringmodel_form.html", {"form": form})
-
-
-@role_required(Perm.EDIT_EVALUATIONS)
-def scoringmodel_edit(request, scoringmodel_id: int):
-    scoring_model = get_scoring_model_for(request.user, scoringmodel_id, write=True)
-    initial = [criterion_dict(c) for c in scoring_model.current_version.criteria.all()]
-    formset = CriterionFormSet(request.POST or None, initial=initial, prefix="criteria")
-    note = VersionNoteForm(request.POST or None)
-    errors: list[str] = []
-    review = False
-    if request.method == "POST" and formset.is_valid() and note.is_valid():
-        criteria = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("code")]
-        try:
-            if request.POST.get("confirm") != "yes":
-                # First the person sees which open evaluations use the model, then saves.
-                criteria_validate(criteria)
-                review = True
-            else:
-                model_version_create(
-                    scoring_model=scoring_model,
-                    criteria=criteria,
-                    user=request.user,
-                    note=note.cleaned_data["note"],
-                )
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            if not review:
-                messages.success(request, "New version saved.")
-                return redirect(scoring_model)
-    return render(
-        request,
-        "scoring/scoringmodel_edit.html",
-        {
-            "model": scoring_model,
-            "formset": formset,
-            "note_form": note,
-            "errors": errors,
-            "review": review,
-            "using": Evaluation.objects.open()
-            .filter(scoring_model=scoring_model)
-            .select_related("model_version__scoring_model"),
-        },
-    )

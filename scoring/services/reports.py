@@ -14,8 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from cmoselect.outbox import enqueue
 from cmoselect.pdf import render_report
 from cmoselect.spreadsheets import csv_text, xlsx_append
-from scoring.compute import evaluation_scores_hash
 from scoring.models import Candidate, ComparisonReport, Decision, Evaluation
+from scoring.services.computation import evaluation_scores_hash
 
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 10
 PALETTE = [
