@@ -237,3 +237,55 @@ def test_auditors_saving_answers_while_an_import_commits_never_get_an_error(
     assert run.status == "done", run.message
     assert (run.created, run.skipped) == (rows, 0) and RegulatoryEvent.objects.count() == rows
     assert len(statuses) > 10 and set(statuses) == {200}
+
+
+def test_a_worker_renders_a_report_and_one_killed_mid_render_is_settled_with_a_way_on(
+    embedded_broker, tmp_path, qa, settings, client
+):
+    from django.urls import reverse
+
+    from audits.models import Audit, AuditReport
+    from audits.services import report_request
+    from cmoselect.pdf import STUCK_RENDERING, reports_sweep
+    from tests.factories import make_audit, make_checklist
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    os.environ["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    # A long checklist, so that rendering takes long enough to be caught in the middle.
+    sections = tuple(
+        (f"Section {n} of the site's quality system", ("yes_no",) * 40) for n in range(12)
+    )
+    audit = make_audit(lead=qa, version=make_checklist(sections), status=Audit.Status.IN_PROGRESS)
+    log = tmp_path / "worker.log"
+    worker = start_worker(embedded_broker, log)
+    try:
+        first = report_request(audit=audit, user=qa)
+        wait_for(
+            lambda: AuditReport.objects.get(pk=first.pk).status in ("ready", "failed"),
+            seconds=120, what="the first report", log=log,
+        )  # fmt: skip
+        first.refresh_from_db()
+        assert first.status == "ready" and first.file.size > 1000
+
+        second = report_request(audit=audit, user=qa)
+        wait_for(
+            lambda: AuditReport.objects.get(pk=second.pk).status != "queued",
+            seconds=60, what="the second render to start", log=log,
+        )  # fmt: skip
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    second.refresh_from_db()
+    if second.status != "rendering":
+        pytest.skip(f"the render finished before the kill ({second.status}); nothing to settle")
+    AuditReport.objects.filter(pk=second.pk).update(
+        started_at=timezone.now() - timedelta(minutes=settings.STUCK_WORK_MINUTES + 1)
+    )
+    assert reports_sweep() == 1
+    second.refresh_from_db()
+    assert second.status == "failed" and second.error == STUCK_RENDERING
+    client.force_login(qa)
+    page = client.get(reverse("audits:audit_detail", args=[audit.pk])).content.decode()
+    assert "Render again" in page
