@@ -30,9 +30,11 @@ REGULATED_MODELS = frozenset(
         "contracts.ResponsibilityItem",
         "contracts.Milestone",
         "contracts.Kpi",
+        "contracts.KpiMeasurement",
         "contracts.ContractDocument",
         "scoring.ModelVersion",
         "scoring.Evaluation",
+        "scoring.Candidate",
         "scoring.EnteredScore",
         "scoring.Decision",
     }

@@ -271,8 +271,8 @@ def contract_kpis(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 
 @role_required(Perm.EDIT_CONTRACTS)
-def kpi_result_create(request, contract_id: int):
-    contract = get_contract_for(request.user, contract_id, perm=Perm.EDIT_CONTRACTS)
+def kpi_result_create(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for(request.user, contract_id, write=True)
     form = KpiMeasurementForm(request.POST or None, contract=contract)
     if request.method == "POST" and form.is_valid():
         try:

@@ -58,7 +58,7 @@ def test_qa_adds_corrects_and_removes_a_483_citation_of_an_inspection(live_serve
     expect(history).to_contain_text("Citation changed")
     expect(history).to_contain_text("Wording of the signed 483")
     expect(history).to_contain_text("Failure to investigate discrepancies")
-    expect(history).to_contain_text(qa.username)
+    expect(history).to_contain_text(qa.get_full_name())
 
     # The change is kept after a reload, from the database.
     page.reload()

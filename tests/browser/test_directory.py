@@ -62,7 +62,7 @@ def test_sourcing_filters_opens_and_edits_a_cmo(live_server, login, sourcing, di
     history = page.locator("#history")
     expect(history).to_contain_text("Website confirmed by their BD team")
     expect(history).to_contain_text("https://cork-sterile.example.com")
-    expect(history).to_contain_text(sourcing.username)
+    expect(history).to_contain_text(sourcing.get_full_name())
     assert Cmo.objects.get(pk=directory["cork"].pk).website == "https://cork-sterile.example.com"
 
 

@@ -5,8 +5,9 @@ from django.urls import reverse
 
 from audits.models import Audit
 from audits.services import answer_save, audit_change_status, audit_decide
+from cmoselect.roles import QA
 from tests.conftest import PASSWORD
-from tests.factories import SiteCapabilityFactory, SiteFactory, make_audit
+from tests.factories import SiteCapabilityFactory, SiteFactory, UserFactory, make_audit
 from tests.html_forms import rendered_form
 from vendors.models import Capability, CapabilityLevel, SiteCapability
 from vendors.services import VERIFIED_BY_HAND, site_capability_set
@@ -74,13 +75,15 @@ def test_planning_an_audit_records_the_capabilities_it_covers(client, qa, two_ca
     assert f"<dt>Capabilities audited</dt><dd>{two_capabilities[0].name}</dd>" in page
 
 
-def _approve(audit, qa):
+def _approve(audit, qa, signer=None):
     for answer in audit.answers.select_related("audit", "question__section"):
         value = "4" if answer.question.answer_type == "rating" else "yes"
         answer_save(answer=answer, user=qa, value=value, comment="", expected_version=0)
     audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    # Another QA person signs: the lead auditor may not sign their own audit.
+    signer = signer or UserFactory(username="qa-second-signer", roles=[QA])
     return audit_decide(
-        audit=audit, user=qa, password=PASSWORD, decision="approve", meaning="approved"
+        audit=audit, user=signer, password=PASSWORD, decision="approve", meaning="approved"
     )
 
 
@@ -102,7 +105,7 @@ def test_approving_an_audit_verifies_the_capabilities_it_covered_with_a_link(
     assert cell.last_verified == signature.signed_at.date()
     latest = cell.history.first()
     assert latest.history_change_reason == f"Verified by approved audit {audit.reference}"
-    assert latest.history_user == qa
+    assert latest.history_user == signature.signer
     untouched.refresh_from_db()
     assert untouched.level == CapabilityLevel.CLAIMED and untouched.verified_by_audit is None
 
@@ -111,7 +114,7 @@ def test_approving_an_audit_verifies_the_capabilities_it_covered_with_a_link(
     assert f'href="{audit.get_absolute_url()}">{audit.reference}</a>' in page
 
 
-def test_a_rejected_audit_verifies_nothing(qa, two_capabilities):
+def test_a_rejected_audit_verifies_nothing(qa, reviewer, two_capabilities):
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
     audit.capabilities.set(two_capabilities)
     for answer in audit.answers.select_related("audit", "question__section"):
@@ -120,7 +123,7 @@ def test_a_rejected_audit_verifies_nothing(qa, two_capabilities):
     audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
     audit_decide(
         audit=audit,
-        user=qa,
+        user=reviewer,
         password=PASSWORD,
         decision="reject",
         meaning="approved",
