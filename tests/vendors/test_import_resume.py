@@ -123,3 +123,29 @@ def test_an_import_left_committing_by_a_dead_worker_is_failed_with_the_way_on(qa
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED and "worker stopped" in run.message
     assert run.can_retry
+
+
+def test_a_chunk_refused_because_the_database_was_busy_is_written_again_not_skipped(
+    monkeypatch, qa
+):
+    from django.db import OperationalError
+
+    from vendors.fda import events
+
+    monkeypatch.setattr(engine, "BUSY_PAUSE_SECONDS", 0)
+    sites_for(INSPECTIONS)
+    run = previewed(INSPECTIONS, qa)
+    insert, calls = events.insert_with_history, {"n": 0}
+
+    def busy_twice(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OperationalError("database is locked")
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(events, "insert_with_history", busy_twice)
+    import_run_commit(run=run, user=qa)
+    run = import_run_execute(run=run, commit=True)
+    assert run.status == ImportRun.Status.DONE
+    assert run.created == run.preview["created"] and run.error_count == 0
+    assert not any("could not be saved" in e["message"] for e in run.errors)

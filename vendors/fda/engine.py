@@ -7,10 +7,11 @@ bad row never takes its neighbours down with it and never leaves half a record b
 preview plans the same way and skips the write.
 """
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from vendors.fda.citations import plan_citations
@@ -23,6 +24,15 @@ from vendors.fda.tables import open_table
 from vendors.models import Capability, ImportRun
 
 CHUNK_SIZE = 1000
+# A chunk refused because the database was busy is written again, never reported as bad rows.
+BUSY_RETRIES = 5
+BUSY_PAUSE_SECONDS = 1.0
+_BUSY_WORDS = ("database is locked", "database table is locked", "lock timeout", "deadlock")
+
+
+def is_busy(error: DatabaseError) -> bool:
+    return isinstance(error, OperationalError) and any(w in str(error).lower() for w in _BUSY_WORDS)
+
 
 Planner = Callable[[Rows, Context, Tally], Plan]
 PLANNERS: dict[str, Planner] = {
@@ -100,8 +110,15 @@ def _apply_chunk(planner: Planner, chunk: Rows, ctx: Context, tally: Tally, *, u
         planner(chunk, ctx, local).remember(ctx.preview)
         tally.add(local)
         return
-    if _write(planner, chunk, ctx, tally, up_to=up_to) is None:
-        return
+    for attempt in range(BUSY_RETRIES + 1):
+        error = _write(planner, chunk, ctx, tally, up_to=up_to)
+        if error is None:
+            return
+        if not is_busy(error) or attempt == BUSY_RETRIES:
+            break
+        # The database was busy (SQLite still locked past its timeout, a PostgreSQL lock
+        # wait): nothing of the chunk was written, so wait and write it again whole.
+        time.sleep(BUSY_PAUSE_SECONDS * (attempt + 1))
     for index, item in enumerate(chunk):  # the chunk failed in the database: find the row(s)
         row_up_to = up_to if index == len(chunk) - 1 else item[0]
         error = _write(planner, [item], ctx, tally, up_to=row_up_to)
