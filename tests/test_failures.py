@@ -13,8 +13,12 @@ from vendors.models import Notification, QualificationStatus, StatusChange
 
 
 @pytest.fixture
-def unreachable_broker():
+def unreachable_broker(monkeypatch):
     """A real broker URL where nothing listens: sending fails as it does when Redis is down."""
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (as CI sets
+    # it), so the variable goes for the duration of the test.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
 

@@ -51,8 +51,12 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def embedded_broker(tmp_path):
+def embedded_broker(tmp_path, monkeypatch):
     """This process and the worker share one filesystem broker folder."""
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (as CI sets
+    # it), so the variable goes for the duration of the test.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
     folder = tmp_path / "broker"
