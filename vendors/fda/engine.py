@@ -24,6 +24,14 @@ from vendors.fda.tables import open_table
 from vendors.models import Capability, ImportRun
 
 CHUNK_SIZE = 1000
+# SQLite has one writer at a time: a chunk's transaction holds the write lock while it is
+# planned and written, so smaller chunks there keep other users' saves from waiting long.
+SQLITE_CHUNK_SIZE = 100
+
+
+def chunk_size() -> int:
+    return min(CHUNK_SIZE, SQLITE_CHUNK_SIZE) if connection.vendor == "sqlite" else CHUNK_SIZE
+
 # A chunk refused because the database was busy is written again, never reported as bad rows.
 BUSY_RETRIES = 5
 BUSY_PAUSE_SECONDS = 1.0
@@ -77,6 +85,7 @@ def import_file(
         if progress:
             progress(0, table.total)
         chunk: Rows = []
+        size = chunk_size()
         seen = 0
         last = done_up_to
         for number, values in table.rows:
@@ -89,7 +98,7 @@ def import_file(
                 chunk.append((number, fmt.parse(row)))
             except RowError as error:
                 tally.error(number, str(error))
-            if len(chunk) >= CHUNK_SIZE:
+            if len(chunk) >= size:
                 _apply_chunk(planner, chunk, ctx, tally, up_to=last)
                 chunk = []
                 if progress:
