@@ -31,7 +31,13 @@ def add_directory(n: int) -> None:
         for i in range(n)
     )
     Site.objects.bulk_create(
-        Site(cmo=cmo, name="Werk Nord", city="Hamburg", country="DE", fei_number=str(4_000_000_000 + cmo.pk))
+        Site(
+            cmo=cmo,
+            name="Werk Nord",
+            city="Hamburg",
+            country="DE",
+            fei_number=str(4_000_000_000 + cmo.pk),
+        )
         for cmo in cmos
     )
     Contract.objects.bulk_create(

@@ -32,6 +32,7 @@ SQLITE_CHUNK_SIZE = 100
 def chunk_size() -> int:
     return min(CHUNK_SIZE, SQLITE_CHUNK_SIZE) if connection.vendor == "sqlite" else CHUNK_SIZE
 
+
 # A chunk refused because the database was busy is written again, never reported as bad rows.
 BUSY_RETRIES = 5
 BUSY_PAUSE_SECONDS = 1.0
