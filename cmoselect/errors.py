@@ -8,12 +8,17 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 
+def api_server_error() -> JsonResponse:
+    """What an API client gets for a server error: JSON, like every other API answer."""
+    return JsonResponse(
+        {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, with the header and navigation when they can still be drawn."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
-        )
+        return api_server_error()
     try:
         html = render_to_string("500.html", request=request)
     except Exception:  # noqa: BLE001 - whatever broke the page may break its header too

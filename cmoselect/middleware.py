@@ -3,13 +3,19 @@ unreachable task queue, and (for API clients) any server error, as JSON rather t
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.db import OperationalError as DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from cmoselect import outbox
+from cmoselect.errors import api_server_error
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +82,12 @@ class FailureMiddleware:
             )
         if is_api(request):
             logger.exception("Server error on %s", request.path, exc_info=exception)
-            return JsonResponse(
-                {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
-            )
+            return api_server_error()
         return None
 
 
 def start_idle_clock(sender, request, user, **kwargs) -> None:
     """Start a new session's idle clock at login, so its first page writes no session."""
-    from django.utils import timezone
-
     if hasattr(request, "session"):
         request.session[IdleTimeoutMiddleware.KEY] = int(timezone.now().timestamp())
 
@@ -104,12 +106,6 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.contrib.auth import logout
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils import timezone
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = int(timezone.now().timestamp())

@@ -1,11 +1,10 @@
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cmoselect.forms import apply_service_errors
+from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
 from vendors.access import get_import_run_for
@@ -55,22 +54,20 @@ def import_detail(request: HttpRequest, importrun_id: int) -> HttpResponse:
 @require_POST
 @role_required(Perm.IMPORT_DATA)
 def import_commit(request: HttpRequest, importrun_id: int) -> HttpResponse:
-    run = get_import_run_for(request.user, importrun_id, write=True)
-    try:
-        import_run_commit(run=run, user=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    return redirect(run)
+    return _run_step(request, importrun_id, import_run_commit)
 
 
 @require_POST
 @role_required(Perm.IMPORT_DATA)
 def import_retry(request: HttpRequest, importrun_id: int) -> HttpResponse:
+    return _run_step(request, importrun_id, import_run_retry)
+
+
+def _run_step(request: HttpRequest, importrun_id: int, step) -> HttpResponse:
+    """Take a run to its next step with `step`, showing a refusal as messages on its page."""
     run = get_import_run_for(request.user, importrun_id, write=True)
     try:
-        import_run_retry(run=run, user=request.user)
+        step(run=run, user=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        message_errors(request, error)
     return redirect(run)
