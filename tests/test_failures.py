@@ -3,11 +3,11 @@
 import pytest
 from django.db import connection
 from django.urls import reverse
-from kombu import pools
 
 from cmoselect.celery import app as celery_app
 from cmoselect.models import OutboxMessage
 from cmoselect.outbox import outbox_flush
+from tests.brokers import broker
 from tests.factories import CmoFactory
 from vendors.models import Notification, QualificationStatus, StatusChange
 
@@ -15,24 +15,8 @@ from vendors.models import Notification, QualificationStatus, StatusChange
 @pytest.fixture
 def unreachable_broker(monkeypatch):
     """A real broker URL where nothing listens: sending fails as it does when Redis is down."""
-    # Celery reads CELERY_BROKER_URL from the environment before its own settings (as CI sets
-    # it), so the variable goes for the duration of the test.
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
-
-    def fresh_connections():
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    fresh_connections()
-    conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:9/0", False
-    conf.broker_transport_options = {}
-    yield
-    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
-    fresh_connections()
+    with broker(monkeypatch, "redis://127.0.0.1:9/0"):
+        yield
 
 
 def change_status(client, cmo):

@@ -19,9 +19,8 @@ import pytest
 from django.core.files import File
 from django.db import connection
 from django.utils import timezone
-from kombu import pools
 
-from cmoselect.celery import app as celery_app
+from tests.brokers import broker
 from tests.factories import SiteFactory
 from vendors.models import ImportRun, RegulatoryEvent
 from vendors.services import (
@@ -53,29 +52,16 @@ def database_url() -> str:
 @pytest.fixture
 def embedded_broker(tmp_path, monkeypatch):
     """This process and the worker share one filesystem broker folder."""
-    # Celery reads CELERY_BROKER_URL from the environment before its own settings (as CI sets
-    # it), so the variable goes for the duration of the test.
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager, conf.broker_transport_options
     folder = tmp_path / "broker"
     for name in ("queue", "processed", "control"):
         (folder / name).mkdir(parents=True)
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    conf.broker_url, conf.task_always_eager = "filesystem://", False
-    conf.broker_transport_options = {
+    options = {
         "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
         "store_processed": False,
     }  # fmt: skip
-    yield folder
-    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    with broker(monkeypatch, "filesystem://", options):
+        yield folder
 
 
 def start_worker(broker: Path, log: Path) -> subprocess.Popen:
