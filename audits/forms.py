@@ -13,9 +13,9 @@ from audits.models import (
     Signature,
     TemplateVersion,
 )
-from audits.uploads import ACCEPT_ATTRIBUTE
 from cmoselect.forms import StatusMoveForm
 from cmoselect.roles import ADMIN, QA
+from cmoselect.uploads import ACCEPT_ATTRIBUTE
 from vendors.forms import ChangeReasonMixin, SitePickerField
 
 
@@ -78,16 +78,7 @@ class SectionForm(forms.ModelForm):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = ChecklistQuestion
-        fields = [
-            "section",
-            "text",
-            "guidance",
-            "reference",
-            "answer_type",
-            "weight",
-            "critical",
-            "evidence_expected",
-        ]
+        fields = ["section", *ChecklistQuestion.CONTENT_FIELDS]
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "guidance": forms.Textarea(attrs={"rows": 2}),

@@ -21,17 +21,7 @@ from audits.models import (
 from cmoselect.spreadsheets import csv_text, unguard, xlsx_append
 
 FORMAT = "cmoselect-checklist"
-COLUMNS = [
-    "section",
-    "section_description",
-    "text",
-    "guidance",
-    "reference",
-    "answer_type",
-    "weight",
-    "critical",
-    "evidence_expected",
-]
+COLUMNS = ["section", "section_description", *ChecklistQuestion.CONTENT_FIELDS]
 MAX_QUESTIONS = 2000
 TRUE_WORDS = {"1", "true", "yes", "y", "x"}
 FALSE_WORDS = {"", "0", "false", "no", "n"}

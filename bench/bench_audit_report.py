@@ -1,7 +1,8 @@
 """Benchmark: the PDF audit report task and the answer save.
 
-Builds, in a scratch SQLite database (or the database named by BENCH_DATABASE_URL), an audit
-with 150 answered questions, 30 findings and 20 evidence files; then prints:
+Builds, in a scratch test database on the configured server (SQLite by default, PostgreSQL with
+DATABASE_URL set; created and dropped here, as the other benchmarks do), an audit with 150
+answered questions, 30 findings and 20 evidence files; then prints:
 - the whole report task (fetch, fingerprint, context, HTML, WeasyPrint, file save), median of 3,
   beside WeasyPrint's own render time of the same final HTML, and their ratio;
 - the server time of one answer save through the htmx endpoint, p50/p95 of 200 saves.
@@ -22,29 +23,23 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 scratch = os.environ.setdefault("BENCH_SCRATCH", tempfile.mkdtemp(prefix="cmoselect-bench-"))
-os.environ["DATABASE_URL"] = (
-    os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-)
 os.environ["MEDIA_ROOT"] = f"{scratch}/media"
 os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmoselect.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-
-import django  # noqa: E402
-
-django.setup()
 
 from datetime import date  # noqa: E402
 
+from common import (  # noqa: E402  (sets up Django with DEBUG off)
+    assert_served_as_in_production,
+    scratch_database,
+    scratch_database_url,
+)
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from weasyprint import HTML  # noqa: E402
@@ -74,7 +69,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(2048)
 
 
 def build():
-    call_command("migrate", verbosity=0)
+    """The audit, in the current (scratch) database."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = get_user_model().objects.create_user(
         "bench-qa", password="bench-password-1", first_name="Bea", last_name="Auditor"
@@ -171,11 +166,14 @@ def interleaved_times(fns: dict, runs: int = 5) -> dict[str, list[float]]:
 def main():
     if sys.argv[1:2] == ["--measure"]:
         return measure(int(sys.argv[2]))
-    audit, _, _ = build()
-    subprocess.run([sys.executable, __file__, "--measure", str(audit.pk)], check=True)
+    with scratch_database(shared=True):
+        audit, _, _ = build()
+        env = {**os.environ, "DATABASE_URL": scratch_database_url()}
+        subprocess.run([sys.executable, __file__, "--measure", str(audit.pk)], check=True, env=env)
 
 
 def measure(audit_pk: int):
+    assert_served_as_in_production()
     audit = Audit.objects.get(pk=audit_pk)
     user = audit.lead_auditor
     answers = list(audit.answers.order_by("pk"))
@@ -237,7 +235,8 @@ def measure(audit_pk: int):
     p50 = samples[len(samples) // 2]
     p95 = samples[int(len(samples) * 0.95)]
     print(f"Answer save (htmx endpoint, {len(samples)} saves): p50 {p50:.1f} ms · p95 {p95:.1f} ms")
-    print(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"Database: {engine} (scratch), DEBUG={settings.DEBUG}")
     print(f"CPU reference (10M-addition Python loop): {cpu_reference():.2f} s")
 
 

@@ -8,12 +8,9 @@ import random
 import time
 
 from common import (
-    captured_sql,
-    percentiles,
+    measure,
     print_table,
-    raw_sql_runner,
     scratch_database,
-    time_calls,
 )
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -69,21 +66,6 @@ def load(n_cmos: int, n_sites: int) -> None:
     )
     Contact.objects.bulk_create(
         [Contact(cmo_id=cmo_id, name=f"Contact {cmo_id}") for cmo_id in cmo_ids], batch_size=2000
-    )
-
-
-def measure(label, fn, runs):
-    statements = captured_sql(fn)
-    page = percentiles(time_calls(fn, runs=runs))
-    raw = percentiles(time_calls(raw_sql_runner(statements), runs=runs))
-    return (
-        label,
-        f"{page[0]:.1f}",
-        f"{page[1]:.1f}",
-        f"{raw[0]:.1f}",
-        f"{raw[1]:.1f}",
-        f"{page[0] / raw[0]:.1f}x",
-        len(statements),
     )
 
 

@@ -10,23 +10,14 @@ Run: `.venv/bin/python bench/bench_scoring.py` (uses a scratch test database on 
 server: SQLite by default, PostgreSQL with DATABASE_URL).
 """
 
-import os
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmoselect.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from common import scratch_database  # sets up Django with DEBUG off
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def timed(fn, repeat=5):
@@ -48,20 +39,15 @@ def raw_sql(queries) -> float:
 
 
 def main() -> None:
-    setup_test_environment()
+    # No test environment: its template instrumentation would slow the pages being timed.
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    from django.test.utils import get_runner
-
-    runner = get_runner(settings)(verbosity=0, interactive=False)
-    old = runner.setup_databases()
-    try:
+    with scratch_database():
         run()
-    finally:
-        runner.teardown_databases(old)
 
 
 def run() -> None:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
     from scoring.models import (
         Candidate,
@@ -82,6 +68,7 @@ def run() -> None:
     from vendors.models import Capability, Cmo, Site, SiteCapability
 
     user = get_user_model().objects.create(username="bench")
+    user.groups.add(Group.objects.get(name="Sourcing"))
     caps = list(Capability.objects.order_by("pk")[:6])
     print("Loading 10,000 CMOs, 25,000 sites and 50,000 capability cells…", flush=True)
     Cmo.objects.bulk_create(
@@ -168,9 +155,18 @@ def run() -> None:
     )
 
     ten = candidates[:10]
-    report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=user)
-    report.candidates.set(ten)
-    full = timed(lambda: report_render(report=report), repeat=3)
+
+    def render_new_report():
+        # A report renders once (a ready one is never rendered again): time a new one each run.
+        report = ComparisonReport.objects.create(evaluation=evaluation, requested_by=user)
+        report.candidates.set(ten)
+        report_render(report=report)
+        report.refresh_from_db()
+        assert report.status == ComparisonReport.Status.READY, report.status
+        return report
+
+    report = render_new_report()
+    full = timed(render_new_report, repeat=3)
     from django.template.loader import render_to_string
     from weasyprint import HTML
 

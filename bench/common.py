@@ -4,7 +4,9 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmoselect.settings")
-# Measured as served in production: DEBUG off (no query log, no template debug data).
-os.environ.setdefault("DEBUG", "false")
+# Measured as served in production: DEBUG off (no query log, no template debug data), whatever
+# the shell says; child processes a benchmark starts inherit it.
+os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 
 import django  # noqa: E402
@@ -27,25 +30,62 @@ settings.STORAGES["staticfiles"] = {
 }
 
 from django.db import connection  # noqa: E402
+from django.template import Template  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
+    instrumented_test_render,
     setup_databases,
     teardown_databases,
 )
 
 
+def assert_served_as_in_production() -> None:
+    """Fail before timing anything if pages would not render as a production process does.
+
+    Django's test environment (`setup_test_environment`, which pytest-django and the test
+    runner call) replaces template rendering with an instrumented version that records every
+    template and context for `response.context`; on the contract list that doubled p95. The
+    benchmarks never call it, and do not read `response.context`.
+    """
+    assert not settings.DEBUG, "benchmarks time pages with DEBUG off"
+    assert Template._render is not instrumented_test_render, (
+        "the test environment's template instrumentation is on: call "
+        "django.test.utils.teardown_test_environment() before timing pages"
+    )
+
+
 @contextmanager
-def scratch_database():
+def scratch_database(*, shared: bool = False):
     """A throw-away test database on the configured server; real data is never touched.
 
-    Django's test environment is not set up on purpose: it instruments template rendering,
-    which would slow down the pages being measured.
+    With `shared`, other processes (gunicorn, a fresh process that times the work) open it
+    too: on SQLite it is then a temporary file instead of the test runner's in-memory database.
+    Django's test environment is not set up on purpose (see assert_served_as_in_production).
     """
+    assert_served_as_in_production()
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    scratch_dir = None
+    if shared and connection.vendor == "sqlite" and not test_settings.get("NAME"):
+        scratch_dir = tempfile.TemporaryDirectory(prefix="cmoselect-bench-")
+        test_settings["NAME"] = str(Path(scratch_dir.name) / "bench.sqlite3")
     old = setup_databases(verbosity=0, interactive=False)
     try:
         yield
     finally:
         teardown_databases(old, verbosity=0)
+        if scratch_dir is not None:
+            scratch_dir.cleanup()
+
+
+def scratch_database_url() -> str:
+    """The URL of the scratch database this process created, for the processes it starts."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = urllib.parse.quote(db["USER"] or "")
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -86,6 +126,22 @@ def raw_sql_runner(statements: list[str]) -> Callable[[], None]:
                     cursor.fetchall()
 
     return run
+
+
+def measure(label: str, fn: Callable[[], object], runs: int) -> tuple:
+    """One row of `print_table`: `fn`'s p50/p95 beside the raw SQL of the queries it runs."""
+    statements = captured_sql(fn)
+    page = percentiles(time_calls(fn, runs=runs))
+    raw = percentiles(time_calls(raw_sql_runner(statements), runs=runs))
+    return (
+        label,
+        f"{page[0]:.1f}",
+        f"{page[1]:.1f}",
+        f"{raw[0]:.1f}",
+        f"{raw[1]:.1f}",
+        f"{page[0] / raw[0]:.1f}x",
+        len(statements),
+    )
 
 
 def print_table(title: str, rows: list[tuple]) -> None:

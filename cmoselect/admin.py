@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from cmoselect.models import SignatureFailure
@@ -18,6 +19,8 @@ REGULATED_MODELS = frozenset(
         "vendors.ImportRun",
         "vendors.RegulatoryEvent",
         "vendors.Citation",
+        "vendors.Certificate",
+        "vendors.Establishment",
         "audits.TemplateVersion",
         "audits.Audit",
         "audits.Answer",
@@ -32,6 +35,9 @@ REGULATED_MODELS = frozenset(
         "contracts.Kpi",
         "contracts.KpiMeasurement",
         "contracts.ContractDocument",
+        "contracts.Amendment",
+        "qualification.SiteQualification",
+        "scoring.ScoringModel",
         "scoring.ModelVersion",
         "scoring.Evaluation",
         "scoring.Candidate",
@@ -81,17 +87,21 @@ class CmoselectAdminSite(admin.AdminSite):
         return ADMIN in user_roles(request.user)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class _NoWrites:
+    """Refuses adding, changing and removing: those happen in the app, through the services."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
     """Shows a regulated record in the admin; adding, changing and removing happen in the app."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
@@ -107,17 +117,8 @@ class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
         return True
 
 
-class ReadOnlyInline:
+class ReadOnlyInline(_NoWrites):
     """An inline of a regulated record, shown and never edited."""
 
     can_delete = False
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,9 +1,14 @@
 """Insert many new rows of a model, with their history rows, as fast as the database allows.
 
 Importers write thousands of rows at a time. On PostgreSQL the rows go in with COPY, their ids
-drawn from the table's sequence in one query, and the database copies them into their history
-rows; elsewhere through django-simple-history's `bulk_create_with_history`. Either way every row
-gets a "created" history row with the user and the reason, as a save would give it.
+drawn from the table's sequence in one query; on SQLite with one INSERT run for every row
+(`executemany`), inside the write lock that gives them consecutive ids. Either way the database
+then copies them into their history rows. (Django's `bulk_create`, which
+django-simple-history's `bulk_create_with_history` uses, builds its SQL in Python value by
+value: on SQLite that cost several times the database's own work, all of it while holding the
+single write lock that every other user's save waits for.) Other databases go through
+`bulk_create_with_history`. Every row gets a "created" history row with the user and the
+reason, as a save would give it.
 
 `upsert` writes derived rows that keep no history (scores) the same way: COPY, then one
 INSERT ... ON CONFLICT.
@@ -13,6 +18,7 @@ as they are (str, int, bool, date, aware datetime, None). A field left out gets 
 `auto_now` and `auto_now_add` fields get the current time.
 """
 
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.db.models import Model
 from django.db.models.lookups import In
@@ -38,6 +44,9 @@ PLAIN_FIELDS = {
     models.TextField,
     models.URLField,
 }
+# On SQLite, dates and datetimes go through Django's conversion (naive UTC text), like the others
+# PLAIN_FIELDS leaves out.
+SQLITE_PLAIN_FIELDS = PLAIN_FIELDS - {models.DateField, models.DateTimeField}
 # The columns simple-history adds to a history table; the others mirror the model's.
 HISTORY_FIELDS = {
     "history_id",
@@ -48,7 +57,9 @@ HISTORY_FIELDS = {
 }
 
 
-def insert_with_history(model: type[Model], rows: list[dict], *, user, reason: str) -> list[int]:
+def insert_with_history(
+    model: type[Model], rows: list[dict], *, user: User | None, reason: str
+) -> list[int]:
     """Insert `rows` as new `model` rows plus one '+' history row each; returns their ids."""
     if not rows:
         return []
@@ -77,16 +88,18 @@ def insert_with_history(model: type[Model], rows: list[dict], *, user, reason: s
             if full[name] is None:
                 full[name] = now
         complete.append(full)
-    if connection.vendor != "postgresql":
-        objects = [model(**row) for row in complete]
-        bulk_create_with_history(
-            objects, model, default_user=user, default_change_reason=reason, default_date=now
-        )
-        return [obj.pk for obj in objects]
-    return _copy_with_history(model, fields, complete, user=user, reason=reason, now=now)
+    if connection.vendor == "postgresql":
+        return _copy_with_history(model, fields, complete, user=user, reason=reason, now=now)
+    if connection.vendor == "sqlite":
+        return _executemany_with_history(model, fields, complete, user=user, reason=reason, now=now)
+    objects = [model(**row) for row in complete]
+    bulk_create_with_history(
+        objects, model, default_user=user, default_change_reason=reason, default_date=now
+    )
+    return [obj.pk for obj in objects]
 
 
-def insert_objects_with_history(objects: list[Model], *, user, reason: str) -> None:
+def insert_objects_with_history(objects: list[Model], *, user: User | None, reason: str) -> None:
     """Insert unsaved model instances (with their history rows) and give them their ids."""
     if not objects:
         return
@@ -99,15 +112,78 @@ def insert_objects_with_history(objects: list[Model], *, user, reason: str) -> N
         obj._state.adding = False
 
 
-def _copy_with_history(model, fields, rows: list[dict], *, user, reason: str, now) -> list[int]:
+def _mirrored_fields(model: type[Model], fields: list) -> list:
+    """The fields of the model's history table that copy the model's own."""
+    history = model.history.model
+    attnames = {model._meta.pk.attname, *(f.attname for f in fields)}
+    mirrored = [f for f in history._meta.concrete_fields if f.attname not in HISTORY_FIELDS]
+    unknown = {f.attname for f in mirrored} - attnames
+    if unknown:  # the history table is out of step with the model
+        raise RuntimeError(f"History of {model._meta.db_table} has unknown fields: {unknown}")
+    return mirrored
+
+
+def _executemany_with_history(
+    model, fields, rows: list[dict], *, user: User | None, reason: str, now
+) -> list[int]:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = quote(model._meta.pk.column)
+    mirrored = _mirrored_fields(model, fields)
+    special = [i for i, field in enumerate(fields) if type(field) not in SQLITE_PLAIN_FIELDS]
+    # Each value is converted once per column: most repeat (the time stamps, the dates, None).
+    prepared: dict[tuple, object] = {}
+    values = []
+    for row in rows:
+        line = [row[field.attname] for field in fields]
+        for i in special:
+            value = line[i]
+            try:
+                key = (i, type(value), value)
+                line[i] = prepared[key]
+            except TypeError:  # unhashable (a JSON value)
+                line[i] = fields[i].get_db_prep_save(value, connection)
+            except KeyError:
+                line[i] = prepared[key] = fields[i].get_db_prep_save(value, connection)
+        values.append(line)
+    columns = ", ".join(quote(f.column) for f in mirrored)
+    # atomic: the rows all go in or none (and, on its own, it takes the write lock first).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})",
+            values,
+        )
+        # One writer at a time, each new row one past the highest id the table ever had: the
+        # rows just inserted hold the ids up to the last one, one after the other.
+        cursor.execute("SELECT last_insert_rowid()")
+        (last,) = cursor.fetchone()
+        first = last - len(rows) + 1
+        cursor.execute(
+            f"INSERT INTO {quote(model.history.model._meta.db_table)} ({columns}, history_date, "
+            "history_change_reason, history_type, history_user_id) "
+            f"SELECT {columns}, %s, %s, '+', %s FROM {table} WHERE {pk} BETWEEN %s AND %s",
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                reason,
+                getattr(user, "pk", None),
+                first,
+                last,
+            ],
+        )
+        if cursor.rowcount != len(rows):
+            raise RuntimeError(f"Rows inserted into {table} did not get consecutive ids")
+    return list(range(first, last + 1))
+
+
+def _copy_with_history(
+    model, fields, rows: list[dict], *, user: User | None, reason: str, now
+) -> list[int]:
     table = model._meta.db_table
     pk = model._meta.pk
     history = model.history.model
     attnames = [pk.attname, *(f.attname for f in fields)]
-    mirrored = [f for f in history._meta.concrete_fields if f.attname not in HISTORY_FIELDS]
-    unknown = {f.attname for f in mirrored} - set(attnames)
-    if unknown:  # the history table is out of step with the model
-        raise RuntimeError(f"History of {table} has unknown fields: {unknown}")
+    mirrored = _mirrored_fields(model, fields)
     history_user_id = getattr(user, "pk", None)
     # COPY goes to psycopg directly: wrap its errors as Django's (IntegrityError...).
     with connection.wrap_database_errors, connection.cursor() as cursor:

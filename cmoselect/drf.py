@@ -1,5 +1,5 @@
-"""DRF settings hooks (pagination, error shape), kept apart from cmoselect.api to avoid an
-import cycle: DRF reads these while its own generic views are being imported."""
+"""DRF settings hooks (pagination, error shape), kept apart from cmoselect.api to avoid
+an import cycle: DRF reads these while its own generic views are being imported."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
@@ -11,6 +11,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            bounds = {"minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                bounds["maximum"] = self.max_page_size
+            parameter["schema"].update(bounds)
+        return parameters
 
 
 def exception_handler(exc, context):

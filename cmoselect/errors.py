@@ -4,6 +4,7 @@ import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +14,13 @@ def api_server_error() -> JsonResponse:
     return JsonResponse(
         {"detail": "Server error: it has been logged.", "code": "server_error"}, status=500
     )
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page; an API client asking for an address no route knows gets JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -13,9 +13,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cmoselect.models import SignatureFailure
@@ -45,7 +47,7 @@ class Manifest(NamedTuple):
     content_hash: str
 
 
-def request_address(request) -> str | None:
+def request_address(request: HttpRequest) -> str | None:
     """The address a signature attempt came from, as the web server passed it on."""
     return request.META.get("REMOTE_ADDR") or None
 
@@ -54,7 +56,7 @@ def _lockout_window() -> timedelta:
     return timedelta(minutes=settings.SIGNATURE_LOCKOUT_MINUTES)
 
 
-def signing_locked_until(user, *, now: datetime | None = None) -> datetime | None:
+def signing_locked_until(user: User, *, now: datetime | None = None) -> datetime | None:
     """When the user's signing unlocks, or None if it is not locked.
 
     Signing locks when SIGNATURE_FAILURE_LIMIT failures fall within SIGNATURE_LOCKOUT_MINUTES,
@@ -84,7 +86,7 @@ def locked_message(until: datetime) -> str:
 
 def signature_check(
     *,
-    user,
+    user: User,
     perm: Perm,
     password: str,
     meaning: str,
@@ -121,7 +123,7 @@ def signature_check(
 
 
 def signature_failure_record(
-    *, user, action: str, record: str = "", address: str | None = None
+    *, user: User, action: str, record: str = "", address: str | None = None
 ) -> SignatureFailure:
     """Record a wrong signature password; if it locks the user's signing, alert QA and admins."""
     failure = SignatureFailure.objects.create(
@@ -174,7 +176,7 @@ def signature_lockout_notify(*, failure: SignatureFailure) -> int:
     return sent
 
 
-def signature_manifest(*, user, meaning: str, content: object) -> Manifest:
+def signature_manifest(*, user: User, meaning: str, content: object) -> Manifest:
     """The manifest of a signature applied now by `user` to `content`."""
     return Manifest(
         printed_name=user.get_full_name() or user.get_username(),

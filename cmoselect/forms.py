@@ -16,7 +16,7 @@ def apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(field_name if field_name in form.fields else None, errors)
 
 
-def message_errors(request, error: ValidationError) -> None:
+def message_errors(request: HttpRequest, error: ValidationError) -> None:
     """Show a service's ValidationError as messages, for actions without a form."""
     for message in error.messages:
         messages.error(request, message)
@@ -49,7 +49,7 @@ class StatusMoveForm(forms.Form):
     def has_moves(self) -> bool:
         return len(self.fields["status"].choices) > 1
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         status = data.get("status")
         if status in self.confirm_labels and not data.get("confirm"):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from simple_history.utils import get_m2m_reverse_field_name
@@ -32,7 +33,7 @@ def require_reason(
     return reason
 
 
-def stamp(instance: models.Model, *, user, reason: str) -> models.Model:
+def stamp(instance: models.Model, *, user: User | None, reason: str) -> models.Model:
     """Mark `instance` so the history row its next save (or bulk write) makes names who and why."""
     instance._history_user = user
     instance._change_reason = reason
@@ -42,7 +43,7 @@ def stamp(instance: models.Model, *, user, reason: str) -> models.Model:
 def save_with_history(
     instance: models.Model,
     *,
-    user,
+    user: User | None,
     reason: str = "",
     clean: bool = False,
     save_m2m: Callable[[], None] | None = None,
@@ -70,7 +71,7 @@ def save_with_history(
     return instance
 
 
-def delete_with_history(instance: models.Model, *, user, reason: str) -> None:
+def delete_with_history(instance: models.Model, *, user: User | None, reason: str) -> None:
     """Delete `instance`, leaving a history entry of the removal with who and why."""
     reason = require_reason(
         reason, message=f"Say why this {instance._meta.verbose_name} is removed."
@@ -96,7 +97,7 @@ class HistoryRow:
         return display_name(self.who)
 
 
-def display_name(user) -> str:
+def display_name(user: User | None) -> str:
     """A person as the app names them: the full name, or the username when there is none."""
     if user is None:
         return ""
@@ -132,22 +133,7 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(rows) == limit:
             break
-        changes = []
-        if older is not None:
-            delta = newer.diff_against(older, excluded_fields=excluded, foreign_keys_are_objs=False)
-            for change in delta.changes:
-                try:
-                    model_field = model._meta.get_field(change.field)
-                except Exception:  # noqa: BLE001 - a removed field still shows by name
-                    changes.append((change.field, change.old, change.new))
-                    continue
-                changes.append(
-                    (
-                        str(model_field.verbose_name),
-                        _display(model_field, change.old),
-                        _display(model_field, change.new),
-                    )
-                )
+        changes = field_changes(newer, older, model=model, excluded=excluded)
         rows.append(
             HistoryRow(
                 when=newer.history_date,
@@ -159,6 +145,33 @@ def history_rows(history_qs, *, limit: int = 50) -> list[HistoryRow]:
             )
         )
     return _merge_set_steps(rows)
+
+
+def field_changes(
+    newer, older, *, model: type[models.Model], excluded: list[str] | None = None
+) -> list[tuple[str, object, object]]:
+    """What changed from one history entry of a record to the next: (field label, old, new).
+
+    Values are shown as the pages show them (a choice by its label); no query is made.
+    """
+    if older is None:
+        return []
+    delta = newer.diff_against(older, excluded_fields=excluded or [], foreign_keys_are_objs=False)
+    changes = []
+    for change in delta.changes:
+        try:
+            model_field = model._meta.get_field(change.field)
+        except Exception:  # noqa: BLE001 - a removed field still shows by name
+            changes.append((change.field, change.old, change.new))
+            continue
+        changes.append(
+            (
+                str(model_field.verbose_name),
+                _display(model_field, change.old),
+                _display(model_field, change.new),
+            )
+        )
+    return changes
 
 
 def _merge_set_steps(rows: list[HistoryRow]) -> list[HistoryRow]:
@@ -281,15 +294,7 @@ def child_history_rows(
             continue
         changes = []
         if older is not None and record.history_type == "~":
-            for change in record.diff_against(older, foreign_keys_are_objs=False).changes:
-                model_field = model._meta.get_field(change.field)
-                changes.append(
-                    (
-                        str(model_field.verbose_name),
-                        _display(model_field, change.old),
-                        _display(model_field, change.new),
-                    )
-                )
+            changes = field_changes(record, older, model=model)
         rows.append(
             HistoryRow(
                 when=record.history_date,

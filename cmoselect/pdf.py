@@ -6,7 +6,7 @@ a user and rendered by a worker, and `render_report` the one way such a report i
 
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -27,7 +27,7 @@ def render_html(template_name: str, context: dict) -> str:
 
 
 @contextmanager
-def few_collections(threshold: int = 50_000):
+def few_collections(threshold: int = 50_000) -> Iterator[None]:
     """Keep the garbage collector out of the way of an allocation-heavy render.
 
     WeasyPrint creates millions of short-lived objects; with the default thresholds every 700

@@ -30,6 +30,7 @@ class Perm(StrEnum):
     QUALIFY = "qualify"
     EDIT_CONTRACTS = "edit_contracts"
     EDIT_QUALITY_MATRIX = "edit_quality_matrix"
+    APPROVE_AMENDMENTS = "approve_amendments"
     ADMINISTER = "administer"
     EDIT_CAPABILITIES = "edit_capabilities"
     EDIT_REGULATORY = "edit_regulatory"
@@ -39,6 +40,7 @@ class Perm(StrEnum):
     SIGN_AUDITS = "sign_audits"
     EDIT_EVALUATIONS = "edit_evaluations"
     SIGN_DECISIONS = "sign_decisions"
+    REVIEW_AUDIT_TRAIL = "review_audit_trail"
 
 
 # What each permission allows, and who holds it.
@@ -48,7 +50,7 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
         frozenset(ROLES),
     ),
     Perm.EDIT_DIRECTORY: (
-        "Create and edit CMOs, sites and contacts",
+        "Create and edit CMOs, sites and contacts; merge duplicates",
         frozenset({SOURCING, ADMIN}),
     ),
     Perm.CHANGE_STATUS: (
@@ -66,6 +68,10 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     Perm.EDIT_QUALITY_MATRIX: (
         "Edit the responsibility matrix of a quality agreement",
         frozenset({QA, MANAGER, ADMIN}),
+    ),
+    Perm.APPROVE_AMENDMENTS: (
+        "Approve or reject an amendment to a signed contract raised by someone else",
+        frozenset({MANAGER, ADMIN}),
     ),
     Perm.EDIT_EVALUATIONS: (
         "Create and edit evaluations, candidates, entered scores and scoring models",
@@ -101,6 +107,10 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
     ),
     Perm.SIGN_AUDITS: (
         "Approve or reject an audit with an electronic signature; reopen it as a new revision",
+        frozenset({QA, ADMIN}),
+    ),
+    Perm.REVIEW_AUDIT_TRAIL: (
+        "Review the audit trail of every regulated record, and export it as CSV",
         frozenset({QA, ADMIN}),
     ),
 }

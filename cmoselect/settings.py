@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "vendors",
     "audits",
     "contracts",
+    "qualification",
     "scoring",
 ]
 
@@ -153,15 +154,19 @@ except ValueError as exc:
 # worker. Seconds; 0 turns the limit off (the Celery worker may want that for long imports).
 DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 20, minimum=0)
 DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 10, minimum=0)
+SQLITE_ENGINE = "cmoselect.backends.sqlite3"
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue behind each other instead of failing with "database is locked": WAL lets
     # readers go on during a write, IMMEDIATE takes the write lock when a transaction starts
-    # (so it never has to be upgraded mid-transaction), and a busy writer is waited for.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    # (so it never has to be upgraded mid-transaction), and a busy writer is waited for. The
+    # backend is Django's, with a BEGIN that takes the lock as soon as it is free (see there).
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
@@ -204,6 +209,24 @@ AXES_VERBOSE = False
 # within SIGNATURE_LOCKOUT_MINUTES lock that user's signing for SIGNATURE_LOCKOUT_MINUTES.
 SIGNATURE_FAILURE_LIMIT = env_int("SIGNATURE_FAILURE_LIMIT", 5, minimum=1)
 SIGNATURE_LOCKOUT_MINUTES = env_int("SIGNATURE_LOCKOUT_MINUTES", 15, minimum=1)
+# The QA gate: a sign-off approves a site only with an approved audit decided within this many
+# months (one interval for every site until intervals are set by risk).
+REQUALIFICATION_MONTHS = env_int("REQUALIFICATION_MONTHS", 36, minimum=1)
+# The requalification interval by risk class (qualification/schedule.py), counted from the end
+# of the site's last approved audit; REQUALIFICATION_MONTHS still applies to a site the approved
+# supplier list does not hold yet.
+REQUALIFICATION_INTERVAL_MONTHS = {
+    "high": env_int("REQUALIFICATION_MONTHS_HIGH", 12, minimum=1),
+    "medium": env_int("REQUALIFICATION_MONTHS_MEDIUM", 24, minimum=1),
+    "low": env_int("REQUALIFICATION_MONTHS_LOW", 36, minimum=1),
+}
+# A new OAI inspection, warning letter or class I recall brings the due date to within this many
+# days of the event (and proposes a for-cause audit).
+FOR_CAUSE_DUE_DAYS = env_int("FOR_CAUSE_DUE_DAYS", 90, minimum=1)
+# "Due soon" on the audit program; QA is alerted this many days before a due date, and when due.
+REQUALIFICATION_SOON_DAYS = 90
+REQUALIFICATION_ALERT_DAYS = (90, 30, 7)
+REQUALIFICATION_ALERT_HOUR = env_int("REQUALIFICATION_ALERT_HOUR", 6, minimum=0, maximum=23)
 # A session with no request for this many minutes is logged out; a warning comes first.
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_IDLE_WARNING_MINUTES = 2
@@ -297,11 +320,31 @@ CELERY_BEAT_SCHEDULE: dict = {
             hour=env_int("CONTRACT_REVIEW_HOUR", 6, minimum=0, maximum=23), minute=0
         ),
     },
+    # QA is alerted 60, 30 and 7 days before a site's certificate expires (each alert once).
+    "certificate-expiry-alerts": {
+        "task": "vendors.tasks.send_certificate_alerts",
+        "schedule": crontab(
+            hour=env_int("CONTRACT_REVIEW_HOUR", 6, minimum=0, maximum=23), minute=15
+        ),
+    },
     # Tasks whose sending failed (broker unreachable) are sent again.
     "outbox-flush": {"task": "cmoselect.tasks.flush_outbox", "schedule": 60},
     # Reports and imports left working by a worker that died are settled, saying why.
     "stuck-reports": {"task": "cmoselect.tasks.sweep_reports", "schedule": 5 * 60},
     "stuck-imports": {"task": "vendors.tasks.sweep_import_runs", "schedule": 5 * 60},
+    # The registry's stored signals, as events age (imports and edits refresh them at once).
+    "registry-signals": {
+        "task": "vendors.tasks.refresh_registry_signals",
+        "schedule": crontab(
+            hour=env_int("SCORING_NIGHTLY_HOUR", 2, minimum=0, maximum=23), minute=10
+        ),
+    },
+    # Every qualified site's risk and due date reassessed (events age, audits grow old), then
+    # QA alerted 90, 30 and 7 days before each due date and once it has passed (each alert once).
+    "qualification-daily-review": {
+        "task": "qualification.tasks.review_program",
+        "schedule": crontab(hour=REQUALIFICATION_ALERT_HOUR, minute=15),
+    },
     # Every CMO's directory score, recomputed each night (changes rescore at once anyway).
     "scoring-qualification-scores": {
         "task": "scoring.tasks.compute_cmo_scores",
@@ -323,6 +366,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cmoselect.roles.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "cmoselect.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "cmoselect.drf.Pagination",
     "PAGE_SIZE": 50,
@@ -347,8 +395,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers, documented once for every operation (cmoselect/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cmoselect.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "QualificationStatusEnum": "vendors.models.QualificationStatus",
+        "RiskClassEnum": "qualification.models.RiskClass",
+        "SiteQualificationStatusEnum": "qualification.models.SiteQualification.Status",
         "CountryEnum": "django_countries.countries",
         "CapabilityLevelEnum": "vendors.models.CapabilityLevel",
         "RegulatorySourceEnum": "vendors.models.regulatory.Source",
@@ -358,6 +413,10 @@ SPECTACULAR_SETTINGS = {
         "CapaStatusEnum": "audits.models.Capa.Status",
         "AuditReportStatusEnum": "audits.models.AuditReport.Status",
         "TemplateVersionStatusEnum": "audits.models.TemplateVersion.Status",
+        "SignatureMeaningEnum": "audits.models.Signature.Meaning",
+        "DecisionMeaningEnum": "scoring.models.Decision.Meaning",
+        "EventKindEnum": "vendors.models.EventKind",
+        "ImportRunStatusEnum": "vendors.models.ImportRun.Status",
     },
 }
 

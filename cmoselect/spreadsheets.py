@@ -32,14 +32,14 @@ def _needs_guard(text: str) -> bool:
     return text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)
 
 
-def guard(value):
+def guard(value: object) -> object:
     """Return `value` as a spreadsheet will show it as text: quoted if it could be a formula."""
     if isinstance(value, str) and _needs_guard(value):
         return GUARD + value
     return value
 
 
-def unguard(value):
+def unguard(value: object) -> object:
     """Undo :func:`guard` on a cell read back from one of our exports."""
     if isinstance(value, str) and value.startswith(GUARD) and _needs_guard(value[1:]):
         return value[1:]

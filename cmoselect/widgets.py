@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import mark_safe
 
 MATCH_LIMIT = 20
@@ -71,14 +72,14 @@ class SearchPicker(forms.Widget):
         self.query = ""
         self.choices = ()  # the ModelChoiceField's iterator; only its queryset is used
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: QueryDict, files: MultiValueDict, name: str) -> str | None:
         self.query = (data.get(f"{name}_search") or "").strip()[:100]
         return data.get(name)
 
-    def value_omitted_from_data(self, data, files, name) -> bool:
+    def value_omitted_from_data(self, data: QueryDict, files: MultiValueDict, name: str) -> bool:
         return name not in data
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
         context = super().get_context(name, value, attrs)
         options, more = picker_options(self.choices.queryset, query=self.query, chosen=value)
         context["widget"].update(
@@ -99,7 +100,7 @@ class SearchPicker(forms.Widget):
         context = self.get_context(name, value, attrs)
         return mark_safe(render_to_string(self.template_name, context))
 
-    def id_for_label(self, id_):
+    def id_for_label(self, id_: str) -> str:
         # The label names the search box: that is where a person starts.
         return id_
 

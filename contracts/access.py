@@ -6,7 +6,7 @@ contract.
 """
 
 from cmoselect.roles import Perm, get_for
-from contracts.models import Contract, ContractDocument
+from contracts.models import Amendment, Contract, ContractDocument
 
 CONTRACT_WRITE = Perm.EDIT_CONTRACTS
 
@@ -18,4 +18,9 @@ def get_contract_for(user, pk: int, *, write: bool = False) -> Contract:
 
 def get_document_for(user, pk: int, *, write: bool = False) -> ContractDocument:
     queryset = ContractDocument.objects.select_related("contract")
+    return get_for(user, queryset, pk, write=write, write_perm=CONTRACT_WRITE)
+
+
+def get_amendment_for(user, pk: int, *, write: bool = False) -> Amendment:
+    queryset = Amendment.objects.select_related("contract__cmo", "raised_by", "decided_by")
     return get_for(user, queryset, pk, write=write, write_perm=CONTRACT_WRITE)

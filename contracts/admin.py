@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 from contracts.models import (
+    Amendment,
     Contract,
     ContractDocument,
     Kpi,
@@ -56,3 +57,10 @@ class ContractDocumentAdmin(ReadOnlyAdmin):
     list_display = ["contract", "kind", "title", "uploaded_by", "uploaded_at"]
     list_select_related = ["contract", "uploaded_by"]
     readonly_fields = ["size", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["contract", "number", "status", "effective_date", "raised_by", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["contract", "raised_by", "decided_by"]

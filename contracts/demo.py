@@ -16,7 +16,15 @@ from contracts.models import (
     ScopeItem,
     today,
 )
-from contracts.services import contract_items_save, contract_save, kpi_measurement_record
+from contracts.services import (
+    amendment_approve,
+    amendment_raise,
+    contract_change_status,
+    contract_items_save,
+    contract_save,
+    kpi_measurement_record,
+)
+from contracts.versions import table_rows
 from vendors.demo import DEMO_REASON, GEOGRAPHY, LEGAL_FORMS, PREFIXES, SUFFIXES
 from vendors.models import Capability, Cmo, QualificationStatus
 
@@ -39,14 +47,66 @@ def _demo_cmos() -> list[Cmo]:
     return list(cmos.order_by("legal_name").prefetch_related("sites")[:DEMO_CMO_COUNT])
 
 
-def _contract(cmo, owner, code: str, **fields) -> tuple[Contract, bool]:
+def _contract(
+    cmo, owner, code: str, *, to_sign: list, status: str = Contract.Status.DRAFT, **fields
+) -> tuple[Contract, bool]:
+    """A demo contract; one meant to be active is entered in negotiation and added to `to_sign`.
+
+    Its term tables are filled while it can still be edited, then it is activated through the
+    status service, as a real signed contract would be (after that, only amendments change it).
+    """
     reference = f"DEMO-{cmo.pk:04d}-{code}"
     existing = Contract.objects.filter(reference=reference).first()
     if existing is not None:
         return existing, False
-    contract = Contract(cmo=cmo, owner=owner, reference=reference, currency="EUR", **fields)
+    signing = status == Contract.Status.ACTIVE
+    contract = Contract(
+        cmo=cmo,
+        owner=owner,
+        reference=reference,
+        currency="EUR",
+        status=Contract.Status.NEGOTIATION if signing else status,
+        **fields,
+    )
     contract_save(contract=contract, user=owner)
+    if signing:
+        to_sign.append(contract)
     return contract, True
+
+
+def _sign(contracts: list[Contract], owner) -> None:
+    for contract in contracts:
+        contract_change_status(
+            contract=contract,
+            status=Contract.Status.ACTIVE,
+            user=owner,
+            reason="Demo data: signed by both parties",
+        )
+    contracts.clear()
+
+
+def _amend(msa: Contract, author, approver, *, on) -> int:
+    """Amendment 1 raised and approved (in effect), amendment 2 awaiting approval."""
+    first = amendment_raise(
+        contract=msa,
+        user=author,
+        reason="Demo data: commercial volumes doubled, so the liability cap rises with them.",
+        effective_date=max(msa.effective_date, on - timedelta(days=30)),
+        fields={"liability_cap": Decimal(7_500_000)},
+    )
+    amendment_approve(amendment=first, user=approver, note="Demo data: agreed with legal.")
+    kpis = table_rows(msa, "kpis")
+    for row in kpis:
+        if row["kind"] == Kpi.Kind.OTIF:
+            row["target"] = "97.00"
+    amendment_raise(
+        contract=msa,
+        user=author,
+        reason="Demo data: the CMO offers a tighter on-time-in-full target for a lower price.",
+        effective_date=on + timedelta(days=30),
+        tables={"kpis": kpis},
+    )
+    return 2
 
 
 def _record_kpi_results(kpi: Kpi, user, index: int, *, on) -> int:
@@ -84,7 +144,9 @@ def seed_contracts() -> dict[str, int]:
     owner = get_user_model().objects.filter(username="sourcing").first()
     services = {c.code: c for c in Capability.objects.filter(category="services")}
     service_list = list(services.values())
-    created = {"contracts": 0, "milestones": 0, "kpi_results": 0}
+    created = {"contracts": 0, "milestones": 0, "kpi_results": 0, "amendments": 0}
+    approver = get_user_model().objects.filter(username="manager").first()
+    to_sign: list[Contract] = []
     for index, cmo in enumerate(_demo_cmos()):
         sites = list(cmo.sites.all())
         approved = cmo.qualification_status != QualificationStatus.UNDER_EVALUATION
@@ -96,6 +158,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "CDA",
+            to_sign=to_sign,
             contract_type=Contract.Type.CDA,
             title=f"Mutual confidentiality agreement with {short}",
             status=Contract.Status.ACTIVE,
@@ -111,6 +174,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "MSA",
+            to_sign=to_sign,
             contract_type=Contract.Type.MSA,
             title=f"Master services agreement with {short}",
             status=live,
@@ -152,6 +216,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "QA",
+            to_sign=to_sign,
             contract_type=Contract.Type.QUALITY,
             title=f"Quality agreement with {short}",
             parent=msa,
@@ -180,6 +245,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "SUP",
+            to_sign=to_sign,
             contract_type=Contract.Type.SUPPLY,
             title=f"Commercial supply agreement with {short}",
             parent=msa,
@@ -212,6 +278,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "SOW1",
+            to_sign=to_sign,
             contract_type=Contract.Type.SOW,
             title=f"SOW 1: process transfer and validation of DP-{100 + index}",
             parent=msa,
@@ -256,6 +323,7 @@ def seed_contracts() -> dict[str, int]:
             cmo,
             owner,
             "TTA",
+            to_sign=to_sign,
             contract_type=Contract.Type.TECH_TRANSFER,
             title=f"Technology transfer of analytical methods to {short}",
             parent=msa,
@@ -272,4 +340,8 @@ def seed_contracts() -> dict[str, int]:
             ]
             _add_terms(tta, milestones, owner)
             created["milestones"] += len(milestones)
+        msa_is_new = msa in to_sign
+        _sign(to_sign, owner)
+        if msa_is_new and not created["amendments"] and owner and approver:
+            created["amendments"] += _amend(msa, owner, approver, on=on)
     return created

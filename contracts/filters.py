@@ -1,7 +1,7 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from cmoselect.filters import IdFilter
+from cmoselect.filters import BooleanFilter, IdFilter
 from contracts.models import Contract, Kpi, Milestone, ResponsibilityItem, ScopeItem, today
 from vendors.forms import cmo_picker, pickable_cmos
 
@@ -40,10 +40,10 @@ class ContractFilter(django_filters.FilterSet):
         model = Contract
         fields = ["q", "cmo", "type", "status", "expiring"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value)
 
-    def filter_expiring(self, queryset, name, value):
+    def filter_expiring(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.expiring_within(int(value))
 
 
@@ -59,13 +59,13 @@ class ContractItemFilter(django_filters.FilterSet):
 
 
 class MilestoneFilter(ContractItemFilter):
-    late = django_filters.BooleanFilter(method="filter_late", label="Late")
+    late = BooleanFilter(method="filter_late", label="Late")
 
     class Meta:
         model = Milestone
         fields = ["contract", "cmo", "contract_type", "contract_status", "late"]
 
-    def filter_late(self, queryset, name, value):
+    def filter_late(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         late = Q(actual_date__isnull=True, planned_date__lt=today())
         return queryset.filter(late) if value else queryset.exclude(late)
 

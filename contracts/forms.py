@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.core.files.uploadedfile import UploadedFile
+from django.forms import BaseInlineFormSet, BoundField, inlineformset_factory
 from django.template.defaultfilters import filesizeformat
 
 from cmoselect.forms import StatusMoveForm
@@ -63,36 +64,7 @@ class ContractForm(ChangeReasonMixin, forms.ModelForm):
 
     class Meta:
         model = Contract
-        fields = [
-            "cmo",
-            "contract_type",
-            "title",
-            "reference",
-            "parent",
-            "sites",
-            "owner",
-            "signed_on",
-            "effective_date",
-            "expiry_date",
-            "auto_renewal",
-            "renewal_term_months",
-            "notice_period",
-            "notice_period_unit",
-            "total_value",
-            "currency",
-            "payment_terms",
-            "governing_law",
-            "scope_summary",
-            "background_ip",
-            "foreground_ip_owner",
-            "foreground_ip_notes",
-            "licences",
-            "confidentiality_years",
-            "know_how",
-            "liability_cap",
-            "liability_notes",
-            "insurance",
-        ]
+        fields = ["cmo", *Contract.TERM_FIELDS, "owner"]
         widgets = {
             "sites": forms.CheckboxSelectMultiple,
             "signed_on": DateInput(),
@@ -145,7 +117,7 @@ class ContractForm(ChangeReasonMixin, forms.ModelForm):
         except (TypeError, ValueError):
             return None
 
-    def fieldsets(self):
+    def fieldsets(self) -> list[tuple[str, list[BoundField]]]:
         sets = [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
         if "change_reason" in self.fields:
             sets.append(("Why", [self["change_reason"]]))
@@ -183,7 +155,7 @@ class DocumentForm(forms.ModelForm):
             f"PDF or Word (.pdf, .docx, .doc), up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}."
         )
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         check_document(upload)
         return upload
@@ -289,3 +261,85 @@ class KpiMeasurementForm(forms.ModelForm):
         kpis.queryset = contract.kpis.all()
         kpis.label_from_instance = lambda kpi: str(kpi)
         kpis.empty_label = "Choose a KPI"
+
+
+class AmendmentTermsForm(ContractForm):
+    """The contract's terms as an amendment proposes them: the contract form's own fields and
+    validation, without the CMO (it never changes) and the owner (not a term)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("cmo", "owner", "change_reason"):
+            self.fields.pop(name, None)
+
+    def fieldsets(self) -> list[tuple[str, list[BoundField]]]:
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.FIELDSETS
+        ]
+
+    def proposed(self) -> dict:
+        return {name: self.cleaned_data[name] for name in Contract.TERM_FIELDS}
+
+
+class AmendmentForm(forms.Form):
+    """Why the terms change, from when, and the amendment's signed copy if there is one."""
+
+    reason = forms.CharField(
+        label="Why the terms change",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="As the amendment states it; kept with each change it makes.",
+    )
+    effective_date = forms.DateField(
+        label="Amendment effective from",
+        widget=DateInput(),
+        help_text="The day the new terms apply from.",
+    )
+    document = forms.FileField(
+        label="Signed amendment",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].help_text = (
+            f"Optional. PDF or Word (.pdf, .docx, .doc), up to "
+            f"{filesizeformat(settings.MAX_UPLOAD_SIZE)}."
+        )
+
+    def clean_document(self) -> UploadedFile:
+        upload = self.cleaned_data["document"]
+        if upload:
+            check_document(upload)
+        return upload
+
+
+class AmendmentDecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text="Required to reject or withdraw; kept with the decision.",
+    )
+
+
+class AmendmentWithdrawalForm(AmendmentDecisionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+        self.fields["note"].help_text = "Why it is withdrawn; kept with the amendment."
+        self.fields["note"].error_messages["required"] = "Say why it is withdrawn."
+
+
+class AmendmentDocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Signed amendment", widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        check_document(upload)
+        return upload

@@ -17,6 +17,17 @@ class QualityAgreementStatus:
     expiry_date: date | None
 
 
+def in_force(*, on: date | None = None):
+    """The signed, active quality agreements whose dates cover `on` (default today)."""
+    on = on or today()
+    return Contract.objects.filter(
+        contract_type=Contract.Type.QUALITY,
+        status=Contract.Status.ACTIVE,
+        signed_on__isnull=False,
+        effective_date__lte=on,
+    ).filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=on))
+
+
 def quality_agreements_in_force(
     cmo_ids: Iterable[int], *, on: date | None = None
 ) -> dict[int, QualityAgreementStatus]:
@@ -24,16 +35,9 @@ def quality_agreements_in_force(
 
     When a CMO has several, the most recently effective one is given. One query.
     """
-    on = on or today()
     rows = (
-        Contract.objects.filter(
-            cmo_id__in=list(cmo_ids),
-            contract_type=Contract.Type.QUALITY,
-            status=Contract.Status.ACTIVE,
-            signed_on__isnull=False,
-            effective_date__lte=on,
-        )
-        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=on))
+        in_force(on=on)
+        .filter(cmo_id__in=list(cmo_ids))
         .order_by("cmo_id", "-effective_date", "-pk")
         .values_list("pk", "cmo_id", "effective_date", "expiry_date")
     )

@@ -9,7 +9,9 @@ class CriterionInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(ScoringModel)
-class ScoringModelAdmin(admin.ModelAdmin):
+class ScoringModelAdmin(ReadOnlyAdmin):
+    """Which model is the default, and its weights, change on the model's own page, with a reason."""
+
     list_display = ["name", "is_default", "created_at"]
 
 

@@ -1,22 +1,34 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cmoselect.api import ApiViewSet
+from cmoselect.downloads import rendered_report_download
+from cmoselect.esign import request_address
 from cmoselect.roles import Perm
 from scoring.models import (
     Candidate,
     ComparisonReport,
     Criterion,
+    Decision,
     Evaluation,
     ScoringModel,
     Source,
 )
 from scoring.services import (
+    FORWARD_STATUSES,
+    approval_refusal,
     candidates_add,
+    candidates_gate,
+    decision_sign,
     entered_score_save,
     evaluation_request_recompute,
     evaluation_save,
@@ -25,7 +37,7 @@ from scoring.services import (
     model_version_create,
     report_request,
 )
-from vendors.models import Capability, CapabilityLevel, Cmo
+from vendors.models import Capability, CapabilityLevel, Cmo, QualificationStatus
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -67,7 +79,7 @@ class ScoringModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=WeightsSerializer, responses=ScoringModelSerializer)
     @action(detail=True, methods=["post"])
-    def weights(self, request, pk=None):
+    def weights(self, request: Request, pk: str | None = None) -> Response:
         scoring_model = self.get_object()
         data = WeightsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -100,14 +112,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
         model = Evaluation
         fields = [
             "id",
-            "name",
-            "product",
-            "modality",
-            "phase",
-            "annual_volume",
-            "volume_unit",
-            "needed_from",
-            "timeline",
+            *Evaluation.BRIEF_FIELDS,
             "scoring_model",
             "model_version",
             "team",
@@ -121,7 +126,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "scored_version", "scored_at", "stability_note"]
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Model) -> dict:
         data = super().to_representation(instance)
         data["needs"] = [
             {"capability": n.capability.code, "min_level": n.min_level}
@@ -152,10 +157,10 @@ class EvaluationSerializer(serializers.ModelSerializer):
                 reason=reason,
             )
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict) -> Model:
         return self._save(Evaluation(), validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Model, validated_data: dict) -> Model:
         return self._save(instance, validated_data)
 
 
@@ -170,18 +175,21 @@ class CandidateSerializer(serializers.ModelSerializer):
             "cmo",
             "cmo_name",
             "origin",
-            "total",
-            "rank",
-            "knocked_out",
-            "knockout_reasons",
-            "explanation",
-            "breakdown",
+            *Candidate.COMPUTED_FIELDS,
         ]
         read_only_fields = fields
 
 
 class AddCandidatesSerializer(serializers.Serializer):
     cmos = serializers.PrimaryKeyRelatedField(queryset=Cmo.objects.all(), many=True)
+
+
+class ScoresSerializer(serializers.Serializer):
+    version = serializers.CharField(allow_null=True, help_text="The weights scored with.")
+    scored_at = serializers.DateTimeField(allow_null=True)
+    pending = serializers.BooleanField(help_text="A recomputation is on its way.")
+    stability_note = serializers.CharField(allow_blank=True)
+    candidates = CandidateSerializer(many=True)
 
 
 class EvaluationWeightsSerializer(serializers.Serializer):
@@ -196,10 +204,78 @@ class MoveVersionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class SiteGateSerializer(serializers.Serializer):
+    site = serializers.IntegerField(source="site_id")
+    name = serializers.CharField(source="site_name")
+    passes = serializers.BooleanField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+
+class CandidateGateSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField()
+    cmo = serializers.IntegerField()
+    cmo_name = serializers.CharField()
+    approval_allowed = serializers.BooleanField(
+        help_text="Whether a sign-off may move this CMO to approved; if not, conditionally "
+        "approved is the most."
+    )
+    refusal = serializers.ListField(child=serializers.CharField())
+    sites = SiteGateSerializer(many=True, help_text="The sites the CMO will use.")
+
+
+class GateSerializer(serializers.Serializer):
+    requalification_months = serializers.IntegerField()
+    candidates = CandidateGateSerializer(many=True)
+
+
+class DecideSerializer(serializers.Serializer):
+    candidate = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.all())
+    meaning = serializers.ChoiceField(choices=Decision.Meaning.choices)
+    rationale = serializers.CharField()
+    new_status = serializers.ChoiceField(
+        choices=[(s, QualificationStatus(s).label) for s in FORWARD_STATUSES],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Move the CMO and the sites it will use forward to this status. Approved "
+        "passes the QA gate only (see `gate/`); otherwise a 400 on this field says why.",
+    )
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class DecisionStatusChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cmo = serializers.IntegerField(source="cmo_id")
+    site = serializers.IntegerField(source="site_id", allow_null=True)
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    signed_by = serializers.CharField(source="signed_name")
+    status_changes = DecisionStatusChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "evaluation",
+            "candidate",
+            "meaning",
+            "rationale",
+            "signed_by",
+            "signed_at",
+            "scores_hash",
+            "new_status",
+            "status_changes",
+        ]
+
+
 class EvaluationViewSet(ApiViewSet):
     """Evaluations; `candidates` adds CMOs, `scores` gives the breakdown, `recompute` asks for one,
     `weights` saves weights for this evaluation alone, `move_version` moves it to its shared
-    model's newest version. A decided or cancelled evaluation is read-only (400)."""
+    model's newest version, `gate` says what keeps each candidate from Approved and `decide`
+    signs the decision (managers). A decided or cancelled evaluation is read-only (400)."""
 
     queryset = (
         Evaluation.objects.select_related("scored_version")
@@ -208,11 +284,51 @@ class EvaluationViewSet(ApiViewSet):
     )
     serializer_class = EvaluationSerializer
     write_perm = Perm.EDIT_EVALUATIONS
+    action_perms = {"decide": Perm.SIGN_DECISIONS}
     filterset_fields = ["status"]
 
+    @extend_schema(responses=GateSerializer)
+    @action(detail=True, methods=["get"])
+    def gate(self, request: Request, pk: str | None = None) -> Response:
+        """The QA gate for each selectable candidate: the sites it will use, what blocks each."""
+        evaluation = self.get_object()
+        candidates = list(
+            evaluation.candidates.select_related("cmo").filter(knocked_out=False).ranked()
+        )
+        gates = candidates_gate(evaluation=evaluation, candidates=candidates)
+        rows = []
+        for candidate in candidates:
+            refusal = approval_refusal(candidate=candidate, gates=gates[candidate.pk])
+            rows.append(
+                {
+                    "candidate": candidate.pk,
+                    "cmo": candidate.cmo_id,
+                    "cmo_name": candidate.cmo.legal_name,
+                    "approval_allowed": not refusal,
+                    "refusal": refusal,
+                    "sites": gates[candidate.pk],
+                }
+            )
+        data = {"requalification_months": settings.REQUALIFICATION_MONTHS, "candidates": rows}
+        return Response(GateSerializer(data).data)
+
+    @extend_schema(request=DecideSerializer, responses={201: DecisionSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Sign off the decision (manager), as the sign-off page does."""
+        data = DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = decision_sign(
+            evaluation=self.get_object(),
+            user=request.user,
+            address=request_address(request),
+            **data.validated_data,
+        )
+        return Response(DecisionSerializer(decision).data, status=201)
+
     @extend_schema(request=AddCandidatesSerializer, responses=CandidateSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
-    def candidates(self, request, pk=None):
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def candidates(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
         if request.method == "POST":
             data = AddCandidatesSerializer(data=request.data)
@@ -223,31 +339,35 @@ class EvaluationViewSet(ApiViewSet):
         rows = evaluation.candidates.select_related("cmo").ranked()
         return Response(CandidateSerializer(rows, many=True).data)
 
-    @extend_schema(responses=CandidateSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def scores(self, request, pk=None):
+    @extend_schema(responses=ScoresSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def scores(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
         rows = evaluation.candidates.select_related("cmo").ranked()
         return Response(
-            {
-                "version": str(evaluation.scored_version) if evaluation.scored_version else None,
-                "scored_at": evaluation.scored_at,
-                "pending": evaluation.is_pending,
-                "stability_note": evaluation.stability_note,
-                "candidates": CandidateSerializer(rows, many=True).data,
-            }
+            ScoresSerializer(
+                {
+                    "version": str(evaluation.scored_version)
+                    if evaluation.scored_version
+                    else None,
+                    "scored_at": evaluation.scored_at,
+                    "pending": evaluation.is_pending,
+                    "stability_note": evaluation.stability_note,
+                    "candidates": rows,
+                }
+            ).data
         )
 
-    @extend_schema(request=None, responses=EvaluationSerializer)
+    @extend_schema(request=None, responses={202: EvaluationSerializer})
     @action(detail=True, methods=["post"])
-    def recompute(self, request, pk=None):
+    def recompute(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
         evaluation_request_recompute(evaluation=evaluation, reason="requested through the API")
         return Response(self.get_serializer(evaluation).data, status=202)
 
-    @extend_schema(request=EvaluationWeightsSerializer, responses=EvaluationSerializer)
+    @extend_schema(request=EvaluationWeightsSerializer, responses={202: EvaluationSerializer})
     @action(detail=True, methods=["post"])
-    def weights(self, request, pk=None):
+    def weights(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
         data = EvaluationWeightsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -259,9 +379,9 @@ class EvaluationViewSet(ApiViewSet):
         )
         return Response(self.get_serializer(evaluation).data, status=202)
 
-    @extend_schema(request=MoveVersionSerializer, responses=EvaluationSerializer)
+    @extend_schema(request=MoveVersionSerializer, responses={202: EvaluationSerializer})
     @action(detail=True, methods=["post"], url_path="move-version")
-    def move_version(self, request, pk=None):
+    def move_version(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
         data = MoveVersionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -287,9 +407,9 @@ class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["evaluation", "cmo"]
     action_perms = {"entries": Perm.EDIT_EVALUATIONS}
 
-    @extend_schema(request=EnteredScoreSerializer, responses=CandidateSerializer)
+    @extend_schema(request=EnteredScoreSerializer, responses={202: CandidateSerializer})
     @action(detail=True, methods=["post"])
-    def entries(self, request, pk=None):
+    def entries(self, request: Request, pk: str | None = None) -> Response:
         candidate = self.get_object()
         data = EnteredScoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -333,9 +453,12 @@ class ComparisonReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "error", "requested_at", "with_decision"]
 
     def get_download_url(self, obj) -> str | None:
-        return obj.get_absolute_url() if obj.status == ComparisonReport.Status.READY else None
+        """The PDF through the API (a token is enough), once it is ready."""
+        if obj.status != ComparisonReport.Status.READY:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("report-download", args=[obj.pk]))
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict) -> Model:
         return report_request(
             evaluation=validated_data["evaluation"],
             candidates=validated_data["candidates"],
@@ -355,3 +478,8 @@ class ComparisonReportViewSet(
     serializer_class = ComparisonReportSerializer
     write_perm = Perm.VIEW
     filterset_fields = ["evaluation", "status"]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> Response:
+        return rendered_report_download(self.get_object())

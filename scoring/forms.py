@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from cmoselect.roles import ROLES
 from scoring.models import Criterion, Decision, Evaluation, ScoringModel, Source
 from scoring.services import FORWARD_STATUSES
-from vendors.models import Capability, CapabilityLevel, QualificationStatus
+from vendors.models import Capability, CapabilityLevel, Cmo, QualificationStatus
 
 
 class EvaluationForm(forms.ModelForm):
@@ -14,27 +14,26 @@ class EvaluationForm(forms.ModelForm):
 
     class Meta:
         model = Evaluation
-        fields = [
-            "name",
-            "product",
-            "modality",
-            "phase",
-            "annual_volume",
-            "volume_unit",
-            "needed_from",
-            "timeline",
-            "scoring_model",
-            "team",
-        ]
+        fields = [*Evaluation.BRIEF_FIELDS, "scoring_model", "team"]
         widgets = {
             "needed_from": forms.DateInput(attrs={"type": "date"}),
             "team": forms.SelectMultiple(attrs={"size": 5}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             del self.fields["change_reason"]
+        if candidates is not None and not self.instance.pk:
+            # The CMOs chosen in a needs search, added as candidates when the evaluation is made.
+            self.fields["candidates"] = forms.ModelMultipleChoiceField(
+                candidates,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label="Candidates from the needs search",
+                help_text="Added as candidates when the evaluation is created.",
+            )
+            self.initial.setdefault("candidates", list(candidates))
         self.fields["team"].queryset = (
             get_user_model()
             .objects.filter(is_active=True, groups__name__in=ROLES)
@@ -62,7 +61,7 @@ class NeedForm(forms.Form):
 
 
 class BaseNeedFormSet(forms.BaseFormSet):
-    def clean(self):
+    def clean(self) -> dict:
         seen = set()
         for form in self.forms:
             capability = form.cleaned_data.get("capability") if form.is_valid() else None
@@ -117,6 +116,43 @@ class EnteredScoreForm(forms.Form):
         return code
 
 
+def needs_from_query(values: list[str]) -> list[tuple[int, int]]:
+    """Needs given as `<capability id>:<minimum level>` (as the needs search passes them on);
+    ones that are not well formed are left out: the form they prefill checks the rest."""
+    needs = []
+    for raw in values:
+        capability, _, level = raw.partition(":")
+        if capability.isdigit() and level.isdigit() and int(level) in CapabilityLevel.values:
+            needs.append((int(capability), int(level)))
+    return needs
+
+
+class AddToEvaluationForm(forms.Form):
+    """CMOs chosen in a needs search, added to an open evaluation."""
+
+    evaluation = forms.ModelChoiceField(
+        Evaluation.objects.all(),
+        label="Evaluation",
+        empty_label="Choose an open evaluation",
+        help_text="Only open evaluations take new candidates.",
+    )
+    cmos = forms.ModelMultipleChoiceField(
+        Cmo.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="CMOs to add",
+        error_messages={"required": "Tick at least one CMO to add."},
+    )
+
+    def __init__(self, *args, cmos, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cmos"].queryset = cmos
+        self.initial.setdefault("cmos", list(cmos))
+        # Only open evaluations are offered; any other is refused by the service, beside the field.
+        self.fields["evaluation"].widget.choices = [("", "Choose an open evaluation")] + [
+            (e.pk, e.name) for e in Evaluation.objects.open().order_by("name")
+        ]
+
+
 class DecisionForm(forms.Form):
     candidate = forms.ModelChoiceField(queryset=None, label="Selected CMO", empty_label=None)
     meaning = forms.ChoiceField(
@@ -158,7 +194,7 @@ class CriterionForm(forms.Form):
     weight = forms.IntegerField(min_value=0, max_value=100, initial=0)
     knockout = forms.BooleanField(required=False, label="Knock-out")
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         if data.get("name") and not data.get("code"):
             self.add_error("code", "Give the criterion a short code, e.g. sustainability.")

@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -26,7 +28,7 @@ ENTERED_SOURCES = frozenset({Source.COST, Source.RATING})
 
 
 class ScoringModelQuerySet(models.QuerySet):
-    def shared(self):
+    def shared(self) -> Self:
         """The models anyone may choose; an evaluation's own weights are not among them."""
         return self.filter(owner__isnull=True)
 
@@ -150,7 +152,7 @@ class Phase(models.TextChoices):
 
 
 class EvaluationQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status=Evaluation.Status.OPEN)
 
 
@@ -218,6 +220,18 @@ class Evaluation(models.Model):
         ]
     )
 
+    # What the sourcing project needs, as the form and the API edit it.
+    BRIEF_FIELDS = (
+        "name",
+        "product",
+        "modality",
+        "phase",
+        "annual_volume",
+        "volume_unit",
+        "needed_from",
+        "timeline",
+    )
+
     objects = EvaluationQuerySet.as_manager()
 
     class Meta:
@@ -266,7 +280,7 @@ class EvaluationNeed(models.Model):
 
 
 class CandidateQuerySet(models.QuerySet):
-    def ranked(self):
+    def ranked(self) -> Self:
         """Ranked candidates first, then the excluded and unranked, by name."""
         return self.order_by(F("rank").asc(nulls_last=True), "cmo__legal_name")
 
@@ -292,15 +306,19 @@ class Candidate(models.Model):
     explanation = models.TextField(blank=True)
     # [{"code", "name", "source", "weight", "raw", "score", "note", "url", "knockout"}, ...]
     breakdown = models.JSONField(default=list, blank=True)
+    # What each rescore writes: read-only in the API, and not kept in the history.
+    COMPUTED_FIELDS = (
+        "total",
+        "rank",
+        "knocked_out",
+        "knockout_reasons",
+        "explanation",
+        "breakdown",
+    )
     # Additions and removals are kept; the computed score is not (it changes on every rescore).
     history = HistoricalRecords(
         excluded_fields=[
-            "total",
-            "rank",
-            "knocked_out",
-            "knockout_reasons",
-            "explanation",
-            "breakdown",
+            *COMPUTED_FIELDS,
             "added_at",
         ]
     )
@@ -403,6 +421,8 @@ class CmoScore(models.Model):
     explanation = models.TextField(blank=True)
     version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
     computed_at = models.DateTimeField()
+    # Derived from the CMO's inputs: a merge of two CMOs leaves it (the kept CMO's is recomputed).
+    recomputed_after_merge = True
 
     class Meta:
         ordering = ["-total"]

@@ -12,12 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db.models import Q
+
 from audits.outcomes import AuditOutcome, latest_approved_audits
 from contracts.status import QualityAgreementStatus, quality_agreements_in_force
 from vendors.capabilities import NeedsResult
 from vendors.capabilities import needs_search as vendors_needs_search
 from vendors.compliance import ComplianceSummary, compliance_for_cmos
-from vendors.models import Site, SiteCapability
+from vendors.models import QualificationStatus, Site, SiteCapability
 
 
 @dataclass(frozen=True)
@@ -89,5 +91,40 @@ def quality_agreements(
 
 
 def needs_search(needs: Sequence[tuple[int, int]], *, limit: int = 100) -> NeedsResult:
-    """CMOs matching (capability id, minimum level) needs, ranked by coverage (the best `limit`)."""
+    """CMOs matching (capability id, minimum level) needs, ranked by coverage (the best `limit`);
+    a full match has one site meeting every need, as the needs search counts by default."""
     return vendors_needs_search(list(needs), limit=limit)
+
+
+# Sites that are out of the CMO's supply for good; a sign-off never counts or moves them.
+RETIRED_SITE_STATUSES = (QualificationStatus.INACTIVE, QualificationStatus.DISQUALIFIED)
+
+
+def sites_in_use(needs: Sequence[tuple[int, int]], cmo_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The sites each CMO would make the evaluation's product at, by CMO id (two queries).
+
+    Those that serve at least one need (capability id, minimum level) at its minimum level, as
+    capability fit counts them. With no needs, or when none of a CMO's sites serves one, every
+    site of the CMO that is not inactive or disqualified: the gate then holds all of them.
+    """
+    ids = list(cmo_ids)
+    rows = list(
+        Site.objects.filter(cmo_id__in=ids)
+        .exclude(qualification_status__in=RETIRED_SITE_STATUSES)
+        .order_by("cmo_id", "name")
+        .values_list("pk", "cmo_id")
+    )
+    serving: set[int] = set()
+    if needs and rows:
+        served = Q()
+        for capability_id, min_level in needs:
+            served |= Q(capability_id=capability_id, level__gte=min_level)
+        serving = set(
+            SiteCapability.objects.filter(served, site_id__in=[pk for pk, _ in rows]).values_list(
+                "site_id", flat=True
+            )
+        )
+    active: dict[int, list[int]] = {cmo_id: [] for cmo_id in ids}
+    for pk, cmo_id in rows:
+        active[cmo_id].append(pk)
+    return {cmo_id: [pk for pk in pks if pk in serving] or pks for cmo_id, pks in active.items()}

@@ -26,6 +26,7 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="evaluation_xlsx",
     ),
+    path("candidates/add/", views.candidates_add_from_search, name="candidates_add"),
     path("candidates/<int:candidate_id>/", views.candidate_detail, name="candidate_detail"),
     path(
         "candidates/<int:candidate_id>/remove/",

@@ -136,7 +136,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def _database_order(item: pytest.Item) -> int:
+    """pytest-django's order: database tests, then transactional ones, then the rest."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # pytest-django sorts first, then pytest regroups the tests of a parametrized session
+    # fixture (the browser's), which moved database tests behind transactional ones that flush
+    # the reference data they read. Sorting again last (a stable sort) restores the order.
+    items.sort(key=_database_order)
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if os.path.exists(chromium):
         return

@@ -8,10 +8,12 @@ from vendors.models import (
     Agency,
     Capability,
     CapabilityLevel,
+    Certificate,
     Citation,
     Classification,
     Cmo,
     Contact,
+    Establishment,
     EventKind,
     ImportRun,
     RegulatoryEvent,
@@ -73,6 +75,20 @@ class SiteFactory(factory.django.DjangoModelFactory):
             )
 
 
+class EstablishmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    fei = factory.Sequence(lambda n: str(3000000000 + n))
+    firm_name = factory.Sequence(lambda n: f"Registered Plant {n:05d}")
+    registrant_name = factory.LazyAttribute(lambda e: f"{e.firm_name} Holdings")
+    city = "Cork"
+    country = "IE"
+    registered = True
+    operations = "MANUFACTURE; PACK"
+    operations_key = ";MANUFACTURE;PACK;"
+
+
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
@@ -112,6 +128,24 @@ class CitationFactory(factory.django.DjangoModelFactory):
     act_cfr_number = "21 CFR 211.22(d)"
     short_description = "Procedures not  in writing, fully followed"
     key = factory.Sequence(lambda n: f"{n:040d}")
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    """A current GMP certificate of a site, with a small PDF as its file."""
+
+    class Meta:
+        model = Certificate
+
+    site = factory.SubFactory(SiteFactory)
+    kind = Certificate.Kind.GMP
+    reference = factory.Sequence(lambda n: f"DE_BY_04_GMP_2025_{n:04d}")
+    issuer = "Regierung von Oberbayern"
+    issued_on = datetime.date(2025, 1, 15)
+    valid_until = datetime.date(2028, 1, 15)
+    file = factory.django.FileField(filename="gmp.pdf", data=b"%PDF-1.4 certificate")
+    original_name = "gmp.pdf"
+    content_type = "application/pdf"
+    size = 20
 
 
 class ImportRunFactory(factory.django.DjangoModelFactory):
@@ -214,6 +248,53 @@ def make_audit(*, site=None, version=None, lead=None, status=None, **fields):
     if status:
         Audit.objects.filter(pk=audit.pk).update(status=status)
         audit.refresh_from_db()
+    return audit
+
+
+def answer_all(audit, user, **values: str) -> None:
+    """Answer every question through the service: ratings 4, text "fine", the others "yes".
+
+    `values` sets the answer per answer type instead, e.g. `yes_no="no"`.
+    """
+    from audits.services import answer_save
+
+    values = {"rating": "4", "text": "fine", **values}
+    for answer in audit.answers.select_related("audit", "question__section"):
+        value = values.get(answer.question.answer_type, "yes")
+        answer_save(answer=answer, user=user, value=value, comment="", expected_version=0)
+
+
+def raise_finding(
+    audit,
+    user,
+    severity: str,
+    *,
+    title: str = "Line clearance not recorded",
+    requirement: str = "EU GMP 5.35",
+    description: str = "Two batch records lack line clearance",
+    answer=None,
+):
+    """A finding raised through the service (so a CAPA follows unless it is an observation)."""
+    from audits.models import Finding
+    from audits.services import finding_create
+
+    finding = Finding(
+        audit=audit,
+        severity=severity,
+        title=title,
+        requirement=requirement,
+        description=description,
+    )
+    return finding_create(finding=finding, user=user, answer=answer)
+
+
+def submit_for_review(audit, user):
+    """Move the audit to review through the service, and return it as it now is."""
+    from audits.models import Audit
+    from audits.services import audit_change_status
+
+    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=user)
+    audit.refresh_from_db()
     return audit
 
 

@@ -1,203 +1,226 @@
-"""Read the forms a page renders, so a test posts what a person's browser would post."""
+"""Read the forms a page renders, so a test posts what a person's browser would post.
+
+One parser reads every form of a page into a `Form`; find the one you want with `form_with`
+(a field's name), `form_with_button` (a submit button's text), `rendered_form` (where it posts)
+or `form_data` (its id, as a MultiValueDict for `as_post`).
+"""
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 from django.utils.datastructures import MultiValueDict
+
+# Inputs whose value the browser sends as typed; checkboxes and radios only when checked.
+_NOT_SENT = {"submit", "button", "reset", "image", "file"}
+
+
+class Button(NamedTuple):
+    text: str
+    name: str
+    value: str
+    label: str  # the accessible name: its aria-label, else its text
 
 
 @dataclass
 class Form:
-    action: str
+    action: str  # the `action` attribute, or `hx-post` for a form htmx submits
     method: str
-    fields: dict[str, str] = field(default_factory=dict)
+    id: str
+    # What submitting the form as rendered sends, in page order, repeated names kept.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
     # Attributes of each named input, select and textarea (type, max, required...).
     attrs: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Submit buttons: (text, name, value).
-    buttons: list[tuple[str, str, str]] = field(default_factory=list)
+    # The values each select, checkbox group or radio group offers.
+    options: dict[str, list[str]] = field(default_factory=dict)
+    # Each select's options by their text: {name: {text: value}}.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    buttons: list[Button] = field(default_factory=list)
+    # Names that carry several values: checkbox groups and multiple selects.
+    multiple: set[str] = field(default_factory=set)
 
-    def data(self, button: str | None = None, **changes: str) -> dict[str, str]:
-        """The fields as the browser sends them, with `changes` typed in and `button` pressed."""
-        unknown = set(changes) - set(self.fields)
+    @property
+    def fields(self) -> dict[str, str | list[str]]:
+        """Name → value as rendered; a checkbox group or multiple select → its chosen values."""
+        fields: dict[str, str | list[str]] = {name: [] for name in self.multiple}
+        for name, value in self.pairs:
+            if name in self.multiple:
+                fields[name].append(value)
+            else:
+                fields[name] = value
+        return fields
+
+    def data(self, button: str | None = None, **changes: str | list[str]) -> dict:
+        """The fields as the browser sends them, with `changes` entered and `button` pressed.
+
+        A change must name a field of the form, and a choice must be one the form offers.
+        """
+        unknown = set(changes) - set(self.fields) - set(self.attrs)
         assert not unknown, f"The form has no field {sorted(unknown)}; it has {sorted(self.fields)}"
+        for name, value in changes.items():
+            if name in self.options:
+                chosen = set(map(str, value if isinstance(value, list) else [value]))
+                assert chosen <= set(self.options[name]), f"{chosen} not offered for {name}"
         data = {**self.fields, **changes}
         if button is not None:
-            text, name, value = next(b for b in self.buttons if b[0] == button)
-            if name:
-                data[name] = value
+            pressed = next(b for b in self.buttons if button in (b.text, b.label))
+            if pressed.name:
+                data[pressed.name] = pressed.value
         return data
 
 
 class _FormParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self._form: Form | None = None
         self._textarea: str | None = None
+        self._textarea_text = ""
+        self._button: list[str] | None = None
+        # The open select: its name, options (value, selected) and the open option's text.
         self._select: str | None = None
-        self._button: list | None = None
+        self._select_options: list[tuple[str, bool]] = []
+        self._option: dict[str, str] | None = None
+        self._option_text = ""
+        self.owned_elsewhere: list[tuple[str, dict[str, str]]] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
+            action = a.get("action") or a.get("hx-post") or ""
+            method = "post" if "hx-post" in a else a.get("method", "get").lower()
+            self._form = Form(action=action, method=method, id=a.get("id", ""))
             self.forms.append(self._form)
+            return
+        if tag == "input" and a.get("form"):
+            # An input anywhere in the page joins the form its `form` attribute names.
+            self.owned_elsewhere.append((a["form"], a))
             return
         form = self._form
         if form is None:
             return
-        name = a.get("name")
+        name = a.get("name", "")
         if tag == "input":
-            kind = a.get("type", "text")
-            if kind == "submit":
-                form.buttons.append((a.get("value", ""), name or "", a.get("value", "")))
-            elif name and (kind not in ("checkbox", "radio") or "checked" in a):
-                form.fields[name] = a.get("value", "")
-            if name:
-                form.attrs[name] = a
+            add_input(form, a)
         elif tag == "textarea" and name:
-            self._textarea = name
-            form.fields[name] = ""
             form.attrs[name] = a
+            self._textarea, self._textarea_text = name, ""
         elif tag == "select" and name:
-            self._select = name
             form.attrs[name] = a
+            form.options[name] = []
+            form.labels[name] = {}
+            if "multiple" in a:
+                form.multiple.add(name)
+            self._select, self._select_options = name, []
         elif tag == "option" and self._select:
-            if "selected" in a or self._select not in form.fields:
-                form.fields[self._select] = a.get("value", "")
+            self._option, self._option_text = a, ""
         elif tag == "button" and a.get("type", "submit") == "submit":
-            self._button = ["", name or "", a.get("value", "")]
+            self._button = ["", name, a.get("value", ""), a.get("aria-label", "")]
 
-    def handle_data(self, data):
-        if self._textarea and self._form:
-            self._form.fields[self._textarea] += data
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea_text += data
+        if self._option is not None:
+            self._option_text += data
         if self._button is not None:
             self._button[0] += data
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
+        form = self._form
+        if form is None:
+            return
         if tag == "form":
             self._form = None
-        elif tag == "textarea":
-            if self._textarea and self._form:
-                # Browsers drop the newline right after <textarea>.
-                self._form.fields[self._textarea] = self._form.fields[self._textarea].removeprefix(
-                    "\n"
-                )
+        elif tag == "textarea" and self._textarea is not None:
+            # Browsers drop the newline right after <textarea>.
+            form.pairs.append((self._textarea, self._textarea_text.removeprefix("\n")))
             self._textarea = None
-        elif tag == "select":
+        elif tag == "option" and self._option is not None and self._select:
+            value = self._option.get("value", self._option_text.strip())
+            form.options[self._select].append(value)
+            form.labels[self._select][" ".join(self._option_text.split())] = value
+            self._select_options.append((value, "selected" in self._option))
+            self._option = None
+        elif tag == "select" and self._select:
+            chosen = [value for value, selected in self._select_options if selected]
+            if not chosen and self._select_options and self._select not in form.multiple:
+                chosen = [self._select_options[0][0]]  # a single select sends its first option
+            if self._select not in form.multiple:
+                chosen = chosen[-1:]
+            form.pairs.extend((self._select, value) for value in chosen)
             self._select = None
-        elif tag == "button" and self._button is not None and self._form is not None:
-            self._button[0] = " ".join(self._button[0].split())
-            self._form.buttons.append(tuple(self._button))
+        elif tag == "button" and self._button is not None:
+            text, name, value, label = self._button
+            text = " ".join(text.split())
+            form.buttons.append(Button(text, name, value, label or text))
             self._button = None
 
 
-def forms_of(html: str) -> list[Form]:
+def add_input(form: Form, a: dict[str, str]) -> None:
+    """What an <input> with these attributes adds to its form."""
+    name = a.get("name", "")
+    kind = a.get("type", "text").lower()
+    if kind == "submit":
+        text = a.get("value", "")
+        form.buttons.append(Button(text, name, text, a.get("aria-label") or text))
+    if not name:
+        return
+    form.attrs[name] = a
+    if kind in ("checkbox", "radio"):
+        form.options.setdefault(name, []).append(a.get("value", "on"))
+        if kind == "checkbox":
+            form.multiple.add(name)
+        if "checked" in a:
+            form.pairs.append((name, a.get("value", "on")))
+    elif kind not in _NOT_SENT:
+        form.pairs.append((name, a.get("value", "")))
+
+
+def forms_of(html: str | bytes) -> list[Form]:
     parser = _FormParser()
-    parser.feed(html)
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    by_id = {form.id: form for form in parser.forms if form.id}
+    for form_id, attrs in parser.owned_elsewhere:
+        if form_id in by_id:
+            add_input(by_id[form_id], attrs)
     return parser.forms
 
 
-def form_with(html: str, field_name: str) -> Form:
+def form_with(html: str | bytes, field_name: str) -> Form:
     """The one form of the page that has a field of this name."""
-    found = [f for f in forms_of(html) if field_name in f.fields or field_name in f.attrs]
+    found = [f for f in forms_of(html) if field_name in f.attrs]
     assert len(found) == 1, f"{len(found)} forms have a field {field_name}"
     return found[0]
 
 
-def form_with_button(html: str, button: str) -> Form:
-    """The one form of the page with a submit button of this text."""
-    found = [f for f in forms_of(html) if any(b[0] == button for b in f.buttons)]
+def form_with_button(html: str | bytes, button: str) -> Form:
+    """The one form of the page with a submit button of this text (or accessible name)."""
+    found = [f for f in forms_of(html) if any(button in (b.text, b.label) for b in f.buttons)]
     assert len(found) == 1, f"{len(found)} forms have a button {button!r}"
     return found[0]
 
 
-# Whole-form reading with repeated fields (multi-selects, checkbox groups) kept, for posting
-# back exactly what a browser would.
-TEXT_TYPES = {"text", "search", "hidden", "number", "date", "email", "url", "tel", "password", ""}
+def rendered_form(html: str | bytes, action: str, *, hidden: dict | None = None) -> Form:
+    """The form posting to `action` (and holding these hidden values).
+
+    A form without an action posts to the page's own URL: pass that URL as `action`.
+    """
+    forms = [f for f in forms_of(html) if "csrfmiddlewaretoken" in f.attrs]
+    if hidden:
+        forms = [f for f in forms if all(f.fields.get(k) == v for k, v in hidden.items())]
+    for wanted in (action, ""):
+        for form in forms:
+            if form.action == wanted:
+                return form
+    raise AssertionError(f"No form posting to {action} {hidden or ''} on the page")
 
 
-class _FormReader(HTMLParser):
-    def __init__(self, form_id: str | None):
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.depth = 0
-        self.found = False
-        self.data: list[tuple[str, str]] = []
-        self.errors_near: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._select_first: str | None = None
-        self._select_chosen = False
-        self._option_value: str | None = None
-        self._option_selected = False
-        self._option_text = ""
-        self._in_option = False
-        self._textarea: str | None = None
-        self._textarea_text = ""
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and not self.found:
-            if self.form_id is None or attrs.get("id") == self.form_id:
-                self.inside = self.found = True
-            return
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.data.append((name, attrs.get("value", "on")))
-            elif kind in TEXT_TYPES:
-                self.data.append((name, attrs.get("value") or ""))
-        elif tag == "select" and name:
-            self._select, self._select_first, self._select_chosen = name, None, False
-        elif tag == "option" and self._select:
-            self._option_value = attrs.get("value")
-            self._option_selected = "selected" in attrs
-            self._option_text = ""
-            self._in_option = True
-        elif tag == "textarea" and name:
-            self._textarea, self._textarea_text = name, ""
-
-    def handle_data(self, data):
-        if self._in_option:
-            self._option_text += data
-        if self._textarea is not None:
-            self._textarea_text += data
-
-    def handle_endtag(self, tag):
-        if not self.inside:
-            return
-        if tag == "form":
-            self.inside = False
-        elif tag == "option" and self._select:
-            value = self._option_value if self._option_value is not None else self._option_text
-            if self._select_first is None:
-                self._select_first = value
-            if self._option_selected:
-                self.data.append((self._select, value))
-                self._select_chosen = True
-            self._in_option = False
-        elif tag == "select" and self._select:
-            if not self._select_chosen and self._select_first is not None:
-                self.data.append((self._select, self._select_first))
-            self._select = None
-        elif tag == "textarea" and self._textarea is not None:
-            # Browsers drop the single newline that may follow <textarea>.
-            self.data.append((self._textarea, self._textarea_text.removeprefix("\n")))
-            self._textarea = None
-
-
-def form_data(html: str, form_id: str | None = None) -> MultiValueDict:
+def form_data(html: str | bytes, form_id: str | None = None) -> MultiValueDict:
     """What submitting the page's form (the first, or the one with this id) would send."""
-    reader = _FormReader(form_id)
-    reader.feed(html)
-    assert reader.found, f"no form {form_id or ''} in the page"
+    forms = [f for f in forms_of(html) if form_id is None or f.id == form_id]
+    assert forms, f"no form {form_id or ''} in the page"
     data = MultiValueDict()
-    for name, value in reader.data:
+    for name, value in forms[0].pairs:
         data.appendlist(name, value)
     return data
 
@@ -211,69 +234,3 @@ def field_block(html: str, name: str) -> str:
     """The markup of one field's block (`#field-<name>`): its label, widget, errors and help."""
     start = html.index(f'id="field-{name}"')
     return html[start : html.index("</div>", start)]
-
-
-# A form by its action, with the choices each select or checkbox group offers.
-class _Forms(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            action = attrs.get("action") or attrs.get("hx-post") or ""
-            self._form = {"action": action, "fields": {}, "options": {}}
-            self.forms.append(self._form)
-        if self._form is None:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self._form["fields"].setdefault(name, []).append(attrs.get("value", "on"))
-                self._form["options"].setdefault(name, []).append(attrs.get("value", "on"))
-            elif kind not in ("submit", "button", "file"):
-                self._form["fields"][name] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self._form["fields"][name] = ""
-        elif tag == "select" and name:
-            self._select = name
-            self._form["options"][name] = []
-        elif tag == "option" and self._select:
-            value = attrs.get("value", "")
-            self._form["options"][self._select].append(value)
-            if "selected" in attrs or self._select not in self._form["fields"]:
-                self._form["fields"][self._select] = value
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            # As browsers do, a newline just after <textarea> is not part of the value.
-            value = self._form["fields"][self._textarea]
-            self._form["fields"][self._textarea] = value.removeprefix("\n")
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._form is not None and self._textarea:
-            self._form["fields"][self._textarea] += data
-
-
-def rendered_form(html: str | bytes, action: str) -> tuple[dict, dict]:
-    """The fields (name → value) and the choices each select or checkbox offers, of the form
-    posting to `action` (a form without an action posts to the page's own URL, `action`)."""
-    parser = _Forms()
-    parser.feed(html.decode() if isinstance(html, bytes) else html)
-    for wanted in (action, ""):
-        for form in parser.forms:
-            if form["action"] == wanted and "csrfmiddlewaretoken" in form["fields"]:
-                return dict(form["fields"]), form["options"]
-    raise AssertionError(f"no form posting to {action} on the page")

@@ -3,7 +3,8 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cmoselect.bulk import insert_with_history
@@ -141,3 +142,30 @@ def test_upsert_of_nothing_writes_nothing(django_assert_num_queries):
 
     with django_assert_num_queries(0):
         upsert(CmoScore, [], unique="cmo", update=["total"])
+
+
+def test_the_ids_of_deleted_rows_are_never_given_again(qa):
+    site = SiteFactory()
+    (first, second) = insert_with_history(
+        RegulatoryEvent, [event_row(site, "1"), event_row(site, "2")], user=qa, reason="r"
+    )
+    RegulatoryEvent.objects.filter(pk=second).delete()
+    (third,) = insert_with_history(RegulatoryEvent, [event_row(site, "3")], user=qa, reason="r")
+    assert third > second
+    assert RegulatoryEvent.objects.get(pk=third).history.get().reference == "3"
+
+
+def test_many_rows_take_no_more_queries_than_a_few(qa, django_assert_num_queries):
+    """Importers hold SQLite's single write lock while they insert: no query per batch of rows."""
+    site = SiteFactory()
+    few = [event_row(site, str(n)) for n in range(3)]
+    many = [event_row(site, str(n)) for n in range(100, 1100)]
+    with CaptureQueriesContext(connection) as for_few:
+        insert_with_history(RegulatoryEvent, few, user=qa, reason="r")
+    with django_assert_num_queries(len(for_few)):
+        ids = insert_with_history(RegulatoryEvent, many, user=qa, reason="r")
+    assert len(ids) == len(set(ids)) == 1000
+    assert RegulatoryEvent.history.filter(id__in=ids).count() == 1000
+    assert set(RegulatoryEvent.objects.filter(pk__in=ids).values_list("reference", flat=True)) == {
+        str(n) for n in range(100, 1100)
+    }

@@ -1,58 +1,35 @@
 """Filter checkboxes send the query the multi-selects sent, and show what is chosen."""
 
-from html.parser import HTMLParser
+import re
+from typing import NamedTuple
 
 import pytest
 
 from tests.factories import CmoFactory, ContractFactory
+from tests.html_forms import forms_of
 from vendors.models import QualificationStatus
 
 pytestmark = pytest.mark.django_db
 
 
-class FilterForm(HTMLParser):
-    """The inputs of one form on a page, as a browser would send them, and its summaries."""
+class FilterForm(NamedTuple):
+    """What one filter form of a page sends, the checkboxes it offers and its summaries."""
 
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id = form_id
-        self.inside = False
-        self.summary = None
-        self.data: list[tuple[str, str]] = []
-        self.checkboxes: dict[str, list[str]] = {}
-        self.summaries: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside:
-            return
-        if tag == "input" and attrs.get("type") == "checkbox":
-            self.checkboxes.setdefault(attrs["name"], []).append(attrs["value"])
-            if "checked" in attrs:
-                self.data.append((attrs["name"], attrs["value"]))
-        elif tag == "input" and attrs.get("name") and attrs.get("type") != "checkbox":
-            self.data.append((attrs["name"], attrs.get("value", "")))
-        elif tag == "span" and attrs.get("id", "").startswith("chosen-"):
-            self.summary = attrs["id"].removeprefix("chosen-")
-
-    def handle_data(self, data):
-        if self.summary:
-            self.summaries[self.summary] = data.strip()
-
-    def handle_endtag(self, tag):
-        if tag == "span":
-            self.summary = None
-        if tag == "form":
-            self.inside = False
+    data: list[tuple[str, str]]
+    checkboxes: dict[str, list[str]]
+    summaries: dict[str, str]
 
 
 def rendered_form(response, form_id: str) -> FilterForm:
     assert response.status_code == 200
-    form = FilterForm(form_id)
-    form.feed(response.content.decode())
-    return form
+    html = response.content.decode()
+    (form,) = [f for f in forms_of(html) if f.id == form_id]
+    checkboxes = {name: form.options[name] for name in form.multiple}
+    # The summary beside each filter, e.g. <span id="chosen-status">Prospect, Approved</span>.
+    summaries = {
+        n: " ".join(t.split()) for n, t in re.findall(r'id="chosen-(\w+)"[^>]*>([^<]*)<', html)
+    }
+    return FilterForm(form.pairs, checkboxes, summaries)
 
 
 def test_the_cmo_filters_resubmit_the_chosen_statuses_and_countries(client_for, sourcing):

@@ -1,4 +1,4 @@
-"""Apps depend one way: vendors ← audits, contracts ← scoring (an app never imports from one
+"""Apps depend one way: vendors ← audits, contracts ← qualification ← scoring (an app never imports from one
 to its right). Imports inside functions count too: they are a dependency all the same."""
 
 import ast
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["vendors", "audits", "contracts", "scoring"]
+ORDER = ["vendors", "audits", "contracts", "qualification", "scoring"]
 
 
 def imported_apps(app: str) -> dict[str, set[str]]:

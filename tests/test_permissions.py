@@ -15,15 +15,18 @@ from cmoselect.roles import MATRIX, Perm
 from contracts.models import ContractDocument, Kpi, ResponsibilityItem, ScopeItem
 from tests.factories import (
     CandidateFactory,
+    CertificateFactory,
     CitationFactory,
     ContactFactory,
     ContractFactory,
+    EstablishmentFactory,
     ImportRunFactory,
     MilestoneFactory,
     RegulatoryEventFactory,
     SiteCapabilityFactory,
     SiteFactory,
     make_audit,
+    raise_finding,
 )
 
 # Account endpoints, the same for every user whatever the role (tests/test_login_safeguards.py).
@@ -117,6 +120,8 @@ def world(db):
     # The first event is an inspection, so its citation pages exist.
     CitationFactory(inspection=RegulatoryEventFactory(site=site, kind="inspection"))
     ImportRunFactory()
+    EstablishmentFactory()
+    CertificateFactory(site=site)
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -145,7 +150,24 @@ def world(db):
         size=15,
         uploaded_by=get_user_model().objects.create(username="uploader"),
     )
+    signed = ContractFactory(
+        cmo=site.cmo, status="active", signed_on="2026-01-15", effective_date="2026-01-15"
+    )
+    from contracts.models import Amendment
+
+    Amendment.objects.create(
+        contract=signed,
+        number=1,
+        reason="Higher cap",
+        effective_date="2026-06-01",
+        changes={"fields": {"liability_cap": "2.00"}, "tables": {}},
+        base={"fields": {"liability_cap": None}, "tables": {}},
+        raised_by=someone,
+    )
     world_audits(site)
+    from qualification.models import SiteQualification
+
+    SiteQualification.objects.create(site=site, status=SiteQualification.Status.APPROVED)
     return site
 
 
@@ -154,21 +176,15 @@ def world_audits(site):
     from django.core.files.base import ContentFile
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from audits.models import Audit, AuditReport, Finding, Severity
-    from audits.services import evidence_add, finding_create
+    from audits.models import Audit, AuditReport, Severity
+    from audits.services import evidence_add
 
     audit = make_audit(site=site, status=Audit.Status.IN_PROGRESS)
     answer = audit.answers.select_related("audit").first()
     evidence_add(
         answer=answer, upload=SimpleUploadedFile("note.txt", b"seen"), user=audit.lead_auditor
     )
-    finding_create(
-        finding=Finding(
-            audit=audit, severity=Severity.MINOR, title="t", requirement="r", description="d"
-        ),
-        user=audit.lead_auditor,
-        answer=answer,
-    )
+    raise_finding(audit, audit.lead_auditor, Severity.MINOR, answer=answer)
     report = AuditReport(audit=audit, revision=1, status="ready", requested_by=audit.lead_auditor)
     report.file.save("world.pdf", ContentFile(b"%PDF-1.4"), save=True)
     _scoring_world(site)
@@ -248,7 +264,11 @@ DELETABLE = [e for e in ENDPOINTS if "delete" in (getattr(e.callback, "actions",
 
 
 def test_the_api_endpoints_that_remove_records_are_checked():
-    assert {e.name for e in DELETABLE} == {"citation-detail", "sitecapability-detail"}
+    assert {e.name for e in DELETABLE} == {
+        "certificate-detail",
+        "citation-detail",
+        "sitecapability-detail",
+    }
 
 
 @pytest.mark.parametrize("persona", ROLE_PERSONAS)

@@ -32,7 +32,7 @@ def start(**env) -> subprocess.CompletedProcess:
 def test_the_default_is_sqlite_with_a_worker_on_the_embedded_broker(tmp_path):
     result = start(CELERY_BROKER_URL="", BROKER_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "False"]
+    assert result.stdout.split() == ["cmoselect.backends.sqlite3", "False"]
     assert (tmp_path / "queue").is_dir()
 
 

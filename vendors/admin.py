@@ -3,9 +3,11 @@ from django.contrib import admin
 from cmoselect.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 from vendors.models import (
     Capability,
+    Certificate,
     Citation,
     Cmo,
     Contact,
+    Establishment,
     ImportRun,
     Notification,
     RegulatoryEvent,
@@ -92,7 +94,7 @@ class RegulatoryEventAdmin(ReadOnlyHistoryAdmin):
     autocomplete_fields = ["site"]
     search_fields = ["site__name", "site__fei_number", "reference"]
     date_hierarchy = "event_date"
-    raw_id_fields = ["import_run"]
+    raw_id_fields = ["import_run", "establishment"]
 
 
 @admin.register(Citation)
@@ -103,7 +105,24 @@ class CitationAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["act_cfr_number", "short_description"]
 
 
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["site", "kind", "reference", "issuer", "issued_on", "valid_until"]
+    list_filter = ["kind"]
+    list_select_related = ["site"]
+    raw_id_fields = ["site", "superseded_by", "created_by"]
+    search_fields = ["reference", "issuer", "site__name"]
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "format", "status", "uploaded_by", "created_at"]
     list_filter = ["format", "status", "via"]
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(ReadOnlyHistoryAdmin):
+    # Registry entries come from the FDA imports; the admin only reads them.
+    list_display = ["firm_name", "fei", "country", "registered", "signal"]
+    list_filter = ["registered", "country"]
+    search_fields = ["firm_name", "registrant_name", "fei", "duns"]

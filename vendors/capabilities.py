@@ -1,74 +1,139 @@
-"""The needs search: which CMOs' sites together cover a list of required capabilities."""
+"""The needs search: which CMOs can serve a list of required capabilities, at one site or across
+their sites."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Count, Max, Q, Value
-from django.db.models.functions import Coalesce, Collate
+from django.db import models
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 
-from vendors.models import Capability, Cmo, Site, SiteCapability
+from vendors.fda.formats import CAPABILITY_OPERATIONS
+from vendors.models import Capability, Cmo, Establishment, Site, SiteCapability
+
+
+class NeedsRule(models.TextChoices):
+    """When a CMO counts as meeting every need."""
+
+    ONE_SITE = "one_site", "All needs at one site"
+    ACROSS_SITES = "across_sites", "Needs spread across the CMO's sites"
+
+
+@dataclass
+class SiteCoverage:
+    site: Site
+    levels: dict[int, int]  # capability id → level, for the needs the site meets at the level asked
 
 
 @dataclass
 class NeedsMatch:
     cmo: Cmo
-    coverage: float  # share of the needs covered, 0–1
+    rule: str  # the NeedsRule the coverage was counted by
+    need_count: int
+    coverage: float  # share of the needs met by the rule (one site: by its best site), 0–1
     covered: dict[int, list[tuple[Site, int]]]  # capability id → (site, level) that cover it
-    missing: list[Capability] = field(default_factory=list)
+    missing: list[Capability] = field(default_factory=list)  # no site has it at the level asked
     # capability id → (site, level) that have a missing capability, but below the level asked;
     # a missing capability absent from it is one no site of the CMO has at all.
     below: dict[int, list[tuple[Site, int]]] = field(default_factory=dict)
+    # Every site that meets at least one need at the level asked, most needs first.
+    sites: list[SiteCoverage] = field(default_factory=list)
+
+    @property
+    def coverage_across_sites(self) -> float:
+        """The share of the needs that some site of the CMO meets."""
+        return len(self.covered) / self.need_count
+
+    @property
+    def complete_sites(self) -> list[Site]:
+        """The sites that meet every need by themselves."""
+        return [s.site for s in self.sites if len(s.levels) == self.need_count]
 
 
 @dataclass
 class NeedsResult:
     needs: list[tuple[Capability, int]]
+    rule: str
     full: list[NeedsMatch]
     partial: list[NeedsMatch]
+    # How many CMOs match in all, whatever the limit cut from the lists above.
+    full_count: int = 0
+    partial_count: int = 0
 
 
-# Collation comparing names code point by code point, as Python does, so the database's top
-# CMOs are the ones Python would pick.
-_BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
-
-
-def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 100) -> NeedsResult:
-    """CMOs ranked by how many needs (capability id, minimum level) their sites cover."""
+def needs_search(
+    needs: Sequence[tuple[int, int]],
+    *,
+    rule: str = NeedsRule.ONE_SITE,
+    cmos=None,
+    limit: int = 100,
+) -> NeedsResult:
+    """CMOs ranked by how many needs (capability id, minimum level) they meet under `rule`."""
+    rule = NeedsRule(rule)
     wanted: dict[int, int] = {}
     for capability_id, level in needs:
         wanted[capability_id] = max(level, wanted.get(capability_id, 0))
     capabilities = Capability.objects.in_bulk(list(wanted))
     wanted = {c: lvl for c, lvl in wanted.items() if c in capabilities}
     ordered_needs = [(capabilities[c], lvl) for c, lvl in wanted.items()]
+    empty = NeedsResult(needs=ordered_needs, rule=rule, full=[], partial=[])
     if not wanted or limit <= 0:
-        return NeedsResult(needs=ordered_needs, full=[], partial=[])
-    conditions = {
-        capability_id: Q(capability_id=capability_id, level__gte=level)
-        for capability_id, level in wanted.items()
-    }
+        return empty
     condition = Q()
-    for need in conditions.values():
-        condition |= need
+    for capability_id, level in wanted.items():
+        condition |= Q(capability_id=capability_id, level__gte=level)
     # Every cell of a needed capability, so a need met only at a lower level can say which.
-    needed = SiteCapability.objects.filter(capability_id__in=list(wanted))
+    # A merged-away site keeps only the cells its kept site already had: not a match of its own.
+    needed = SiteCapability.objects.filter(
+        capability_id__in=list(wanted), site__merged_into__isnull=True
+    )
     if cmos is not None:
         needed = needed.filter(site__cmo__in=cmos)
-    cells = needed.filter(condition)
-    # Rank in the database and keep only the top CMOs; the cells are then fetched for those
-    # alone, in the same query (the ranking is its subquery).
-    best = sum(Coalesce(Max("level", filter=need), Value(0)) for need in conditions.values())
-    top = (
-        cells.values("site__cmo_id")
-        .annotate(covered_count=Count("capability_id", distinct=True), best_sum=best)
-        .order_by(
-            "-covered_count",
-            "-best_sum",
-            Collate("site__cmo__legal_name", _BYTE_ORDER.get(connection.vendor, "C")),
-        )
-        .values("site__cmo_id")[:limit]
+    keys, full_count = _rank(needed.filter(condition), rule, len(wanted))
+    if not keys:
+        return empty
+    top = sorted(keys, key=keys.__getitem__)[:limit]
+    matches = _matches(needed, top, wanted, capabilities, rule)
+    matches.sort(key=lambda m: keys[m.cmo.pk])
+    return NeedsResult(
+        needs=ordered_needs,
+        rule=rule,
+        full=[m for m in matches if m.coverage == 1],
+        partial=[m for m in matches if m.coverage < 1],
+        full_count=full_count,
+        partial_count=len(keys) - full_count,
     )
+
+
+def _rank(cells, rule: NeedsRule, need_count: int) -> tuple[dict[int, tuple], int]:
+    """Each CMO's sort key under the rule, and how many meet every need (one query).
+
+    The cells meeting a need are few columns each; ranking them here keeps both rules, and the
+    counts, to one pass over them (the best site of a CMO is an aggregate of an aggregate).
+    """
+    best: dict[int, dict[int, int]] = defaultdict(dict)  # CMO → capability → best level
+    by_site: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # CMO → site → met
+    names: dict[int, str] = {}
+    rows = cells.values_list(
+        "site__cmo_id", "site__cmo__legal_name", "site_id", "capability_id", "level"
+    )
+    for cmo_id, name, site_id, capability_id, level in rows:
+        names[cmo_id] = name
+        best[cmo_id][capability_id] = max(level, best[cmo_id].get(capability_id, 0))
+        by_site[cmo_id][site_id] += 1  # a site holds a capability once
+    keys = {}
+    full = 0
+    for cmo_id, levels in best.items():
+        across, one = len(levels), max(by_site[cmo_id].values())
+        met = one if rule == NeedsRule.ONE_SITE else across
+        full += met == need_count
+        # The name as Python orders it (code point by code point), whatever the database's.
+        keys[cmo_id] = (-met, -across, -sum(levels.values()), names[cmo_id], cmo_id)
+    return keys, full
+
+
+def _matches(needed, top: list[int], wanted: dict, capabilities: dict, rule) -> list[NeedsMatch]:
+    """The matches of the CMOs in `top`, with what each site has (one query)."""
     rows = needed.filter(site__cmo_id__in=top).values_list(
         "site_id",
         "site__name",
@@ -78,7 +143,7 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
         "capability_id",
         "level",
     )
-    # One query; sites and CMOs are built from its columns rather than fetched again.
+    # Sites and CMOs are built from the query's columns rather than fetched again.
     sites: dict[int, Site] = {}
     found: dict[int, Cmo] = {}
     by_cmo: dict[int, dict[int, list[tuple[Site, int]]]] = defaultdict(lambda: defaultdict(list))
@@ -100,26 +165,107 @@ def needs_search(needs: Sequence[tuple[int, int]], *, cmos=None, limit: int = 10
         below = {c: entries for c, entries in lower[cmo_id].items() if c not in covered}
         for entries in [*covered.values(), *below.values()]:
             entries.sort(key=lambda entry: (-entry[1], entry[0].name))
-        cmo = next(iter(covered.values()))[0][0].cmo
-        missing = [capabilities[c] for c in wanted if c not in covered]
+        per_site: dict[Site, dict[int, int]] = defaultdict(dict)
+        for capability_id, entries in covered.items():
+            for site, level in entries:
+                per_site[site][capability_id] = level
+        site_coverage = sorted(
+            (SiteCoverage(site=site, levels=levels) for site, levels in per_site.items()),
+            key=lambda s: (-len(s.levels), -sum(s.levels.values()), s.site.name),
+        )
+        met = len(site_coverage[0].levels) if rule == NeedsRule.ONE_SITE else len(covered)
         matches.append(
             NeedsMatch(
-                cmo=cmo,
-                coverage=len(covered) / len(wanted),
+                cmo=found[cmo_id],
+                rule=rule,
+                need_count=len(wanted),
+                coverage=met / len(wanted),
                 covered=dict(covered),
-                missing=missing,
+                missing=[capabilities[c] for c in wanted if c not in covered],
                 below=below,
+                sites=site_coverage,
             )
         )
-    matches.sort(
-        key=lambda m: (
-            -m.coverage,
-            -sum(max(level for _, level in entries) for entries in m.covered.values()),
-            m.cmo.legal_name,
+    return matches
+
+
+@dataclass
+class RegistryMatch:
+    """A registered establishment not in the directory, and the needs its operations claim."""
+
+    establishment: Establishment
+    need_count: int
+    # Each need its registered operations claim, in the order asked, with those operations.
+    claimed: list[tuple[Capability, list[str]]]
+
+    @property
+    def coverage(self) -> float:
+        return len(self.claimed) / self.need_count
+
+
+@dataclass
+class RegistryNeedsResult:
+    needs: list[tuple[Capability, int]]
+    # Needs no registered operation speaks of: the registry cannot tell who has them.
+    unsearchable: list[Capability]
+    matches: list[RegistryMatch]
+    full_count: int = 0
+    partial_count: int = 0
+
+
+def registry_needs_search(
+    needs: Sequence[tuple[int, int]], *, limit: int = 50
+) -> RegistryNeedsResult:
+    """Registered establishments that are not in the directory yet, ranked by how many of the
+    needs (capability id, minimum level) their registered operations claim.
+
+    A registration only claims: whatever level a need asks, an establishment that registered an
+    operation of the capability is listed for it, and the page says it is a claim to check.
+    """
+    wanted: dict[int, int] = {}
+    for capability_id, level in needs:
+        wanted[capability_id] = max(level, wanted.get(capability_id, 0))
+    capabilities = Capability.objects.in_bulk(list(wanted))
+    ordered = [(capabilities[c], level) for c, level in wanted.items() if c in capabilities]
+    claims = {cap.pk: CAPABILITY_OPERATIONS.get(cap.code, ()) for cap, _ in ordered}
+    result = RegistryNeedsResult(
+        needs=ordered,
+        unsearchable=[cap for cap, _ in ordered if not claims[cap.pk]],
+        matches=[],
+    )
+    searchable = {pk: ops for pk, ops in claims.items() if ops}
+    if not searchable or limit <= 0:
+        return result
+    claimed_count = Value(0, output_field=IntegerField())
+    for operations in searchable.values():
+        condition = Q()
+        for operation in operations:
+            condition |= Q(operations_key__contains=f";{operation};")
+        claimed_count += Case(When(condition, then=1), default=0, output_field=IntegerField())
+    in_directory = Exists(Site.objects.filter(fei_number=OuterRef("fei")))
+    found = (
+        Establishment.objects.filter(registered=True)
+        .exclude(in_directory)
+        .annotate(claimed_count=claimed_count)
+        .filter(claimed_count__gt=0)
+    )
+    total = found.count()
+    result.full_count = found.filter(claimed_count=len(ordered)).count()
+    result.partial_count = total - result.full_count
+    best = found.order_by("-claimed_count", F("signal").desc(nulls_last=True), "firm_name", "fei")[
+        :limit
+    ]
+    for establishment in best:
+        operations = set(establishment.operation_list)
+        result.matches.append(
+            RegistryMatch(
+                establishment=establishment,
+                need_count=len(ordered),
+                claimed=[
+                    (capabilities[pk], [op for op in ops if op in operations])
+                    for pk, ops in searchable.items()
+                    if operations.intersection(ops)
+                ],
+            )
         )
-    )
-    return NeedsResult(
-        needs=ordered_needs,
-        full=[m for m in matches if m.coverage == 1],
-        partial=[m for m in matches if m.coverage < 1],
-    )
+    return result

@@ -22,9 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from vendors.models import Agency, Classification, EventKind, RegulatoryEvent
+from vendors.models import Agency, Classification, Establishment, EventKind, RegulatoryEvent, Site
 
 C = Classification
 K = EventKind
@@ -181,12 +182,44 @@ def _group(rows: Iterable[dict], key: str) -> dict[int, list[dict]]:
     return grouped
 
 
+def _site_events(sites: QuerySet) -> list[dict]:
+    """The events of these sites, in one query, each once per site it belongs to: the site's
+    own, and those of the site's registry establishment (linked by FEI), however they arrived.
+    Each row's `site_id` is its site, `cmo_id` that site's CMO."""
+    chosen = sites.order_by()
+    linked = Site.objects.filter(fei_number=OuterRef("establishment__fei")).order_by()
+    events = (
+        RegulatoryEvent.objects.filter(
+            Q(site__in=chosen.values("pk"))
+            | Q(establishment__fei__in=chosen.exclude(fei_number="").values("fei_number"))
+        )
+        .annotate(
+            linked_site=Subquery(linked.values("pk")[:1]),
+            linked_cmo=Subquery(linked.values("cmo_id")[:1]),
+        )
+        .values("pk", "site_id", "site__cmo_id", "linked_site", "linked_cmo", *FIELDS)
+    )
+    rows = []
+    for event in events:
+        subjects = {(event["site_id"], event["site__cmo_id"])}
+        if event["linked_site"]:
+            subjects.add((event["linked_site"], event["linked_cmo"]))
+        for site_id, cmo_id in subjects:
+            if site_id is not None:
+                rows.append({**event, "site_id": site_id, "cmo_id": cmo_id})
+    return rows
+
+
+def events_for_sites(site_ids: Iterable[int]) -> list[dict]:
+    """The regulatory events of these sites as rows (one per event and site), in one query."""
+    return _site_events(Site.objects.filter(pk__in=list(site_ids)))
+
+
 def compliance_for_sites(site_ids, *, today: date | None = None) -> dict[int, ComplianceSummary]:
-    """Each site's summary, in one query."""
+    """Each site's summary (with its establishment's events), in one query."""
     today = today or timezone.localdate()
     ids = list(site_ids)
-    rows = RegulatoryEvent.objects.for_sites(ids).values("pk", "site_id", *FIELDS)
-    grouped = _group(rows, "site_id")
+    grouped = _group(_site_events(Site.objects.filter(pk__in=ids)), "site_id")
     return {site_id: summarise(grouped.get(site_id, []), today) for site_id in ids}
 
 
@@ -194,8 +227,43 @@ def compliance_for_cmos(cmo_ids, *, today: date | None = None) -> dict[int, Comp
     """Each CMO's summary over all its sites, in one query."""
     today = today or timezone.localdate()
     ids = list(cmo_ids)
-    rows = RegulatoryEvent.objects.filter(site__cmo_id__in=ids).values(
-        "pk", "site_id", "site__cmo_id", *FIELDS
-    )
-    grouped = _group(rows, "site__cmo_id")
+    grouped = _group(_site_events(Site.objects.filter(cmo_id__in=ids)), "cmo_id")
     return {cmo_id: summarise(grouped.get(cmo_id, []), today) for cmo_id in ids}
+
+
+def compliance_for_establishments(
+    establishment_ids, *, today: date | None = None
+) -> dict[int, ComplianceSummary]:
+    """Each registry entry's summary, over the events attached to it, in one query."""
+    today = today or timezone.localdate()
+    ids = list(establishment_ids)
+    rows = RegulatoryEvent.objects.filter(establishment_id__in=ids).values(
+        "pk", "establishment_id", *FIELDS
+    )
+    # Deduplication keys events on `site_id`: here the establishment is the subject.
+    grouped = _group(({**row, "site_id": row["establishment_id"]} for row in rows), "site_id")
+    return {pk: summarise(grouped.get(pk, []), today) for pk in ids}
+
+
+RECENT_FLAGS = frozenset({"OAI inspection within 5 years", "Warning letter within 5 years"})
+
+
+def establishments_refresh_signal(queryset, *, today: date | None = None) -> int:
+    """Store the signal and the recent OAI / warning letter flag of these registry entries,
+    which the registry search filters on; returns how many changed."""
+    today = today or timezone.localdate()
+    changed = []
+    for chunk in _chunks(list(queryset.values_list("pk", "signal", "recent_oai_or_warning"))):
+        summaries = compliance_for_establishments([pk for pk, _, _ in chunk], today=today)
+        for pk, signal, recent in chunk:
+            summary = summaries[pk]
+            now = (summary.signal, bool(RECENT_FLAGS & set(summary.flags)))
+            if now != (signal, recent):
+                changed.append(Establishment(pk=pk, signal=now[0], recent_oai_or_warning=now[1]))
+    Establishment.objects.bulk_update(changed, ["signal", "recent_oai_or_warning"], batch_size=500)
+    return len(changed)
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,6 +1,8 @@
 """Fictional but plausible demo directory: 40 CMOs, about 100 sites in 14 countries."""
 
 import random
+import unicodedata
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -20,6 +22,20 @@ DEMO_USERS = {
 DEMO_PASSWORD_SUFFIX = "-demo-2026"
 # The history reason of every record the demo seeds.
 DEMO_REASON = "Demo data"
+
+
+def demo_email(first: str, last: str, domain: str) -> str:
+    """A demo contact's address, in ASCII: "José O'Brien" at Müller → jose.obrien@muller.example.
+
+    Contact e-mails are what Django's EmailValidator accepts (an ASCII local part), and what
+    the schema's `format: email` says; the domain is kept ASCII too.
+    """
+
+    def ascii(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text.lower())
+        return "".join(c for c in text if c.isascii() and (c.isalnum() or c in ".-"))
+
+    return f"{ascii(f'{first}.{last}')}@{ascii(domain)}.example"
 
 
 def demo_user(role: str):
@@ -288,7 +304,7 @@ def seed_directory(*, seed: int = 2026) -> dict[str, int]:
                 cmo=cmo,
                 name=f"{first} {last}",
                 role=CONTACT_ROLES[(index + number) % len(CONTACT_ROLES)],
-                email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@{prefix.lower()}.example",
+                email=demo_email(first, last, prefix),
                 phone=f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}",
                 is_primary=number == 0,
             )
@@ -401,15 +417,18 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
 
     from django.utils import timezone
 
+    from vendors.compliance import establishments_refresh_signal
     from vendors.models import (
         Agency,
         Capability,
         CapabilityLevel,
         Classification,
+        Establishment,
         EventKind,
         RegulatoryEvent,
         SiteCapability,
     )
+    from vendors.registry import registry_entry_for_site
 
     capabilities = {c.code: c for c in Capability.objects.all()}
     author = demo_user(SOURCING)
@@ -458,10 +477,13 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
             events.append((EventKind.RECALL, recall_class, rng.randrange(30, 1500), "RCL"))
         if rng.random() < 0.3:
             events.append((EventKind.GMP_CERTIFICATE, "", rng.randrange(30, 700), "GMP"))
+        # The site's registry entry holds its FDA history, as an import would have filled it.
+        establishment = registry_entry_for_site(site, user=author, reason=DEMO_REASON)
         for kind, classification, days_ago, tag in events:
             agency = Agency.EMA if kind == EventKind.GMP_CERTIFICATE else Agency.FDA
             event = RegulatoryEvent(
                 site=site,
+                establishment=establishment if agency == Agency.FDA else None,
                 kind=kind,
                 agency=agency,
                 reference=f"DEMO-{site.pk}-{tag}",
@@ -473,4 +495,64 @@ def seed_capabilities_and_events(*, seed: int = 2026) -> dict[str, int]:
             )
             save_with_history(event, user=author, reason=DEMO_REASON)
             created["events"] += 1
+    establishments_refresh_signal(Establishment.objects.all())
     return created
+
+
+DEMO_REGISTRATIONS = Path(__file__).parent / "demo_data" / "decrs_drug_establishments_sample.xlsx"
+
+
+def seed_registry() -> dict[str, int]:
+    """Fill the FDA registry from a real DECRS extract (40 rows), imported as a person would,
+    so the registry search, its firms and the needs search over it show real establishments."""
+    from django.core.files import File
+
+    from vendors.models import Establishment, ImportRun
+    from vendors.services import import_run_create, import_run_execute
+
+    if ImportRun.objects.filter(format=ImportRun.Format.DECRS).exists():
+        return {"establishments": 0}
+    before = Establishment.objects.filter(registered=True).count()
+    with DEMO_REGISTRATIONS.open("rb") as handle:
+        run = import_run_create(
+            file=File(handle),
+            name=DEMO_REGISTRATIONS.name,
+            user=demo_user(SOURCING),
+            via=ImportRun.Via.COMMAND,
+            start=False,
+        )
+    import_run_execute(run=run, commit=True)
+    return {"establishments": Establishment.objects.filter(registered=True).count() - before}
+
+
+@transaction.atomic
+def seed_duplicates() -> int:
+    """One obvious duplicate: the first demo CMO entered again by hand, with one of its sites,
+    so the likely-duplicates page has a pair to show and merge. Returns how many were made."""
+    original = Cmo.objects.filter(legal_name=demo_cmo_names()[0]).first()
+    site = original.sites.order_by("pk").first() if original else None
+    name = original.legal_name.rsplit(" ", 1)[0].upper() if original else ""
+    if site is None or Cmo.objects.filter(legal_name=name).exists():
+        return 0
+    author = demo_user(SOURCING)
+    reason = f"{DEMO_REASON}: entered again from a trade-show contact list"
+    twin = Cmo(
+        legal_name=name,
+        headquarters_country=original.headquarters_country,
+        duns_number=original.duns_number,
+    )
+    save_with_history(twin, user=author, reason=reason)
+    save_with_history(
+        Site(cmo=twin, name=site.name, city=site.city, country=site.country),
+        user=author,
+        reason=reason,
+    )
+    first, last = FIRST[0], LAST[0]
+    contact = Contact(
+        cmo=twin,
+        name=f"{first} {last}",
+        role="Business development",
+        email=demo_email(first, last, name.split()[0].title()),
+    )
+    save_with_history(contact, user=author, reason=reason)
+    return 1

@@ -1,18 +1,24 @@
 import django_filters
-from django.db.models import Case, F, Value, When
-from django_countries import countries
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from cmoselect.filters import IdFilter
+from cmoselect.countries import CountryChoices
+from cmoselect.filters import BooleanFilter, IdFilter
+from vendors.fda.formats import OPERATIONS
 from vendors.models import (
     Agency,
     Capability,
+    CapabilityLevel,
+    Certificate,
+    CertificateState,
     Citation,
     Classification,
     Cmo,
     Contact,
+    Establishment,
     EventKind,
     ImportRun,
     QualificationStatus,
@@ -22,6 +28,7 @@ from vendors.models import (
     SiteType,
     normalize_fei,
 )
+from vendors.models.certificates import EXPIRING_WITHIN_DAYS
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -68,7 +75,7 @@ class CmoFilter(django_filters.FilterSet):
     )
     country = django_filters.MultipleChoiceFilter(
         field_name="headquarters_country",
-        choices=list(countries),
+        choices=CountryChoices(),
         label="Country",
         distinct=False,
     )
@@ -106,7 +113,7 @@ class SiteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     cmo = IdFilter(field_name="cmo_id")
     fei_number = django_filters.CharFilter(method="filter_fei")
-    country = django_filters.MultipleChoiceFilter(choices=list(countries))
+    country = django_filters.MultipleChoiceFilter(choices=CountryChoices())
     status = django_filters.MultipleChoiceFilter(
         field_name="qualification_status", choices=QualificationStatus.choices
     )
@@ -142,10 +149,17 @@ class SiteCapabilityFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         field_name="capability__category", choices=Capability.Category.choices
     )
+    # Levels run from 1 (claimed) to 3 (verified); another number is a 400, not an empty list.
     min_level = django_filters.NumberFilter(
-        field_name="level", lookup_expr="gte", label="At least this level (1–3)"
+        field_name="level",
+        lookup_expr="gte",
+        label="At least this level (1–3)",
+        min_value=CapabilityLevel.CLAIMED,
+        max_value=CapabilityLevel.VERIFIED,
     )
-    level = django_filters.NumberFilter(field_name="level")
+    level = django_filters.NumberFilter(
+        field_name="level", min_value=CapabilityLevel.CLAIMED, max_value=CapabilityLevel.VERIFIED
+    )
 
     class Meta:
         model = SiteCapability
@@ -199,3 +213,74 @@ class ImportRunFilter(django_filters.FilterSet):
     class Meta:
         model = ImportRun
         fields = ["format", "status"]
+
+
+class EstablishmentFilter(django_filters.FilterSet):
+    """The registry search, shared by the browser page and the API."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Name, FEI or DUNS")
+    country = django_filters.ChoiceFilter(choices=CountryChoices(), label="Country")
+    operation = django_filters.ChoiceFilter(
+        choices=[(op, op.capitalize()) for op in OPERATIONS],
+        method="filter_operation",
+        label="Registered operation",
+        empty_label="Any",
+    )
+    signal_min = django_filters.NumberFilter(
+        field_name="signal", lookup_expr="gte", label="Signal from", min_value=0, max_value=100
+    )
+    signal_max = django_filters.NumberFilter(
+        field_name="signal", lookup_expr="lte", label="Signal to", min_value=0, max_value=100
+    )
+    recent_oai_or_warning = django_filters.BooleanFilter(
+        label="OAI inspection / warning letter within 5 years"
+    )
+    current = django_filters.BooleanFilter(method="filter_current", label="Registration current")
+
+    class Meta:
+        model = Establishment
+        fields = ["q", "country", "operation", "signal_min", "signal_max"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_operation(self, queryset, name, value):
+        return queryset.with_operation(value) if value else queryset
+
+    def filter_current(self, queryset, name, value):
+        if value is None:
+            return queryset
+        current = Q(registered=True) & (
+            Q(registration_expires=None) | Q(registration_expires__gte=timezone.localdate())
+        )
+        return queryset.filter(current) if value else queryset.exclude(current)
+
+
+class CertificateFilter(django_filters.FilterSet):
+    site = IdFilter(field_name="site_id")
+    cmo = IdFilter(field_name="site__cmo_id")
+    kind = django_filters.ChoiceFilter(choices=Certificate.Kind.choices)
+    current = BooleanFilter(
+        field_name="superseded_by", lookup_expr="isnull", label="Only versions in force"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.value) for s in CertificateState],
+        method="filter_status",
+        label="valid, expiring (within 60 days), expired or superseded, as of today",
+    )
+
+    class Meta:
+        model = Certificate
+        fields = ["site", "cmo", "kind", "current", "status"]
+
+    def filter_status(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == CertificateState.SUPERSEDED:
+            return queryset.filter(superseded_by__isnull=False)
+        if value == CertificateState.EXPIRED:
+            return queryset.expired(today)
+        if value == CertificateState.EXPIRING:
+            return queryset.expiring_within(EXPIRING_WITHIN_DAYS, today)
+        return queryset.valid(today).exclude(
+            pk__in=queryset.expiring_within(EXPIRING_WITHIN_DAYS, today).values("pk")
+        )

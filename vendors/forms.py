@@ -1,16 +1,17 @@
 from django import forms
-from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
+from cmoselect.countries import countries_in, country_options
 from cmoselect.forms import StatusMoveForm
 from cmoselect.widgets import SearchPicker
 from vendors.models import (
     CONFIRMED_STATUSES,
     Capability,
     CapabilityLevel,
+    Certificate,
     Citation,
     Cmo,
     Contact,
+    Establishment,
     QualificationStatus,
     RegulatoryEvent,
     Site,
@@ -20,12 +21,12 @@ from vendors.models import (
 
 def pickable_cmos():
     """The CMOs a picker offers, as its search endpoint and its form field read them."""
-    return Cmo.objects.with_site_counts().order_by("legal_name")
+    return Cmo.objects.current().with_site_counts().order_by("legal_name")
 
 
 def pickable_sites():
     """The sites a picker offers, as its search endpoint and its form field read them."""
-    return Site.objects.select_related("cmo").order_by("name", "cmo__legal_name", "pk")
+    return Site.objects.current().select_related("cmo").order_by("name", "cmo__legal_name", "pk")
 
 
 def cmo_picker(*, empty_label: str = "") -> SearchPicker:
@@ -252,7 +253,98 @@ class MatrixFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    country = LazyTypedChoiceField(choices=[("", "Any country")] + list(countries), required=False)
+    # Only the countries that have sites: a filter that can only find nothing is no help.
+    country = forms.ChoiceField(required=False)
     status = forms.ChoiceField(
         choices=[("", "Any status")] + list(QualificationStatus.choices), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "Any country")] + country_options(countries_in(Site))
+
+
+class AddToDirectoryForm(forms.Form):
+    """Add chosen registry establishments to the directory, saying why."""
+
+    establishments = forms.ModelMultipleChoiceField(
+        queryset=Establishment.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": "Choose at least one establishment to add."},
+    )
+    cmo = CmoPickerField(
+        required=False,
+        label="Under the CMO",
+        help_text="Leave empty to use (or create) the CMO of each registrant.",
+    )
+    reason = forms.CharField(
+        label="Why add them",
+        max_length=250,
+        help_text="Kept in the history of the CMOs and sites created.",
+    )
+
+
+class CmoMergeForm(forms.Form):
+    """Merge a duplicate CMO into this one, saying why they are the same."""
+
+    merged = CmoPickerField(
+        label="The duplicate to merge into this one",
+        help_text="It is kept, marked merged, and its records move here.",
+    )
+    reason = forms.CharField(
+        label="Why are they the same",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the history of both records.",
+    )
+
+
+class SiteMergeForm(CmoMergeForm):
+    """Merge a duplicate site of the same CMO into this one, saying why they are the same."""
+
+    merged = SitePickerField(
+        label="The duplicate to merge into this one",
+        help_text="A site of the same CMO. It is kept, marked merged, and its records move here.",
+    )
+
+
+class CertificateForm(ChangeReasonMixin, forms.ModelForm):
+    """Record a site's certificate with its file, or correct one (the file then optional)."""
+
+    file = forms.FileField(
+        label="Certificate file",
+        help_text="PDF, scan (JPEG, PNG) or Word document.",
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.doc"}),
+    )
+
+    class Meta:
+        model = Certificate
+        fields = ["kind", "reference", "issuer", "issued_on", "valid_until", "notes"]
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, replacing: Certificate | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["file"].required = False
+            self.fields["file"].help_text = "Only to correct the file; a renewal is a replacement."
+        if replacing is not None:
+            self.fields["kind"].disabled = True
+            self.fields["kind"].initial = replacing.kind
+            self.fields["file"].label = "New certificate file"
+            self.fields["change_reason"] = forms.CharField(
+                label="Reason for replacement",
+                max_length=250,
+                help_text="e.g. renewed after re-inspection. Kept in both versions' history.",
+            )
+
+
+class CertificateRemoveForm(forms.Form):
+    change_reason = forms.CharField(
+        label="Reason for removal",
+        max_length=250,
+        help_text="Kept in the certificate's history.",
     )

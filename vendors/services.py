@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,13 +20,16 @@ from cmoselect.history import (
 )
 from cmoselect.outbox import enqueue
 from cmoselect.roles import MANAGER, Perm, has_perm
+from vendors.compliance import establishments_refresh_signal
 from vendors.models import (
     QUALIFYING_STATUSES,
     TRANSITIONS,
+    Agency,
     Capability,
     CapabilityLevel,
     Citation,
     Cmo,
+    Establishment,
     EventKind,
     ImportRun,
     Notification,
@@ -37,6 +40,7 @@ from vendors.models import (
     StatusChange,
 )
 from vendors.models.regulatory import Source
+from vendors.registry import registry_after_import, registry_entry_for_site
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ VERIFIED_BY_HAND = (
     "“Verified by audit” is recorded only by approving an audit that covered this capability; "
     "choose claimed or demonstrated."
 )
+CAPABILITY_ADD_REASON = "Say why this capability is added."
 
 
 def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) -> str:
@@ -69,16 +74,32 @@ def _check_transition(*, subject: Cmo | Site, status: str, user, reason: str) ->
 
 
 def cmo_change_status(
-    *, cmo: Cmo, status: str, user, reason: str, notify: bool = True
+    *,
+    cmo: Cmo,
+    status: str,
+    user,
+    reason: str,
+    notify: bool = True,
+    audit_signature=None,
+    decision=None,
 ) -> StatusChange:
-    """Move a CMO along the qualification lifecycle and record who, when and why."""
+    """Move a CMO along the qualification lifecycle and record who, when and why.
+
+    A move made under an e-signature (an audit decision, an evaluation's sign-off) links to it.
+    """
     with transaction.atomic():
         cmo = Cmo.objects.select_for_update().get(pk=cmo.pk)
         current = _check_transition(subject=cmo, status=status, user=user, reason=reason)
         cmo.qualification_status = status
         save_with_history(cmo, user=user, reason=reason)
         change = StatusChange.objects.create(
-            cmo=cmo, from_status=current, to_status=status, reason=reason.strip(), changed_by=user
+            cmo=cmo,
+            from_status=current,
+            to_status=status,
+            reason=reason.strip(),
+            changed_by=user,
+            audit_signature=audit_signature,
+            decision=decision,
         )
         if notify:  # off for moves recorded after the fact (the demo backstory): no news
             _enqueue_notification(change)
@@ -86,9 +107,19 @@ def cmo_change_status(
 
 
 def site_change_status(
-    *, site: Site, status: str, user, reason: str, notify: bool = True
+    *,
+    site: Site,
+    status: str,
+    user,
+    reason: str,
+    notify: bool = True,
+    audit_signature=None,
+    decision=None,
 ) -> StatusChange:
-    """Move a site along its own qualification lifecycle and record who, when and why."""
+    """Move a site along its own qualification lifecycle and record who, when and why.
+
+    A move made under an e-signature (an audit decision, an evaluation's sign-off) links to it.
+    """
     with transaction.atomic():
         site = Site.objects.select_for_update().select_related("cmo").get(pk=site.pk)
         current = _check_transition(subject=site, status=status, user=user, reason=reason)
@@ -101,6 +132,8 @@ def site_change_status(
             to_status=status,
             reason=reason.strip(),
             changed_by=user,
+            audit_signature=audit_signature,
+            decision=decision,
         )
         if notify:  # off for moves recorded after the fact (the demo backstory): no news
             _enqueue_notification(change)
@@ -147,6 +180,43 @@ def notification_send(
     return notice, created
 
 
+def _notice_email(notice: Notification) -> EmailMessage:
+    body = notice.body
+    if notice.url:
+        body = f"{body}\n\nOpen in CMOselect: {settings.SITE_URL}{notice.url}"
+    return EmailMessage(notice.subject, body, None, [notice.recipient.email])
+
+
+def notifications_send(notices: list[Notification], *, batch_size: int = 500) -> list[Notification]:
+    """Post many new notices (unsaved, recipient set) and e-mail them, as notification_send does.
+
+    For the daily jobs, which send thousands: a transaction and an SMTP connection per notice
+    took half a minute for ten thousand. The caller leaves out the (recipient, key) pairs
+    already sent. Each batch is one transaction: if its e-mails cannot be sent, its notices are
+    not recorded and the next run tries them again. If another process recorded one of them
+    meanwhile, that batch is sent one notice at a time, skipping those already recorded.
+    Returns the notices recorded now.
+    """
+    sent = []
+    with get_connection(fail_silently=False) as mail:
+        for start in range(0, len(notices), batch_size):
+            batch = notices[start : start + batch_size]
+            try:
+                with transaction.atomic():
+                    created = Notification.objects.bulk_create(batch)
+                    mail.send_messages([_notice_email(n) for n in created if n.recipient.email])
+            except IntegrityError:
+                created = []
+                for n in batch:
+                    notice, new = notification_send(
+                        recipient=n.recipient, key=n.key, subject=n.subject, body=n.body, url=n.url
+                    )
+                    if new:
+                        created.append(notice)
+            sent += created
+    return sent
+
+
 # ---------------------------------------------------------------- capabilities
 
 
@@ -168,6 +238,8 @@ def site_capability_set(
             if level == CapabilityLevel.VERIFIED and not already_verified:
                 raise ValidationError({"level": VERIFIED_BY_HAND})
             if cell is None:
+                # Adding a level is as much a claim about the site as changing one: say why.
+                reason = require_reason(reason, message=CAPABILITY_ADD_REASON)
                 cell = SiteCapability(site=site, capability=capability)
             if level != CapabilityLevel.VERIFIED:
                 cell.verified_by_audit = None  # a lower level by hand: the audit no longer backs it
@@ -213,8 +285,19 @@ def regulatory_event_save(*, event: RegulatoryEvent, user, reason: str = "") -> 
             {"kind": "This inspection has Form 483 citations; remove them to change its kind."}
         )
     with transaction.atomic():
+        if (
+            event.pk is None
+            and event.agency == Agency.FDA
+            and event.site_id
+            and not event.establishment_id
+        ):
+            # The FEI's registry entry holds the FDA history an import later adds to.
+            event.establishment = registry_entry_for_site(event.site, user=user)
         save_with_history(event, user=user, reason=reason, clean=True)
-        scoring_inputs_changed(cmo_ids=[event.site.cmo_id], reason="regulatory_event")
+        if event.establishment_id:
+            establishments_refresh_signal(Establishment.objects.filter(pk=event.establishment_id))
+        if event.site_id:
+            scoring_inputs_changed(cmo_ids=[event.site.cmo_id], reason="regulatory_event")
     return event
 
 
@@ -352,6 +435,7 @@ def import_run_execute(*, run: ImportRun, commit: bool, progress=None) -> Import
         run.status, run.finished_at, run.checkpoint = S.DONE, timezone.now(), {}
         if tally.sites_created:
             run.message = f"{tally.sites_created} missing site(s) created as prospects."
+        registry_after_import(run=run, fmt=fmt.code)
         scoring_inputs_changed(cmo_ids=tally.cmo_ids, reason="fda_import")
     else:
         run.status = S.PREVIEWED

@@ -1,6 +1,8 @@
 from celery import shared_task
 
-from vendors.models import ImportRun, StatusChange
+from vendors.certificates import certificate_alerts_send
+from vendors.compliance import establishments_refresh_signal
+from vendors.models import Establishment, ImportRun, StatusChange
 from vendors.services import import_run_execute, import_runs_sweep, status_change_notify
 
 
@@ -25,3 +27,13 @@ def commit_import(run_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_import_runs() -> int:
     return import_runs_sweep()
+
+
+@shared_task(ignore_result=True)
+def refresh_registry_signals() -> int:
+    return establishments_refresh_signal(Establishment.objects.filter(signal__isnull=False))
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_certificate_alerts() -> int:
+    return len(certificate_alerts_send())

@@ -23,11 +23,11 @@ from audits.models import (
     sha256_of,
 )
 from audits.outcomes import Outcome, audit_recommendation
-from audits.uploads import check_upload
 from cmoselect.esign import content_hash, signature_check, signature_manifest
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
 from cmoselect.roles import Perm
+from cmoselect.uploads import check_upload
 from vendors.models import QualificationStatus
 from vendors.services import capabilities_verify_by_audit, site_change_status
 
@@ -121,7 +121,7 @@ def audit_gaps(audit: Audit) -> list[Answer]:
 
 
 def incomplete_message(gaps: list[Answer]) -> str:
-    unanswered = sum(1 for answer in gaps if not answer.value)
+    unanswered = sum(1 for answer in gaps if not answer.is_answered)
     unexplained = len(gaps) - unanswered
     parts = []
     if unanswered:
@@ -418,6 +418,7 @@ def _qualify_site(audit: Audit, *, user, status: str, signature: Signature) -> N
             user=user,
             reason=f"{audit.reference} {audit.get_status_display().lower()} with e-signature "
             f"({signature.get_meaning_display()} {signature.printed_name})",
+            audit_signature=signature,
         )
     except ValidationError as error:
         raise ValidationError({"qualify_site": error.messages}) from None

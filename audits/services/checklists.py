@@ -1,5 +1,6 @@
 """Checklist templates: drafting, editing, reordering and publishing versions."""
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -18,7 +19,7 @@ def _check_draft(version: TemplateVersion) -> None:
         )
 
 
-def template_create(*, name: str, description: str = "", user) -> TemplateVersion:
+def template_create(*, name: str, description: str = "", user: User) -> TemplateVersion:
     """Create a checklist template with an empty draft version 1."""
     name = name.strip()
     if ChecklistTemplate.objects.filter(name__iexact=name).exists():
@@ -28,7 +29,7 @@ def template_create(*, name: str, description: str = "", user) -> TemplateVersio
         return TemplateVersion.objects.create(template=template, number=1, created_by=user)
 
 
-def version_create_draft(*, template: ChecklistTemplate, user) -> TemplateVersion:
+def version_create_draft(*, template: ChecklistTemplate, user: User) -> TemplateVersion:
     """Start a new draft version as a copy of the template's latest version."""
     with transaction.atomic():
         ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
@@ -65,7 +66,7 @@ def _copy_content(*, source: TemplateVersion, target: TemplateVersion) -> None:
     ChecklistQuestion.objects.bulk_create(questions)
 
 
-def version_publish(*, version: TemplateVersion, user, notes: str) -> TemplateVersion:
+def version_publish(*, version: TemplateVersion, user: User, notes: str) -> TemplateVersion:
     """Publish a draft with a note of what changed, superseding the version published before."""
     notes = require_reason(notes, field_name="notes", message="Say what changed in this version.")
     with transaction.atomic():
@@ -112,7 +113,9 @@ def section_save(*, section: ChecklistSection) -> ChecklistSection:
     return section
 
 
-def question_save(*, question: ChecklistQuestion, moved_from: int | None = None):
+def question_save(
+    *, question: ChecklistQuestion, moved_from: int | None = None
+) -> ChecklistQuestion:
     """Add a question at the end of its section, or save changes to one (maybe moved section)."""
     _check_draft(question.section.version)
     with transaction.atomic():

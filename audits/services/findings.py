@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -9,9 +10,9 @@ from django.utils import timezone
 
 from audits.models import Answer, Audit, Capa, Finding, Severity
 from audits.services.audits import evidence_store
-from audits.uploads import check_upload
 from cmoselect.events import scoring_inputs_changed
 from cmoselect.history import require_reason, save_with_history
+from cmoselect.uploads import check_upload
 
 # Default time the CMO gets to close a CAPA, by severity.
 CAPA_DAYS = {Severity.CRITICAL: 15, Severity.MAJOR: 30, Severity.MINOR: 90}
@@ -26,7 +27,7 @@ def _check_findings_editable(audit: Audit) -> None:
 
 
 def finding_create(
-    *, finding: Finding, user, answer: Answer | None = None, capa_due: date | None = None
+    *, finding: Finding, user: User, answer: Answer | None = None, capa_due: date | None = None
 ) -> Finding:
     """Raise a finding on an open audit; findings other than observations get a CAPA."""
     audit = finding.audit
@@ -45,7 +46,7 @@ def finding_create(
     return finding
 
 
-def finding_update(*, finding: Finding, user, reason: str) -> Finding:
+def finding_update(*, finding: Finding, user: User, reason: str) -> Finding:
     """Save changes to a finding, with the reason in its history."""
     _check_findings_editable(finding.audit)
     with transaction.atomic():
@@ -75,7 +76,7 @@ def _announce(capa: Capa) -> None:
 def capa_record_response(
     *,
     capa: Capa,
-    user,
+    user: User,
     root_cause: str,
     corrective_action: str,
     preventive_action: str,
@@ -106,7 +107,7 @@ def capa_record_response(
     return capa
 
 
-def capa_accept(*, capa: Capa, user) -> Capa:
+def capa_accept(*, capa: Capa, user: User) -> Capa:
     """Accept the CMO's proposed actions; they are then carried out and verified."""
     with transaction.atomic():
         capa = _transition(capa, (Capa.Status.RESPONSE_RECEIVED,), "accepted")
@@ -117,7 +118,7 @@ def capa_accept(*, capa: Capa, user) -> Capa:
     return capa
 
 
-def capa_reject(*, capa: Capa, user, reason: str) -> Capa:
+def capa_reject(*, capa: Capa, user: User, reason: str) -> Capa:
     """Send a CAPA response back to the CMO: the CAPA is open again."""
     reason = require_reason(
         reason, field_name="reason", message="Say why the response is rejected."
@@ -137,7 +138,9 @@ OWN_ACCEPTANCE = (
 )
 
 
-def capa_verify(*, capa: Capa, user, notes: str, effectiveness_check: str, evidence=None) -> Capa:
+def capa_verify(
+    *, capa: Capa, user: User, notes: str, effectiveness_check: str, evidence=None
+) -> Capa:
     """Verify that the accepted actions were carried out and worked, and close the CAPA.
 
     The person who accepted the response may not verify it, whatever their role.

@@ -3,9 +3,11 @@
 import textwrap
 from itertools import groupby
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from audits.briefing import audit_briefing
 from audits.models import (
     SEVERITY_DEFINITIONS,
     SEVERITY_ORDER,
@@ -45,7 +47,7 @@ def audit_report_fingerprint(audit: Audit) -> str:
     return content_hash(content)
 
 
-def report_request(*, audit: Audit, user) -> AuditReport:
+def report_request(*, audit: Audit, user: User) -> AuditReport:
     """Queue a new PDF report of the audit as it is now."""
     from audits.tasks import render_audit_report
 
@@ -139,6 +141,9 @@ def report_context(audit: Audit) -> dict:
     for finding in findings:
         if finding.answer_id:
             findings_by_answer.setdefault(finding.answer_id, []).append(finding.reference)
+    briefing = audit_briefing(audit)
+    for answer in answers:
+        answer.focus = briefing.focus_of_question(answer.question.reference)
     sections = []
     for _, group in groupby(answers, key=lambda a: a.question.section_id):
         group = list(group)
@@ -169,6 +174,7 @@ def report_context(audit: Audit) -> dict:
         "sections": sections,
         "evidence": evidence,
         "signatures": signatures,
+        "briefing": briefing,
         "generated_at": timezone.now(),
         "css_header_left": css_string(
             f"{audit.reference} · revision {audit.revision} · "

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audits.access import get_answer_for, get_audit_for, get_evidence_for
+from audits.briefing import Briefing, audit_briefing
 from audits.forms import (
     AuditForm,
     AuditStatusForm,
@@ -90,7 +91,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Perm.PERFORM_AUDITS)
 def audit_create_view(request: HttpRequest) -> HttpResponse:
-    initial = {"lead_auditor": request.user.pk, "site": request.GET.get("site")}
+    # A link from the audit program (or a site page) may prefill site, type, scope, capabilities.
+    initial = {
+        "lead_auditor": request.user.pk,
+        "site": request.GET.get("site"),
+        "audit_type": request.GET.get("type") if request.GET.get("type") in Audit.Type else None,
+        "scope": request.GET.get("scope", "")[:2000],
+        "capabilities": [c for c in request.GET.getlist("capability") if c.isdigit()],
+    }
     form = AuditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +151,7 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     return render(request, "audits/audit_detail.html", _detail_context(request, audit))
 
 
-def _detail_context(request, audit: Audit, *, status_form=None) -> dict:
+def _detail_context(request: HttpRequest, audit: Audit, *, status_form=None) -> dict:
     recommendation = audit_recommendation(audit)
     findings = list(
         audit.findings.select_related("capa", "answer__question__section").by_severity()
@@ -162,6 +170,7 @@ def _detail_context(request, audit: Audit, *, status_form=None) -> dict:
         **_sign_context(request, audit, recommendation),
         "revise_form": ReviseForm(),
         "history": history_rows(audit.history.all()),
+        "briefing": audit_briefing(audit),
         **latest_report_panel(audit),
     }
 
@@ -189,7 +198,7 @@ def audit_status(request: HttpRequest, audit_id: int) -> HttpResponse:
     return render(request, "audits/audit_detail.html", context)
 
 
-def _sign_context(request, audit: Audit, recommendation, data=None) -> dict:
+def _sign_context(request: HttpRequest, audit: Audit, recommendation, data=None) -> dict:
     """The sign form with the decisions the recommendation allows, or why the user cannot sign."""
     decisions = allowed_decisions(recommendation.outcome)
     return {
@@ -268,13 +277,18 @@ def audit_checklist(request: HttpRequest, audit_id: int) -> HttpResponse:
         .prefetch_related("evidence", "findings")
     )
     section = answers[0].question.section if answers else None
+    briefing = audit_briefing(audit)
+    mark_focus(briefing, answers)
     return render(
         request,
         "audits/checklist.html",
         {
             "audit": audit,
             "sections": sections,
+            "section_focus": [(s, briefing.focus_of_section(s.title)) for s in sections],
             "current": current,
+            "current_focus": briefing.focus_of_section(current.title),
+            "briefing": briefing,
             "section": section,
             "previous_section": sections[index - 1] if index > 0 else None,
             "next_section": sections[index + 1] if index + 1 < len(sections) else None,
@@ -285,6 +299,12 @@ def audit_checklist(request: HttpRequest, audit_id: int) -> HttpResponse:
             "evidence_form": EvidenceForm(),
         },
     )
+
+
+def mark_focus(briefing: Briefing, answers: list[Answer]) -> None:
+    """Mark each answer whose question's reference names a 211 section the site was cited for."""
+    for answer in answers:
+        answer.focus = briefing.focus_of_question(answer.question.reference)
 
 
 def _answer_context(request: HttpRequest, answer: Answer, **extra) -> dict:
@@ -308,6 +328,7 @@ def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
             .prefetch_related("evidence", "findings")
             .get(pk=answer.pk)
         )
+        mark_focus(audit_briefing(answer.audit), [answer])
         return render(request, "audits/checklist.html#answer", _answer_context(request, answer))
     try:
         expected = int(request.POST.get("version", ""))

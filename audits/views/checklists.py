@@ -103,7 +103,9 @@ def version_detail(request: HttpRequest, templateversion_id: int) -> HttpRespons
     return _version_page(request, version, PublishForm())
 
 
-def _version_page(request, version, publish_form: PublishForm):
+def _version_page(
+    request: HttpRequest, version: TemplateVersion, publish_form: PublishForm
+) -> HttpResponse:
     sections = version.sections.prefetch_related("questions")
     return render(
         request,

@@ -77,7 +77,7 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     return render(request, "audits/finding_detail.html", _finding_context(request, finding))
 
 
-def _finding_context(request, finding, *, verify_form=None) -> dict:
+def _finding_context(request: HttpRequest, finding, *, verify_form=None) -> dict:
     capa = Capa.objects.filter(finding=finding).select_related("accepted_by", "verified_by").first()
     return {
         "own_acceptance": capa is not None and capa.accepted_by_id == request.user.pk,
@@ -155,7 +155,7 @@ def capa_action(request: HttpRequest, capa_id: int) -> HttpResponse:
     return redirect(capa.finding)
 
 
-def _capa_verify(request, capa: Capa):
+def _capa_verify(request: HttpRequest, capa: Capa) -> HttpResponse:
     """Verify and close; a refusal shows the page again with the errors beside the fields."""
     form = CapaVerifyForm(request.POST, request.FILES)
     if form.is_valid():

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from django import template
 from django.forms import BoundField
 
+from cmoselect.countries import country_name
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def check_filter(
     options = [(str(value), text, bool(selected)) for value, text, selected in options]
     chosen = ", ".join(text for _, text, selected in options if selected)
     return {"name": name, "label": label, "options": options, "chosen": chosen or "Any"}
+
+
+@register.filter
+def country(code) -> str:
+    """`{{ site.country|country }}`: the country's name, without a translation per row."""
+    return country_name(code)

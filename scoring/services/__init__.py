@@ -6,13 +6,19 @@ from scoring.services.computation import (
     evaluation_scores_content,
     evaluation_scores_hash,
 )
-from scoring.services.decisions import FORWARD_STATUSES, decision_sign
+from scoring.services.decisions import (
+    FORWARD_STATUSES,
+    approval_refusal,
+    candidates_gate,
+    decision_sign,
+)
 from scoring.services.evaluations import (
     candidate_remove,
     candidates_add,
     entered_score_save,
     evaluation_cancel,
     evaluation_save,
+    evaluation_start,
     evaluation_version_move,
     evaluation_weights_save,
 )
@@ -35,8 +41,10 @@ from scoring.services.reports import (
 __all__ = [
     "FORWARD_STATUSES",
     "WEIGHTS_REASON_REQUIRED",
+    "approval_refusal",
     "candidate_remove",
     "candidates_add",
+    "candidates_gate",
     "cmo_scores_compute",
     "criteria_validate",
     "criterion_dict",
@@ -48,6 +56,7 @@ __all__ = [
     "evaluation_save",
     "evaluation_scores_content",
     "evaluation_scores_hash",
+    "evaluation_start",
     "evaluation_version_move",
     "evaluation_weights_save",
     "model_version_create",

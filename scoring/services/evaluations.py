@@ -9,7 +9,6 @@ from simple_history.utils import bulk_create_with_history
 from cmoselect.history import delete_with_history, require_reason, save_with_history, stamp
 from cmoselect.roles import Perm, check_perm
 from scoring.models import (
-    ENTERED_SOURCES,
     Candidate,
     Criterion,
     Decision,
@@ -65,6 +64,26 @@ def evaluation_save(
             for c, level in needs
         )
         evaluation_request_recompute(evaluation=evaluation, reason="evaluation changed")
+    return evaluation
+
+
+def evaluation_start(
+    *,
+    evaluation: Evaluation,
+    user,
+    needs: Sequence[tuple[int, int]],
+    team: Iterable | None = None,
+    candidates: Iterable[Cmo] = (),
+) -> Evaluation:
+    """Create an evaluation with its needs and team and the CMOs chosen in a needs search."""
+    with transaction.atomic():
+        evaluation = evaluation_save(evaluation=evaluation, user=user, needs=needs, team=team)
+        candidates_add(
+            evaluation=evaluation,
+            cmos=candidates,
+            user=user,
+            origin=Candidate.Origin.NEEDS_SEARCH,
+        )
     return evaluation
 
 
@@ -161,7 +180,7 @@ def entered_score_save(
 ) -> EnteredScore:
     """Record a price or a 1–5 rating with its justification, keeping history, and rescore."""
     _check_open(candidate.evaluation)
-    if criterion.source not in ENTERED_SOURCES:
+    if not criterion.is_entered:
         raise ValidationError({"criterion": f"{criterion.name} is computed, not entered."})
     if criterion.source == Source.RATING and value not in (1, 2, 3, 4, 5):
         raise ValidationError({"value": "Rate from 1 (unacceptable) to 5 (excellent)."})

@@ -2,19 +2,23 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.history import history_rows
 from cmoselect.roles import Perm, has_perm, role_required
 from scoring.access import get_candidate_for, get_evaluation_for
-from scoring.forms import EnteredScoreForm
+from scoring.forms import AddToEvaluationForm, EnteredScoreForm, needs_from_query
 from scoring.models import Candidate, EnteredScore
 from scoring.services import candidate_remove, candidates_add, entered_score_save
 from vendors.models import Cmo
 
 __all__ = [
+    "candidates_add_from_search",
     "candidate_detail",
     "candidate_remove_view",
     "evaluation_add_candidates",
@@ -23,7 +27,7 @@ __all__ = [
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_add_candidates(request, evaluation_id: int):
+def evaluation_add_candidates(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     ids = [int(v) for v in request.POST.getlist("cmo") if v.isdigit()]
     cmos = list(Cmo.objects.filter(pk__in=ids))
@@ -45,8 +49,50 @@ def evaluation_add_candidates(request, evaluation_id: int):
     return redirect(evaluation)
 
 
+@role_required(Perm.EDIT_EVALUATIONS)
+def candidates_add_from_search(request):
+    """The CMOs ticked in a needs search (`cmo=<id>`), added to an open evaluation chosen here."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = [
+        int(v) for v in source.getlist("cmos" if request.method == "POST" else "cmo") if v.isdigit()
+    ]
+    cmos = Cmo.objects.filter(pk__in=ids).order_by("legal_name")
+    form = AddToEvaluationForm(request.POST or None, cmos=cmos)
+    if request.method == "POST" and form.is_valid():
+        evaluation = get_evaluation_for(
+            request.user, form.cleaned_data["evaluation"].pk, write=True
+        )
+        try:
+            added = candidates_add(
+                evaluation=evaluation,
+                cmos=form.cleaned_data["cmos"],
+                user=request.user,
+                origin=Candidate.Origin.NEEDS_SEARCH,
+            )
+        except ValidationError as error:
+            # A decided or cancelled evaluation: said beside the evaluation chosen.
+            form.add_error("evaluation", error.messages)
+        else:
+            messages.success(
+                request,
+                f"{len(added)} candidate{'s' if len(added) != 1 else ''} added to "
+                f"{evaluation}; scores are being computed.",
+            )
+            return redirect(evaluation)
+    # Back to the same search: the needs came along as `need=<capability id>:<level>`.
+    asked = needs_from_query(request.GET.getlist("need"))
+    back = reverse("vendors:needs")
+    if asked:
+        back += "?" + urlencode(
+            [p for c, lvl in asked for p in (("capability", c), ("level", lvl))]
+        )
+    return render(
+        request, "scoring/candidates_add.html", {"form": form, "chosen": bool(ids), "back": back}
+    )
+
+
 @role_required(Perm.VIEW, write=Perm.EDIT_EVALUATIONS)
-def candidate_detail(request, candidate_id: int):
+def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = get_candidate_for(request.user, candidate_id)
     evaluation = candidate.evaluation
     criteria = [c for c in evaluation.version_in_use().criteria.all() if c.is_entered]
@@ -102,7 +148,7 @@ def candidate_detail(request, candidate_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def candidate_remove_view(request, candidate_id: int):
+def candidate_remove_view(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = get_candidate_for(request.user, candidate_id, write=True)
     evaluation = candidate.evaluation
     try:

@@ -1,8 +1,10 @@
 """Evaluation pages: the list, the form, the detail page and its actions, the decision."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -10,20 +12,32 @@ from cmoselect.esign import request_address
 from cmoselect.forms import apply_service_errors, message_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
+from qualification.checks import asl_standing_for_cmos
 from scoring import sources
 from scoring.access import get_evaluation_for
-from scoring.forms import DecisionForm, EvaluationForm, NeedFormSet, VersionNoteForm
+from scoring.forms import (
+    DecisionForm,
+    EvaluationForm,
+    NeedFormSet,
+    VersionNoteForm,
+    needs_from_query,
+)
 from scoring.history import evaluation_history
 from scoring.models import Candidate, Decision, Evaluation
 from scoring.services import (
+    approval_refusal,
+    candidates_gate,
     decision_sign,
     evaluation_cancel,
     evaluation_request_recompute,
     evaluation_save,
+    evaluation_start,
     evaluation_version_move,
     evaluation_weights_save,
 )
-from vendors.models import Cmo
+from vendors.models import Capability, Cmo
+
+MODALITIES = Capability.Category.MODALITIES
 
 __all__ = [
     "evaluation_cancel_view",
@@ -39,7 +53,7 @@ __all__ = [
 
 
 @role_required(Perm.VIEW)
-def evaluation_list(request):
+def evaluation_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     evaluations = Evaluation.objects.select_related("scoring_model").annotate(
         candidate_count=Count("candidates")
@@ -53,24 +67,52 @@ def evaluation_list(request):
     )
 
 
+def _from_needs_search(request) -> tuple[list[dict], object]:
+    """A new evaluation's need rows and candidates as the needs search passed them on
+    (`need=<capability id>:<level>`, `cmo=<id>`), or as the form posted them back."""
+    found = needs_from_query(request.GET.getlist("need"))
+    known = Capability.objects.in_bulk([c for c, _ in found])
+    rows = [{"capability": known[c], "min_level": lvl} for c, lvl in found if c in known]
+    source = request.POST.getlist("candidates") if request.method == "POST" else None
+    ids = [int(v) for v in (source or request.GET.getlist("cmo")) if v.isdigit()]
+    candidates = Cmo.objects.filter(pk__in=ids).order_by("legal_name") if ids else None
+    return rows, candidates
+
+
 def _evaluation_form(request, evaluation: Evaluation | None):
     instance = evaluation or Evaluation()
-    form = EvaluationForm(request.POST or None, instance=instance)
-    initial = (
-        [{"capability": n.capability, "min_level": n.min_level} for n in instance.needs.all()]
-        if instance.pk
-        else []
-    )
+    if instance.pk:
+        candidates = None
+        initial = [
+            {"capability": n.capability, "min_level": n.min_level} for n in instance.needs.all()
+        ]
+    else:
+        initial, candidates = _from_needs_search(request)
+    form = EvaluationForm(request.POST or None, instance=instance, candidates=candidates)
+    if initial and not instance.pk:
+        # One modality among the needs is the product's: the form starts with it.
+        modalities = [r["capability"] for r in initial if r["capability"].category == MODALITIES]
+        if len(modalities) == 1:
+            form.initial["modality"] = modalities[0].pk
     needs = NeedFormSet(request.POST or None, initial=initial, prefix="needs")
     if request.method == "POST" and form.is_valid() and needs.is_valid():
         try:
-            saved = evaluation_save(
-                evaluation=form.save(commit=False),
-                user=request.user,
-                needs=needs.needs(),
-                team=form.cleaned_data["team"],
-                reason=form.cleaned_data.get("change_reason", ""),
-            )
+            if instance.pk:
+                saved = evaluation_save(
+                    evaluation=form.save(commit=False),
+                    user=request.user,
+                    needs=needs.needs(),
+                    team=form.cleaned_data["team"],
+                    reason=form.cleaned_data.get("change_reason", ""),
+                )
+            else:
+                saved = evaluation_start(
+                    evaluation=form.save(commit=False),
+                    user=request.user,
+                    needs=needs.needs(),
+                    team=form.cleaned_data["team"],
+                    candidates=form.cleaned_data.get("candidates") or [],
+                )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -84,12 +126,12 @@ def _evaluation_form(request, evaluation: Evaluation | None):
 
 
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_create(request):
+def evaluation_create(request: HttpRequest) -> HttpResponse:
     return _evaluation_form(request, None)
 
 
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_edit(request, evaluation_id: int):
+def evaluation_edit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     if not evaluation.is_open:
         messages.error(request, "Only an open evaluation can be edited.")
@@ -113,10 +155,13 @@ def _what_if_data(evaluation: Evaluation, candidates: list[Candidate], criteria)
 
 
 @role_required(Perm.VIEW)
-def evaluation_detail(request, evaluation_id: int):
+def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id)
     candidates = list(evaluation.candidates.select_related("cmo").ranked())
     candidates.sort(key=lambda c: (c.rank is None, c.rank or 0, c.cmo.legal_name))
+    standing = asl_standing_for_cmos(c.cmo_id for c in candidates)
+    for candidate in candidates:
+        candidate.asl_standing = standing.get(candidate.cmo_id, "")
     latest = evaluation.scoring_model.current_version
     version = evaluation.model_version or latest
     criteria = list(version.criteria.all())
@@ -181,7 +226,7 @@ def _needs_matches(evaluation: Evaluation, candidates: list[Candidate]):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_recompute(request, evaluation_id: int):
+def evaluation_recompute(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     try:
         evaluation_request_recompute(evaluation=evaluation, reason="requested by a user")
@@ -194,7 +239,7 @@ def evaluation_recompute(request, evaluation_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_save_weights(request, evaluation_id: int):
+def evaluation_save_weights(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     try:
         weights = {
@@ -222,7 +267,7 @@ def evaluation_save_weights(request, evaluation_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_move_version(request, evaluation_id: int):
+def evaluation_move_version(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     try:
         evaluation_version_move(
@@ -239,7 +284,7 @@ def evaluation_move_version(request, evaluation_id: int):
 
 @require_POST
 @role_required(Perm.EDIT_EVALUATIONS)
-def evaluation_cancel_view(request, evaluation_id: int):
+def evaluation_cancel_view(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id, write=True)
     try:
         evaluation_cancel(
@@ -253,7 +298,7 @@ def evaluation_cancel_view(request, evaluation_id: int):
 
 
 @role_required(Perm.SIGN_DECISIONS)
-def evaluation_decide(request, evaluation_id: int):
+def evaluation_decide(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id)
     candidates = evaluation.candidates.select_related("cmo").filter(knocked_out=False).ranked()
     form = DecisionForm(
@@ -280,4 +325,17 @@ def evaluation_decide(request, evaluation_id: int):
         else:
             messages.success(request, f"Decision signed: {data['candidate'].cmo} selected.")
             return redirect(evaluation)
-    return render(request, "scoring/decision_form.html", {"evaluation": evaluation, "form": form})
+    gates = candidates_gate(evaluation=evaluation, candidates=candidates)
+    gate_rows = [
+        (c, gates[c.pk], approval_refusal(candidate=c, gates=gates[c.pk])) for c in candidates
+    ]
+    return render(
+        request,
+        "scoring/decision_form.html",
+        {
+            "evaluation": evaluation,
+            "form": form,
+            "gate_rows": gate_rows,
+            "requalification_months": settings.REQUALIFICATION_MONTHS,
+        },
+    )

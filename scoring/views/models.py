@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cmoselect.forms import apply_service_errors
@@ -26,7 +27,7 @@ __all__ = [
 
 
 @role_required(Perm.VIEW)
-def scoringmodel_list(request):
+def scoringmodel_list(request: HttpRequest) -> HttpResponse:
     models = ScoringModel.objects.shared().prefetch_related(
         Prefetch("versions", to_attr="all_versions")
     )
@@ -34,7 +35,7 @@ def scoringmodel_list(request):
 
 
 @role_required(Perm.VIEW)
-def scoringmodel_detail(request, scoringmodel_id: int):
+def scoringmodel_detail(request: HttpRequest, scoringmodel_id: int) -> HttpResponse:
     scoring_model = get_scoring_model_for(request.user, scoringmodel_id)
     versions = list(
         scoring_model.versions.select_related("created_by").prefetch_related("criteria")
@@ -67,7 +68,7 @@ def scoringmodel_detail(request, scoringmodel_id: int):
 
 
 @role_required(Perm.EDIT_EVALUATIONS)
-def scoringmodel_create(request):
+def scoringmodel_create(request: HttpRequest) -> HttpResponse:
     form = ScoringModelForm(
         request.POST or None,
         initial={"based_on": ScoringModel.objects.shared().filter(is_default=True).first()},
@@ -84,7 +85,7 @@ def scoringmodel_create(request):
 
 
 @role_required(Perm.EDIT_EVALUATIONS)
-def scoringmodel_edit(request, scoringmodel_id: int):
+def scoringmodel_edit(request: HttpRequest, scoringmodel_id: int) -> HttpResponse:
     scoring_model = get_scoring_model_for(request.user, scoringmodel_id, write=True)
     initial = [criterion_dict(c) for c in scoring_model.current_version.criteria.all()]
     formset = CriterionFormSet(request.POST or None, initial=initial, prefix="criteria")

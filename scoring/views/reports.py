@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,7 +22,7 @@ __all__ = [
 
 @require_POST
 @role_required(Perm.VIEW)
-def evaluation_request_report(request, evaluation_id: int):
+def evaluation_request_report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id)
     ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
     chosen = list(evaluation.candidates.filter(pk__in=ids))
@@ -36,7 +37,7 @@ def evaluation_request_report(request, evaluation_id: int):
 
 @require_GET
 @role_required(Perm.VIEW)
-def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
+def evaluation_export(request: HttpRequest, evaluation_id: int, fmt: str = "csv") -> HttpResponse:
     evaluation = get_evaluation_for(request.user, evaluation_id)
     name = f"scores-{evaluation.pk}"
     if fmt == "xlsx":
@@ -45,12 +46,12 @@ def evaluation_export(request, evaluation_id: int, fmt: str = "csv"):
 
 
 @role_required(Perm.VIEW)
-def report_status(request, comparisonreport_id: int):
+def report_status(request: HttpRequest, comparisonreport_id: int) -> HttpResponse:
     report = get_comparison_report_for(request.user, comparisonreport_id)
     return render(request, "scoring/_report_row.html", {"report": report})
 
 
 @require_GET
 @role_required(Perm.VIEW)
-def report_download(request, comparisonreport_id: int):
+def report_download(request: HttpRequest, comparisonreport_id: int) -> HttpResponse:
     return rendered_report_download(get_comparison_report_for(request.user, comparisonreport_id))

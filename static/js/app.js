@@ -36,6 +36,40 @@ document.addEventListener("htmx:sendError", () => {
     if (cancel) cancel.click();
   });
 })();
+// Capability matrix: an open cell editor floats beside its cell (below it, or above when there is
+// no room), following it as the page or the matrix scrolls.
+(function () {
+  function place(editor) {
+    const cell = editor.closest("td");
+    if (!cell) return;
+    const box = cell.getBoundingClientRect();
+    const width = editor.offsetWidth;
+    const height = editor.offsetHeight;
+    const left = Math.max(4, Math.min(box.left, window.innerWidth - width - 4));
+    const below = box.bottom + 2;
+    const top = below + height > window.innerHeight && box.top - height - 2 > 0 ? box.top - height - 2 : below;
+    editor.style.left = left + "px";
+    editor.style.top = top + "px";
+  }
+  function placeAll() {
+    document.querySelectorAll("table.matrix form.cell-editor").forEach(place);
+  }
+  // Several editors may be open at once: the one opened or used last is on top.
+  let layer = 20;
+  function raise(event) {
+    const editor = event.target.closest && event.target.closest("table.matrix form.cell-editor");
+    if (editor) editor.style.zIndex = ++layer;
+  }
+  document.addEventListener("htmx:load", (event) => {
+    const editor = event.detail.elt.querySelector && event.detail.elt.querySelector("form.cell-editor");
+    if (editor) editor.style.zIndex = ++layer;
+    placeAll();
+  });
+  document.addEventListener("focusin", raise);
+  document.addEventListener("pointerdown", raise);
+  document.addEventListener("scroll", placeAll, true);
+  window.addEventListener("resize", placeAll);
+})();
 // Checkbox filters: the closed dropdown names what is chosen.
 document.addEventListener("change", (event) => {
   const box = event.target;

@@ -6,16 +6,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import Audit, Capa, Evidence, Finding, Severity
+from audits.models import Audit, Capa, Evidence, Severity
 from audits.services import (
     capa_accept,
     capa_record_response,
     capa_reject,
     capa_verify,
-    finding_create,
 )
-from tests.factories import make_audit
-from tests.form_reading import fill, rendered_form
+from tests.factories import make_audit, raise_finding
+from tests.html_forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +22,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def finding(qa):
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
-    return finding_create(
-        finding=Finding(
-            audit=audit,
-            severity=Severity.MAJOR,
-            title="Line clearance not recorded",
-            requirement="EU GMP 5.35",
-            description="Two batch records lack line clearance",
-        ),
-        user=qa,
+    return raise_finding(
+        audit,
+        qa,
+        Severity.MAJOR,
+        title="Line clearance not recorded",
+        requirement="EU GMP 5.35",
+        description="Two batch records lack line clearance",
         answer=audit.answers.first(),
     )
 
@@ -53,16 +50,7 @@ def test_findings_are_numbered_and_get_a_capa_due_by_severity(finding, qa):
     capa = finding.capa
     assert finding.number == 1 and capa.status == Capa.Status.OPEN
     assert capa.due_date == timezone.localdate() + timedelta(days=30)
-    observation = finding_create(
-        finding=Finding(
-            audit=finding.audit,
-            severity=Severity.OBSERVATION,
-            title="t",
-            requirement="r",
-            description="d",
-        ),
-        user=qa,
-    )
+    observation = raise_finding(finding.audit, qa, Severity.OBSERVATION)
     assert observation.number == 2 and not Capa.objects.filter(finding=observation).exists()
 
 
@@ -121,14 +109,14 @@ def test_the_capa_workflow_in_the_browser(finding, client_for, qa, reviewer, sou
     assert client_for(sourcing).post(url, {"action": "accept"}).status_code == 403
     client = client_for(qa)
     page = client.get(finding.get_absolute_url()).content.decode()
-    form = rendered_form(page, action=url, hidden={"action": "respond"})
-    client.post(url, fill(form, root_cause="a", corrective_action="b", preventive_action="c"))
+    form = rendered_form(page, url, hidden={"action": "respond"})
+    client.post(url, form.data(root_cause="a", corrective_action="b", preventive_action="c"))
     page = client.get(finding.get_absolute_url()).content.decode()
-    client.post(url, fill(rendered_form(page, action=url, hidden={"action": "accept"})))
+    client.post(url, rendered_form(page, url, hidden={"action": "accept"}).data())
     client = client_for(reviewer)
     page = client.get(finding.get_absolute_url()).content.decode()
-    form = rendered_form(page, action=url, hidden={"action": "verify"})
-    data = fill(form, notes="Seen on site", effectiveness_check=CHECK)
+    form = rendered_form(page, url, hidden={"action": "verify"})
+    data = form.data(notes="Seen on site", effectiveness_check=CHECK)
     data["evidence"] = SimpleUploadedFile("check.pdf", b"%PDF-1.4 effectiveness")
     response = client.post(url, data, follow=True)
     page = response.content.decode()
@@ -199,11 +187,8 @@ def test_a_refused_verification_shows_the_errors_beside_the_fields(accepted, cli
     client = client_for(reviewer)
     url = reverse("audits:capa_action", args=[accepted.pk])
     page = client.get(accepted.finding.get_absolute_url()).content.decode()
-    data = fill(
-        rendered_form(page, action=url, hidden={"action": "verify"}),
-        notes="Seen",
-        effectiveness_check=CHECK,
-    )
+    form = rendered_form(page, url, hidden={"action": "verify"})
+    data = form.data(notes="Seen", effectiveness_check=CHECK)
     data["evidence"] = SimpleUploadedFile("check.exe", b"MZ")
     page = client.post(url, data).content.decode()
     beside = page.split('id="field-evidence"')[1].split("</div>")[0]

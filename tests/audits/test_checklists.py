@@ -262,7 +262,7 @@ def test_a_superseded_version_is_not_offered_for_a_new_audit(client, qa):
     version_publish(version=draft, user=qa, notes="Added a warehouse section")
     client.force_login(qa)
     url = reverse("audits:audit_create")
-    _, options = rendered_form(client.get(url).content, url)
+    options = rendered_form(client.get(url).content, url).options
     assert str(draft.pk) in options["template_version"]
     assert str(first.pk) not in options["template_version"]
 
@@ -273,10 +273,10 @@ def test_an_audit_planned_with_a_superseded_version_can_still_be_edited(client, 
     version_publish(version=draft, user=qa, notes="Added a warehouse section")
     client.force_login(qa)
     url = reverse("audits:audit_edit", args=[audit.pk])
-    fields, options = rendered_form(client.get(url).content, url)
-    assert options["template_version"] == [str(first.pk)]
-    fields.update(scope="Aseptic filling and the warehouse", change_reason="Scope widened")
-    response = client.post(url, fields)
+    form = rendered_form(client.get(url).content, url)
+    assert form.options["template_version"] == [str(first.pk)]
+    data = form.data(scope="Aseptic filling and the warehouse", change_reason="Scope widened")
+    response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()
     audit.refresh_from_db()
     assert audit.scope == "Aseptic filling and the warehouse"
@@ -288,7 +288,7 @@ def test_the_publish_form_shows_a_missing_note_beside_the_field_and_the_note_aft
     client.force_login(qa)
     page_url = reverse("audits:version_detail", args=[draft.pk])
     action = reverse("audits:version_publish", args=[draft.pk])
-    fields, _ = rendered_form(client.get(page_url).content, action)
+    fields = rendered_form(client.get(page_url).content, action).fields
     assert fields == {"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"], "notes": ""}
     response = client.post(action, fields)
     assert response.status_code == 200

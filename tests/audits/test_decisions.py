@@ -4,33 +4,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from audits.models import Answer, Audit, Finding, Severity, Signature
+from audits.models import Answer, Audit, Severity, Signature
 from audits.outcomes import latest_approved_audits
-from audits.services import answer_save, audit_change_status, audit_decide, finding_create
+from audits.services import answer_save, audit_change_status, audit_decide
 from audits.services.reports import report_html
 from cmoselect.models import SignatureFailure
 from tests.conftest import PASSWORD
-from tests.factories import make_audit, make_checklist
-from tests.form_reading import fill, rendered_form
+from tests.factories import answer_all, make_audit, make_checklist, raise_finding, submit_for_review
+from tests.html_forms import rendered_form
 from vendors.models import QualificationStatus
 
 pytestmark = pytest.mark.django_db
-
-
-def answer_all(audit, user, value_for=None):
-    for answer in audit.answers.select_related("audit", "question__section"):
-        kind = answer.question.answer_type
-        value = (value_for or {}).get(kind) or {"rating": "4", "text": "fine"}.get(kind, "yes")
-        answer_save(answer=answer, user=user, value=value, comment="", expected_version=0)
-
-
-def raise_finding(audit, user, severity, title="Line clearance not recorded"):
-    return finding_create(
-        finding=Finding(
-            audit=audit, severity=severity, title=title, requirement="EU GMP 5.35", description="d"
-        ),
-        user=user,
-    )
 
 
 @pytest.fixture
@@ -40,17 +24,11 @@ def in_progress(qa):
     return audit
 
 
-def to_review(audit, user):
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=user)
-    audit.refresh_from_db()
-    return audit
-
-
 @pytest.fixture
 def conditional(in_progress, qa):
     """In review with an open major finding: conditional approval at most."""
     major = raise_finding(in_progress, qa, Severity.MAJOR)
-    return to_review(in_progress, qa), major
+    return submit_for_review(in_progress, qa), major
 
 
 def sign(audit, user, **overrides):
@@ -111,7 +89,7 @@ def test_a_conditional_approval_needs_conditions_and_every_open_major_finding_li
 def test_not_approvable_allows_only_a_rejection(in_progress, qa, reviewer):
     major = raise_finding(in_progress, qa, Severity.MAJOR)
     raise_finding(in_progress, qa, Severity.CRITICAL, title="Data deleted")
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     for decision in ("approve", "conditional"):
         with pytest.raises(ValidationError) as error:
             sign(audit, reviewer, decision=decision, conditions="c", findings=[major])
@@ -137,7 +115,7 @@ def test_a_conditional_approval_qualifies_its_site_as_conditionally_approved_onl
 
 
 def test_an_approval_qualifies_its_site_as_approved(in_progress, qa, reviewer):
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     site = audit.site
     site.qualification_status = QualificationStatus.UNDER_EVALUATION
     site.save()
@@ -149,7 +127,7 @@ def test_an_approval_qualifies_its_site_as_approved(in_progress, qa, reviewer):
 def test_a_site_that_cannot_take_the_status_rolls_the_whole_decision_back(
     in_progress, qa, reviewer
 ):
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     site = audit.site
     site.qualification_status = QualificationStatus.PROSPECT  # cannot jump to approved
     site.save()
@@ -184,11 +162,10 @@ def test_the_sign_page_offers_only_the_allowed_outcomes_and_signs_the_form_it_re
     url = reverse("audits:audit_sign", args=[audit.pk])
     page = client.get(url).content.decode()
     assert "approve with conditions or reject" in page
-    form = rendered_form(page, action=url)
-    assert form["options"]["decision"] == ["conditional", "reject"]
-    assert form["options"]["findings"] == [str(major.pk)]
-    data = fill(
-        form,
+    form = rendered_form(page, url)
+    assert form.options["decision"] == ["conditional", "reject"]
+    assert form.options["findings"] == [str(major.pk)]
+    data = form.data(
         decision="conditional",
         conditions="Close F01 within 30 days",
         findings=[str(major.pk)],
@@ -206,7 +183,7 @@ def test_the_sign_page_offers_only_the_allowed_outcomes_and_signs_the_form_it_re
 
 
 def test_the_lead_auditor_cannot_sign_their_own_audit(in_progress, qa):
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     with pytest.raises(ValidationError, match="cannot sign their own audit"):
         sign(audit, qa)
     assert not Signature.objects.exists()
@@ -214,7 +191,7 @@ def test_the_lead_auditor_cannot_sign_their_own_audit(in_progress, qa):
 
 def test_an_admin_on_the_audit_team_cannot_sign_it_either(in_progress, qa, admin_user):
     in_progress.team.set([admin_user])
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     with pytest.raises(ValidationError, match="cannot sign their own audit"):
         sign(audit, admin_user)
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_REVIEW
@@ -224,7 +201,7 @@ def test_leaving_the_team_does_not_let_a_member_sign_the_work_they_did(qa, revie
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
     answer_all(audit, admin_user)  # the admin answered the questions, then left the team
     raise_finding(audit, reviewer, Severity.MINOR)  # the reviewer raised a finding
-    audit = to_review(audit, qa)
+    audit = submit_for_review(audit, qa)
     for user in (admin_user, reviewer):
         with pytest.raises(ValidationError, match="cannot sign their own audit"):
             sign(audit, user)
@@ -232,7 +209,7 @@ def test_leaving_the_team_does_not_let_a_member_sign_the_work_they_did(qa, revie
 
 
 def test_the_api_refuses_the_lead_auditor_with_a_400(in_progress, qa, api_for):
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     response = api_for(qa).post(
         f"/api/v1/audits/{audit.pk}/sign/",
         {"decision": "approve", "meaning": "approved", "password": PASSWORD},
@@ -273,7 +250,7 @@ def test_questions_marked_not_applicable_with_a_reason_need_no_justification(hal
                 comment="No sterile products made at this site",
                 expected_version=answer.version,
             )
-    audit = to_review(half_done, qa)
+    audit = submit_for_review(half_done, qa)
     assert audit.status == Audit.Status.IN_REVIEW and audit.completeness_justification == ""
 
 
@@ -306,12 +283,12 @@ def test_the_api_refuses_an_incomplete_review_with_a_400_on_the_justification(
 def test_the_status_form_takes_the_justification(half_done, qa, client_for):
     client = client_for(qa)
     url = reverse("audits:audit_status", args=[half_done.pk])
-    form = rendered_form(client.get(half_done.get_absolute_url()).content.decode(), action=url)
-    response = client.post(url, fill(form, status="in_review"))
+    form = rendered_form(client.get(half_done.get_absolute_url()).content, url)
+    response = client.post(url, form.data(status="in_review"))
     beside = response.content.decode().split('id="field-justification"')[1].split("</div>")[0]
     assert "Mark each not applicable with a reason" in beside
     assert Audit.objects.get(pk=half_done.pk).status == Audit.Status.IN_PROGRESS
-    client.post(url, fill(form, status="in_review", justification="Remote audit"))
+    client.post(url, form.data(status="in_review", justification="Remote audit"))
     audit = Audit.objects.get(pk=half_done.pk)
     assert audit.status == Audit.Status.IN_REVIEW
     assert Answer.objects.filter(audit=audit, value="").count() == 2
@@ -323,7 +300,7 @@ def test_the_status_form_takes_the_justification(half_done, qa, client_for):
 def test_a_wrong_password_through_the_api_is_recorded_although_the_request_fails(
     in_progress, qa, reviewer, api_for, django_capture_on_commit_callbacks
 ):
-    audit = to_review(in_progress, qa)
+    audit = submit_for_review(in_progress, qa)
     url = f"/api/v1/audits/{audit.pk}/sign/"
     body = {"decision": "approve", "meaning": "approved", "password": "nope"}
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audits.models import Answer, Audit, Capa, Finding, Severity
+from audits.models import Answer, Audit, Capa, Severity
 from audits.outcomes import (
     Outcome,
     audit_recommendation,
@@ -13,7 +13,14 @@ from audits.outcomes import (
     latest_approved_audits,
     recommend,
 )
-from tests.factories import CmoFactory, SiteFactory, UserFactory, make_audit, make_checklist
+from tests.factories import (
+    CmoFactory,
+    SiteFactory,
+    UserFactory,
+    make_audit,
+    make_checklist,
+    raise_finding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,21 +91,9 @@ def test_open_critical_and_major_findings_drive_the_recommendation():
     for index in range(5):
         answer(audit, index, "yes" if index != 2 else "4")
     user = UserFactory(roles=["QA"])
-    from audits.services import finding_create
-
-    finding_create(
-        finding=Finding(
-            audit=audit, severity=Severity.MAJOR, title="t", requirement="r", description="d"
-        ),
-        user=user,
-    )
+    raise_finding(audit, user, Severity.MAJOR)
     assert audit_recommendation(audit).outcome == Outcome.CONDITIONAL
-    critical = finding_create(
-        finding=Finding(
-            audit=audit, severity=Severity.CRITICAL, title="t", requirement="r", description="d"
-        ),
-        user=user,
-    )
+    critical = raise_finding(audit, user, Severity.CRITICAL)
     assert audit_recommendation(audit).outcome == Outcome.NOT_APPROVABLE
     Capa.objects.filter(finding=critical).update(status=Capa.Status.CLOSED)
     assert audit_recommendation(audit).outcome == Outcome.CONDITIONAL
@@ -123,16 +118,9 @@ def test_latest_approved_audits_gives_one_outcome_per_cmo_in_constant_queries():
     make_audit(site=SiteFactory(cmo=cmos[2]))  # planned only: no outcome
     user = UserFactory(roles=["QA"])
     Audit.objects.filter(pk=new.pk).update(status=Audit.Status.IN_REVIEW)
-    from audits.services import finding_create
-
     Audit.objects.filter(pk=new.pk).update(status=Audit.Status.IN_PROGRESS)
     new.refresh_from_db()
-    finding = finding_create(
-        finding=Finding(
-            audit=new, severity=Severity.MAJOR, title="t", requirement="r", description="d"
-        ),
-        user=user,
-    )
+    finding = raise_finding(new, user, Severity.MAJOR)
     Capa.objects.filter(finding=finding).update(due_date=timezone.localdate() - timedelta(days=3))
     Audit.objects.filter(pk=new.pk).update(status=Audit.Status.APPROVED)
 

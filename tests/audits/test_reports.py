@@ -6,13 +6,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audits.models import Audit, AuditReport, Finding, Severity
+from audits.models import Audit, AuditReport, Severity
 from audits.services import (
     answer_save,
-    audit_change_status,
     audit_decide,
     evidence_add,
-    finding_create,
     report_render,
     report_request,
 )
@@ -20,7 +18,13 @@ from audits.services import reports as report_services
 from audits.tasks import render_audit_report
 from cmoselect import pdf
 from tests.conftest import PASSWORD
-from tests.factories import SiteFactory, make_audit, make_checklist
+from tests.factories import (
+    SiteFactory,
+    make_audit,
+    make_checklist,
+    raise_finding,
+    submit_for_review,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -52,18 +56,16 @@ def approved(qa, reviewer, django_capture_on_commit_callbacks):
     evidence_add(
         answer=first, upload=SimpleUploadedFile("cleanroom.pdf", b"%PDF-1.4 test"), user=qa
     )
-    finding = finding_create(
-        finding=Finding(
-            audit=audit,
-            severity=Severity.MAJOR,
-            title="OOS investigation closed without root cause",
-            requirement="21 CFR 211.192",
-            description="OOS 2025-014 was invalidated without evidence.",
-        ),
-        user=qa,
+    finding = raise_finding(
+        audit,
+        qa,
+        Severity.MAJOR,
+        title="OOS investigation closed without root cause",
+        requirement="21 CFR 211.192",
+        description="OOS 2025-014 was invalidated without evidence.",
         answer=first,
     )
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    submit_for_review(audit, qa)
     # The open major finding allows a conditional approval at most; another QA person signs it.
     audit_decide(
         audit=audit,

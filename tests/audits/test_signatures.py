@@ -2,21 +2,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from audits.models import Answer, Audit, Finding, Severity, Signature
+from audits.models import Answer, Audit, Severity, Signature
 from audits.services import (
     answer_save,
-    audit_change_status,
     audit_content_hash,
     audit_decide,
     audit_revise,
-    finding_create,
     signature_verifies,
     signatures_verified,
 )
 from cmoselect import events
 from cmoselect.esign import NO_MEANING, WRONG_PASSWORD
 from tests.conftest import PASSWORD
-from tests.factories import make_audit
+from tests.factories import answer_all, make_audit, raise_finding, submit_for_review
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def in_review(qa):
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
-    for answer in audit.answers.select_related("audit", "question__section"):
-        value = "4" if answer.question.answer_type == "rating" else "yes"
-        answer_save(answer=answer, user=qa, value=value, comment="", expected_version=0)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
-    audit.refresh_from_db()
-    return audit
+    answer_all(audit, qa)
+    return submit_for_review(audit, qa)
 
 
 def sign(audit, user, **overrides):
@@ -121,12 +115,7 @@ def test_an_approved_audit_is_read_only(in_review, qa, reviewer):
     with pytest.raises(ValidationError):
         answer_save(answer=answer, user=qa, value="no", comment="", expected_version=answer.version)
     with pytest.raises(ValidationError):
-        finding_create(
-            finding=Finding(
-                audit=audit, severity=Severity.MINOR, title="t", requirement="r", description="d"
-            ),
-            user=qa,
-        )
+        raise_finding(audit, qa, Severity.MINOR)
     with pytest.raises(ValidationError, match="in review"):
         sign(audit, reviewer)
 
@@ -158,15 +147,8 @@ def test_a_later_edit_needs_a_new_revision_with_a_reason(in_review, qa, reviewer
 def test_approval_is_refused_with_an_open_critical_finding(in_review, qa, reviewer):
     Audit.objects.filter(pk=in_review.pk).update(status=Audit.Status.IN_PROGRESS)
     in_review.refresh_from_db()
-    finding_create(
-        finding=Finding(
-            audit=in_review,
-            severity=Severity.CRITICAL,
-            title="Data deleted",
-            requirement="21 CFR 211.194",
-            description="d",
-        ),
-        user=qa,
+    raise_finding(
+        in_review, qa, Severity.CRITICAL, title="Data deleted", requirement="21 CFR 211.194"
     )
     Audit.objects.filter(pk=in_review.pk).update(status=Audit.Status.IN_REVIEW)
     with pytest.raises(ValidationError, match="cannot be approved"):

@@ -3,9 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.models import Audit, Finding, Severity
-from audits.services import finding_create
-from tests.factories import make_audit, make_checklist
+from audits.models import Audit, Severity
+from tests.factories import make_audit, make_checklist, raise_finding
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +19,7 @@ def queries_for(client, url) -> int:
 def add_audits(n, version):
     audits = [make_audit(version=version, status=Audit.Status.IN_PROGRESS) for _ in range(n)]
     for audit in audits:
-        finding_create(
-            finding=Finding(
-                audit=audit, severity=Severity.MAJOR, title="t", requirement="r", description="d"
-            ),
-            user=audit.lead_auditor,
-        )
+        raise_finding(audit, audit.lead_auditor, Severity.MAJOR)
     return audits
 
 
@@ -125,26 +119,8 @@ def test_the_lead_auditor_and_team_see_why_they_cannot_sign(client_for, qa, revi
 def test_the_detail_page_and_the_queryset_list_findings_by_severity_then_number(client_for, qa):
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
     for severity in (Severity.OBSERVATION, Severity.MINOR, Severity.CRITICAL, Severity.MAJOR):
-        finding_create(
-            finding=Finding(
-                audit=audit,
-                severity=severity,
-                title=f"Finding graded {severity}",
-                requirement="r",
-                description="d",
-            ),
-            user=qa,
-        )
-    finding_create(
-        finding=Finding(
-            audit=audit,
-            severity=Severity.MINOR,
-            title="Second minor",
-            requirement="r",
-            description="d",
-        ),
-        user=qa,
-    )
+        raise_finding(audit, qa, severity, title=f"Finding graded {severity}")
+    raise_finding(audit, qa, Severity.MINOR, title="Second minor")
     assert [(f.severity, f.number) for f in audit.findings.by_severity()] == [
         ("critical", 3),
         ("major", 4),
@@ -165,12 +141,7 @@ def test_the_audit_list_counts_only_findings_still_needing_action(client_for, so
 
     audit = make_audit(status=Audit.Status.IN_PROGRESS)
     for severity in (Severity.MAJOR, Severity.MINOR, Severity.OBSERVATION):
-        finding_create(
-            finding=Finding(
-                audit=audit, severity=severity, title="t", requirement="r", description="d"
-            ),
-            user=audit.lead_auditor,
-        )
+        raise_finding(audit, audit.lead_auditor, severity)
     Capa.objects.filter(finding__severity=Severity.MINOR).update(status=Capa.Status.CLOSED)
     html = client_for(sourcing).get(reverse("audits:audit_list")).content.decode()
     assert '<td class="num">3 (1)</td>' in html
@@ -186,3 +157,20 @@ def test_a_finding_is_raised_only_against_an_answer_of_its_own_audit(client_for,
     response = client.get(url, {"answer": own.pk})
     assert response.status_code == 200 and response.context["answer"] == own
     assert client.get(url, {"answer": other.answers.first().pk}).status_code == 404
+
+
+def test_the_audit_form_takes_its_type_and_scope_from_the_link_and_ignores_an_unknown_type(
+    client_for, qa
+):
+    from tests.factories import SiteFactory
+    from tests.html_forms import rendered_form
+
+    site = SiteFactory()
+    client = client_for(qa)
+    url = reverse("audits:audit_create")
+    query = {"site": site.pk, "type": "for_cause", "scope": "Sterile filling after the recall"}
+    fields = rendered_form(client.get(url, query).content, url).fields
+    assert fields["site"] == str(site.pk) and fields["audit_type"] == "for_cause"
+    assert fields["scope"] == "Sterile filling after the recall"
+    fields = rendered_form(client.get(url, {"type": "bogus"}).content, url).fields
+    assert fields["audit_type"] == "qualification"

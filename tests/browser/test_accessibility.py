@@ -117,3 +117,46 @@ def test_the_skip_link_takes_the_keyboard_to_the_first_checklist_answer(
     page.keyboard.press("Tab")
     first = audit.answers.order_by("question__section__position", "question__position").first()
     expect(page.locator(f"#q-{first.pk}").get_by_label("Yes")).to_be_focused()
+
+
+def test_the_amendment_pages_have_no_serious_accessibility_violations(
+    live_server, login, sourcing, manager, records
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from contracts.services import amendment_raise
+
+    contract = ContractFactory(
+        cmo=records["cmo"],
+        title="Signed MSA Basel",
+        status="active",
+        signed_on=date(2026, 1, 15),
+        effective_date=date(2026, 1, 15),
+    )
+    amendment = amendment_raise(
+        contract=contract,
+        user=sourcing,
+        reason="Higher cap",
+        effective_date=date.today(),
+        fields={"liability_cap": Decimal("2500000")},
+    )
+    page = login(manager)
+    paths = [
+        reverse("contracts:amendment_create", args=[contract.pk]),
+        amendment.get_absolute_url(),
+        reverse("contracts:terms_version", args=[contract.pk]),
+    ]
+    assert check_pages(page, live_server.url, paths) == {}
+
+
+def test_the_registry_pages_have_no_serious_accessibility_violations(live_server, login, sourcing):
+    from tests.factories import EstablishmentFactory
+
+    entry = EstablishmentFactory(firm_name="Cork Registered Fill")
+    EstablishmentFactory(firm_name="Lyon Registered Pack", country="FR")
+    page = login(sourcing)
+    paths = ["/cmos/registry/", entry.get_absolute_url()]
+    assert check_pages(page, live_server.url, paths) == {}

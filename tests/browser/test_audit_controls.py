@@ -3,17 +3,14 @@
 import pytest
 from playwright.sync_api import expect
 
-from audits.models import Audit, Capa, Finding, Severity
+from audits.models import Audit, Capa, Severity
 from audits.services import (
-    answer_save,
-    audit_change_status,
     capa_accept,
     capa_record_response,
-    finding_create,
 )
 from cmoselect.models import SignatureFailure
 from tests.conftest import PASSWORD
-from tests.factories import make_audit, make_checklist
+from tests.factories import answer_all, make_audit, make_checklist, raise_finding, submit_for_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,22 +18,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def answered_audit(lead):
     version = make_checklist((("Quality system", ("yes_no", "rating")),))
     audit = make_audit(version=version, lead=lead, status=Audit.Status.IN_PROGRESS)
-    for answer in audit.answers.select_related("audit", "question__section"):
-        value = "4" if answer.question.answer_type == "rating" else "yes"
-        answer_save(answer=answer, user=lead, value=value, comment="", expected_version=0)
+    answer_all(audit, lead)
     return audit
 
 
 def major_finding(audit, user, severity=Severity.MAJOR, title="Cleaning validation incomplete"):
-    return finding_create(
-        finding=Finding(
-            audit=audit,
-            severity=severity,
-            title=title,
-            requirement="EU GMP Annex 15 10.12",
-            description="Worst case product not covered.",
-        ),
-        user=user,
+    return raise_finding(
+        audit,
+        user,
+        severity,
+        title=title,
+        requirement="EU GMP Annex 15 10.12",
+        description="Worst case product not covered.",
     )
 
 
@@ -47,7 +40,7 @@ def switch_user(page, login, user):
 
 def test_the_lead_auditor_is_told_why_they_cannot_sign(live_server, login, qa):
     audit = answered_audit(qa)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    submit_for_review(audit, qa)
     page = login(qa)
     page.goto(f"{live_server.url}{audit.get_absolute_url()}")
     expect(page.locator("#own-audit")).to_contain_text("cannot sign their own audit's decision")
@@ -62,7 +55,7 @@ def test_a_conditional_recommendation_offers_only_conditions_or_rejection(
 ):
     audit = answered_audit(qa)
     finding = major_finding(audit, qa)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    submit_for_review(audit, qa)
     page = login(reviewer)
     page.goto(f"{live_server.url}{audit.get_absolute_url()}")
     page.get_by_role("button", name="Approve or reject…").click()
@@ -93,7 +86,7 @@ def test_a_conditional_recommendation_offers_only_conditions_or_rejection(
 def test_a_not_approvable_audit_can_only_be_rejected(live_server, login, qa, reviewer):
     audit = answered_audit(qa)
     major_finding(audit, qa, Severity.CRITICAL, "Audit trail not reviewed")
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    submit_for_review(audit, qa)
     page = login(reviewer)
     page.goto(f"{live_server.url}/audits/{audit.pk}/sign/")
     expect(page.locator("#outcome-limit")).to_contain_text("you can only reject")
@@ -118,6 +111,7 @@ def test_sending_an_incomplete_audit_to_review_needs_a_justification(live_server
         "Remote audit: the shop floor could not be seen."
     )
     page.get_by_role("button", name="Move on").click()
+    expect(page.locator(".messages")).to_contain_text("is now In review")
     page.reload()
     expect(page.locator(".page-head .badge").first).to_have_text("In review")
     expect(page.locator("#score")).to_contain_text("0 / 3")
@@ -157,6 +151,7 @@ def test_whoever_accepted_a_capa_cannot_verify_it_and_verification_needs_a_check
         {"name": "batches.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 batches"}
     )
     page.get_by_role("button", name="Verify and close").click()
+    expect(page.locator(".messages")).to_contain_text("CAPA is now verified and closed.")
     page.reload()
     expect(page.locator("#capa")).to_contain_text("No recurrence in 20 batches since.")
     expect(page.locator("#capa")).to_contain_text("batches.pdf")
@@ -165,7 +160,7 @@ def test_whoever_accepted_a_capa_cannot_verify_it_and_verification_needs_a_check
 
 def test_five_wrong_signature_passwords_lock_signing(live_server, login, qa, reviewer):
     audit = answered_audit(qa)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    submit_for_review(audit, qa)
     page = login(reviewer)
     page.goto(f"{live_server.url}/audits/{audit.pk}/sign/")
 

@@ -124,3 +124,60 @@ def test_sourcing_records_a_kpi_result_and_sees_whether_it_met_the_target(
     expect(row).to_contain_text("91.5 %")
     expect(row).to_contain_text("missed")
     expect(row).to_contain_text("Two late shipments in February")
+
+
+def test_a_signed_contract_changes_by_an_approved_amendment_not_by_an_edit(
+    live_server, login, sourcing, manager
+):
+    from decimal import Decimal
+
+    from tests.factories import ContractFactory
+
+    msa = ContractFactory(
+        title="MSA with Basel",
+        status="active",
+        signed_on=today() - timedelta(days=60),
+        effective_date=today() - timedelta(days=60),
+        liability_cap=Decimal("1000000"),
+        owner=sourcing,
+    )
+    page = login(sourcing)
+    page.goto(f"{live_server.url}{msa.get_absolute_url()}")
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_label("Liability cap").fill("5000000")
+    page.get_by_label("Reason for change").fill("Renegotiated by phone")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#field-liability_cap .errorlist")).to_contain_text(
+        "its terms change only by an amendment"
+    )
+    page.goto(f"{live_server.url}{msa.get_absolute_url()}")
+    expect(page.locator("#liability")).to_contain_text("1,000,000.00")
+
+    page.get_by_role("button", name="Raise an amendment").click()
+    page.get_by_label("Liability cap").fill("2500000")
+    page.get_by_label("Why the terms change").fill("Doubled volumes need a higher cap")
+    page.get_by_label("Amendment effective from").fill(str(today()))
+    page.get_by_role("button", name="Raise amendment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amendment 1")
+    expect(page.locator("#amendment-status")).to_have_text("Awaiting approval")
+    expect(page.get_by_role("button", name="Approve amendment")).to_have_count(0)
+    amendment_url = page.url
+
+    page = login(manager)
+    page.goto(amendment_url)
+    expect(page.locator("#changed-terms")).to_contain_text("1000000.00")
+    expect(page.locator("#changed-terms")).to_contain_text("2500000.00")
+    page.get_by_label("Note").fill("Agreed with legal")
+    page.get_by_role("button", name="Approve amendment").click()
+    expect(page.get_by_text("was approved")).to_be_visible()
+    page.reload()
+    expect(page.locator("#amendment-status")).to_have_text("In effect")
+
+    page.goto(f"{live_server.url}{msa.get_absolute_url()}")
+    expect(page.locator("#liability")).to_contain_text("2,500,000.00")
+    expect(page.locator("#amendments")).to_contain_text("Amendment 1")
+    expect(page.locator("#history")).to_contain_text("Amendment 1: Doubled volumes")
+    page.locator("#amendments").get_by_role("link", name="0 (as signed)").click()
+    expect(page.locator("#version-terms")).to_contain_text("1000000.00")
+    page.get_by_role("link", name="1", exact=True).click()
+    expect(page.locator("#version-terms")).to_contain_text("2500000.00")

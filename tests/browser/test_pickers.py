@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from audits.models import Audit
 from contracts.models import Contract
-from tests.factories import CmoFactory, SiteFactory, make_checklist
+from tests.factories import CmoFactory, ContractFactory, SiteFactory, make_checklist
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +61,36 @@ def test_choosing_the_cmo_keeps_what_was_typed_in_the_contract_form(live_server,
     contract = Contract.objects.get()
     assert contract.cmo == cmo and contract.reference == "SA-2027-01"
     assert [s.name for s in contract.sites.all()] == ["Ringaskiddy"]
+
+
+@pytest.mark.parametrize("width", [1280, 820])
+def test_the_contract_list_is_filtered_by_a_cmo_chosen_in_the_filter_bar(
+    live_server, login, sourcing, width
+):
+    aster = CmoFactory(legal_name="Aster Fine Chemicals Pte. Ltd.", headquarters_country="SG")
+    other = CmoFactory(legal_name="Beacon Sterile Solutions S.L.", headquarters_country="ES")
+    ContractFactory(cmo=aster, title="Technology transfer of analytical methods to Aster")
+    ContractFactory(cmo=other, title="Commercial supply agreement with Beacon")
+    page = login(sourcing)
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.get_by_role("link", name="Contracts", exact=True).click()
+
+    # The filter bar keeps to the window, and the picker shows no list until someone types.
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the contract list scrolls sideways by {overflow} px"
+    expect(page.get_by_role("radio", name="All CMOs")).to_be_hidden()
+
+    page.get_by_role("searchbox", name="CMO").fill("aster")
+    page.get_by_role("radio", name="Aster Fine Chemicals Pte. Ltd.").check()
+    expect(page.locator("#result-count")).to_have_text("1 contract")
+    page.get_by_role("searchbox", name="Search").focus()  # the picker loses focus
+    expect(page.get_by_role("radio", name="Aster Fine Chemicals Pte. Ltd.")).to_be_visible()
+    expect(page.get_by_role("link", name="Commercial supply agreement with Beacon")).to_have_count(
+        0
+    )
+
+    page.reload()
+    expect(page.locator("#result-count")).to_have_text("1 contract")
+    expect(page.get_by_role("radio", name="Aster Fine Chemicals Pte. Ltd.")).to_be_checked()
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the filtered list scrolls sideways by {overflow} px"

@@ -44,9 +44,11 @@ def test_sourcing_types_a_price_and_ratings_and_sees_them_after_reload(
     expect(page.locator("#entry-communication .errorlist")).to_contain_text("Rate from 1")
     page.get_by_label("Communication and project management: rating (1–5)").fill("4")
     page.get_by_role("button", name="Save communication and project management").click()
+    expect(page.locator("#entry-communication")).to_contain_text("Rated 4 of 5: Calls")
     page.get_by_label("Financial stability: rating (1–5)").fill("3")
     page.get_by_label("Justification of financial stability").fill("2025 accounts")
     page.get_by_role("button", name="Save financial stability").click()
+    expect(page.locator("#entry-financial_stability")).to_contain_text("Rated 3 of 5")
 
     page.reload()
     expect(page.locator("#entry-cost")).to_contain_text("11.20 per unit")

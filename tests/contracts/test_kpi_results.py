@@ -1,58 +1,21 @@
 """Recording the performance actually measured against a contract's KPIs, page and API."""
 
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 
 from contracts.models import Kpi, KpiMeasurement
 from tests.factories import ContractFactory
+from tests.html_forms import Form, forms_of
 
 pytestmark = pytest.mark.django_db
 
 
-class RenderedForm(HTMLParser):
-    """The fields of the form with the given id, with the values the page pre-fills."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id, self.inside, self.action = form_id, False, None
-        self.fields: dict[str, str] = {}
-        self.options: dict[str, dict[str, str]] = {}
-        self._select = self._option = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.inside, self.action = True, attrs.get("action")
-        if not self.inside:
-            return
-        if tag in ("input", "textarea") and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value") or ""
-        elif tag == "select":
-            self._select = attrs["name"]
-            self.fields[self._select] = ""
-            self.options[self._select] = {}
-        elif tag == "option" and self._select:
-            self._option = attrs.get("value", "")
-
-    def handle_data(self, data):
-        if self._option is not None and data.strip():
-            self.options[self._select][data.strip()] = self._option
-            self._option = None
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-
-
-def rendered_form(response, form_id: str = "kpi-result-form") -> RenderedForm:
-    parser = RenderedForm(form_id)
-    parser.feed(response.content.decode())
-    assert parser.action, f"no form #{form_id} on the page"
-    return parser
+def rendered_form(response) -> Form:
+    """The form recording a KPI result, as the contract page renders it."""
+    forms = [f for f in forms_of(response.content) if f.id == "kpi-result-form"]
+    assert len(forms) == 1, "no KPI result form on the page"
+    return forms[0]
 
 
 @pytest.fixture
@@ -65,8 +28,7 @@ def contract(db):
 
 def record(client, contract, kpi_label: str, **values):
     form = rendered_form(client.get(contract.get_absolute_url()))
-    data = {**form.fields, "kpi": form.options["kpi"][kpi_label], **values}
-    return client.post(form.action, data)
+    return client.post(form.action, form.data(kpi=form.labels["kpi"][kpi_label], **values))
 
 
 def results_table(page: str) -> str:
@@ -160,7 +122,7 @@ def test_a_kpi_of_another_contract_cannot_be_chosen(client_for, sourcing, contra
     elsewhere = Kpi.objects.create(contract=ContractFactory(), kind="rft", target=98, unit="%")
     client = client_for(sourcing)
     form = rendered_form(client.get(contract.get_absolute_url()))
-    assert str(elsewhere.pk) not in form.options["kpi"].values()
+    assert str(elsewhere.pk) not in form.options["kpi"]
     data = {
         **form.fields,
         "kpi": str(elsewhere.pk),

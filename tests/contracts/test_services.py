@@ -16,6 +16,7 @@ from contracts.services import (
 from contracts.status import quality_agreements_in_force
 from tests.factories import CmoFactory, ContractFactory, MilestoneFactory, SiteFactory, UserFactory
 from vendors.models import Notification
+from vendors.services import notifications_send
 
 TODAY = date(2026, 3, 10)
 pytestmark = pytest.mark.django_db
@@ -234,6 +235,39 @@ class TestAlerts:
         MilestoneFactory(contract=c, planned_date=TODAY - timedelta(days=1))
         assert [n.recipient for n in contract_alerts_send(on=TODAY)] == [manager]
 
+    def test_a_notice_another_run_recorded_meanwhile_is_not_sent_twice(self, people):
+        owner, manager = people
+        Notification.objects.create(recipient=manager, key="event-1", subject="Sent before")
+        notices = [
+            Notification(recipient=person, key=key, subject=f"About {key}", body="B", url="/x/")
+            for person in (owner, manager)
+            for key in ("event-1", "event-2")
+        ]
+        sent = notifications_send(notices)
+        assert sorted((n.recipient.username, n.key) for n in sent) == [
+            ("manager-max", "event-2"),
+            ("owner-olga", "event-1"),
+            ("owner-olga", "event-2"),
+        ]
+        assert len(mail.outbox) == 3
+        assert Notification.objects.filter(subject="Sent before").count() == 1
+
+    def test_when_the_mail_server_is_down_no_notice_is_recorded(self, people, settings):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]  # nothing listens here once closed
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        owner, _ = people
+        ContractFactory(status="active", owner=owner, expiry_date=TODAY + timedelta(days=5))
+        with pytest.raises(OSError):
+            contract_alerts_send(on=TODAY)
+        assert not Notification.objects.exists()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert len(contract_alerts_send(on=TODAY)) == 2  # the next run sends them
+
     def test_the_daily_task_runs_the_review(self, people, settings):
         from contracts.models import today
         from contracts.tasks import review_contracts
@@ -242,7 +276,7 @@ class TestAlerts:
         owner, _ = people
         ContractFactory(status="active", owner=owner, expiry_date=today() + timedelta(days=20))
         counts = review_contracts.delay().get()
-        assert counts == {"renewed": 0, "expired": 0, "alerts": 2}
+        assert counts == {"renewed": 0, "expired": 0, "amendments": 0, "alerts": 2}
         assert "contracts-daily-review" in settings.CELERY_BEAT_SCHEDULE
 
 

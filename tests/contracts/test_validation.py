@@ -131,3 +131,38 @@ def test_the_database_refuses_a_negative_volume_written_past_the_forms():
     contract = ContractFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         ScopeItem.objects.create(contract=contract, product="mAb", annual_volume=-5)
+
+
+def test_a_reference_already_taken_is_refused_beside_the_field(client_for, sourcing):
+    ContractFactory(reference="MSA-2027-01")
+    contract = ContractFactory(owner=sourcing, reference="MSA-2027-02")
+    client = client_for(sourcing)
+    url = reverse("contracts:contract_edit", args=[contract.pk])
+    data = form_data(client.get(url).content.decode(), "contract-form")
+    data["reference"] = "MSA-2027-01"
+    data["change_reason"] = "Renumbered"
+    response = client.post(url, as_post(data))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Another contract already has this reference." in field_block(html, "reference")
+    assert html.count("Another contract already has this reference.") == 1
+    contract.refresh_from_db()
+    assert contract.reference == "MSA-2027-02"
+
+
+def test_the_api_refuses_a_reference_already_taken_on_that_field(api_for, sourcing):
+    taken = ContractFactory(reference="MSA-2027-01")
+    response = api_for(sourcing).post(
+        "/api/v1/contracts/",
+        {
+            "cmo": taken.cmo_id,
+            "contract_type": "msa",
+            "title": "Second MSA",
+            "reference": "MSA-2027-01",
+            "owner": sourcing.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["reference"]  # as in the form, on the field itself
+    assert Contract.objects.count() == 1

@@ -413,6 +413,39 @@ class TestDashboard:
         assert "Notice deadlines approaching (1)" in approaching
         assert "Approaching MSA" in approaching and "Missed MSA" not in approaching
 
+    def test_approved_cmos_without_a_quality_agreement_in_force_are_counted_and_listed(
+        self, client_for, manager, db
+    ):
+        on = today()
+        for n in range(53):
+            CmoFactory(legal_name=f"Approved {n:02d}", qualification_status="approved")
+        covered = CmoFactory(legal_name="Approved covered", qualification_status="approved")
+        ContractFactory(
+            cmo=covered,
+            contract_type="quality",
+            status="active",
+            signed_on=on - timedelta(days=30),
+            effective_date=on - timedelta(days=30),
+        )
+        lapsed = CmoFactory(legal_name="Approved 0 lapsed", qualification_status="approved")
+        ContractFactory(
+            cmo=lapsed,
+            contract_type="quality",
+            status="active",
+            signed_on=on - timedelta(days=400),
+            effective_date=on - timedelta(days=400),
+            expiry_date=on - timedelta(days=1),
+        )
+        CmoFactory(legal_name="Prospect", qualification_status="prospect")
+        body = client_for(manager).get(reverse("contracts:dashboard")).content.decode()
+        listed = section(body, "without-qa")
+        assert "without a quality agreement in force (54)" in listed
+        assert listed.count("<li>") == 50  # the first 50 by name
+        # An agreement that has expired does not count; the first by name come first.
+        assert "Approved 0 lapsed" in listed and "Approved 48" in listed
+        assert "Approved 49" not in listed and "Approved covered" not in listed
+        assert "Prospect" not in listed
+
     def test_with_no_missed_deadline_there_is_no_missed_section(self, client_for, manager, db):
         body = client_for(manager).get(reverse("contracts:dashboard")).content.decode()
         assert 'id="missed-notices"' not in body

@@ -182,7 +182,12 @@ def test_a_manager_signs_the_decision_with_the_password_and_moves_the_cmo(
     assert evaluation.status == Evaluation.Status.DECIDED
     basel.cmo.refresh_from_db()
     assert basel.cmo.qualification_status == QualificationStatus.UNDER_EVALUATION
-    assert basel.cmo.status_changes.get().changed_by == manager
+    cmo_move = basel.cmo.status_changes.get(site=None)
+    assert cmo_move.changed_by == manager and cmo_move.decision == decision
+    # The sites it will use move with it, each move linked to the signed decision.
+    site_moves = basel.cmo.status_changes.exclude(site=None)
+    assert {m.site for m in site_moves} == set(basel.cmo.sites.all())
+    assert {m.decision for m in site_moves} == {decision}
 
 
 def test_a_knocked_out_candidate_cannot_be_selected(client_for, manager, evaluation):
@@ -298,9 +303,9 @@ def test_the_evaluation_page_costs_the_same_queries_for_3_or_20_candidates(
 
     with CaptureQueriesContext(connection) as queries:
         client.get(evaluation.get_absolute_url())
-    # 14, three for the history of candidates and entered scores, whatever their number, and
-    # one for the header's unread notifications count.
-    assert len(queries) == 18, [q["sql"] for q in queries]
+    # 14, three for the history of candidates and entered scores, whatever their number, one
+    # for the header's unread notifications count, and one for the candidates' ASL standing.
+    assert len(queries) == 19, [q["sql"] for q in queries]
 
 
 def test_the_score_exports_write_a_formula_like_cmo_name_as_text(client_for, qa, evaluation):
@@ -355,3 +360,18 @@ def test_a_ready_comparison_report_downloads_as_a_named_pdf(client_for, qa, eval
     report.file.storage.delete(report.file.name)
     gone = client_for(qa).get(reverse("scoring:comparisonreport_download", args=[report.pk]))
     assert gone.status_code == 404
+
+
+def test_the_evaluation_pages_name_people_as_the_app_does_not_by_username(client_for, manager):
+    from tests.factories import CandidateFactory, UserFactory
+
+    sofia = UserFactory(username="sr-042", first_name="Sofia", last_name="Ramirez")
+    candidate = CandidateFactory(evaluation__created_by=sofia)
+    ComparisonReport.objects.create(evaluation=candidate.evaluation, requested_by=sofia)
+    client = client_for(manager)
+    page = client.get(candidate.evaluation.get_absolute_url()).content.decode()
+    assert "by Sofia Ramirez</dd>" in page
+    assert "UTC by Sofia Ramirez" in page  # the comparison report's row
+    candidate_page = client.get(reverse("scoring:candidate_detail", args=[candidate.pk]))
+    assert "by Sofia Ramirez</p>" in candidate_page.content.decode()
+    assert "sr-042" not in page + candidate_page.content.decode()

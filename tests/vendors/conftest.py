@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.factories import CmoFactory, RegulatoryEventFactory, SiteFactory
-from vendors.models import EventKind
+from tests.factories import CmoFactory, EstablishmentFactory, RegulatoryEventFactory, SiteFactory
+from vendors.compliance import establishments_refresh_signal
+from vendors.models import Classification, Establishment, EventKind
 
 
 @pytest.fixture
@@ -32,3 +33,33 @@ def scored_directory(db):
     )
     cmo_scores_compute()
     CmoFactory(legal_name="Zug Aseptics AG")
+
+
+def oai(establishment, *, days_ago=100, site=None):
+    return RegulatoryEventFactory(
+        site=site,
+        establishment=establishment,
+        kind=EventKind.INSPECTION,
+        classification=Classification.OAI,
+        event_date=timezone.localdate() - datetime.timedelta(days=days_ago),
+    )
+
+
+@pytest.fixture
+def registry(db):
+    """Three establishments: a sterile one with an OAI, a clean packer, an unregistered one."""
+    sterile = EstablishmentFactory(
+        fei="3001", firm_name="Cork Sterile Fill", country="IE", duns="123456789"
+    )
+    sterile.set_operations(["MANUFACTURE", "STERILIZE"])
+    sterile.save()
+    oai(sterile)
+    packer = EstablishmentFactory(fei="3002", firm_name="Lyon Packers", country="FR")
+    packer.set_operations(["REPACK"])
+    packer.save()
+    RegulatoryEventFactory(
+        establishment=packer, site=None, classification=Classification.NAI, event_date="2025-01-02"
+    )
+    EstablishmentFactory(fei="3003", firm_name="Old Feedlot", country="US", registered=False)
+    establishments_refresh_signal(Establishment.objects.all())
+    return {e.fei: e for e in Establishment.objects.all()}

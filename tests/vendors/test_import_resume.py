@@ -149,3 +149,19 @@ def test_a_chunk_refused_because_the_database_was_busy_is_written_again_not_skip
     assert run.status == ImportRun.Status.DONE
     assert run.created == run.preview["created"] and run.error_count == 0
     assert not any("could not be saved" in e["message"] for e in run.errors)
+
+
+@pytest.mark.parametrize("crash_at", [2, 7, 12])
+def test_a_resumed_commit_keeps_each_row_problem_once(monkeypatch, qa, crash_at):
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 3)
+    run = previewed(DECRS, qa)
+    restore = crash_on_chunk(monkeypatch, "decrs", crash_at)
+    import_run_commit(run=run, user=qa)
+    run = import_run_execute(run=run, commit=True)
+    assert run.status == ImportRun.Status.FAILED
+    restore()
+    import_run_retry(run=run, user=qa)
+    run = import_run_execute(run=run, commit=True)
+    assert run.status == ImportRun.Status.DONE
+    rows = sorted(run.problems.values_list("row", flat=True))
+    assert rows == [17, 18, 19, 20, 40, 41] and run.error_count == 6

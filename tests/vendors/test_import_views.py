@@ -10,7 +10,7 @@ from tests.factories import (
     RegulatoryEventFactory,
     SiteFactory,
 )
-from vendors.models import ImportRun, RegulatoryEvent, Site
+from vendors.models import Establishment, ImportRun, RegulatoryEvent, Site
 
 FDA = Path(__file__).resolve().parent.parent / "fixtures" / "fda"
 pytestmark = pytest.mark.django_db
@@ -27,8 +27,14 @@ def committed(django_capture_on_commit_callbacks):
     return call
 
 
-def upload(committed, client, name, **extra):
-    data = (FDA / name).read_bytes()
+def blank_feis() -> bytes:
+    """The compliance actions sample with every FEI blanked: each row is an error."""
+    header, *rows = (FDA / "compliance_actions_drug_bio_sample.csv").read_text().splitlines()
+    return "\n".join([header, *("0000000000" + row[row.index(",") :] for row in rows)]).encode()
+
+
+def upload(committed, client, name, data=None, **extra):
+    data = data or (FDA / name).read_bytes()
     return committed(
         client.post,
         reverse("vendors:import_list"),
@@ -51,7 +57,8 @@ def test_a_manager_previews_then_commits_an_upload(client_for, manager, committe
     run.refresh_from_db()
     assert run.status == ImportRun.Status.DONE
     assert (run.created, run.skipped, run.error_count) == (34, 6, 6)
-    assert Site.objects.count() == 34
+    assert Establishment.objects.count() == 34
+    assert not Site.objects.exists()  # the registry, not the directory
     again = client.post(reverse("vendors:import_commit", args=[run.pk]), follow=True)
     assert "cannot be committed now" in again.content.decode()
 
@@ -115,12 +122,13 @@ def test_the_api_uploads_previews_and_commits(api_for, qa, committed):
     assert response.status_code == 201, response.content
     run_id = response.json()["id"]
     status = api.get(f"/api/v1/imports/{run_id}/").json()
-    assert status["status"] == "previewed" and status["preview"]["created"] == 1
+    assert status["status"] == "previewed" and status["preview"]["created"] == 30
     result = committed(api.post, f"/api/v1/imports/{run_id}/commit/")
     assert result.json()["status"] == "committing"
     status = api.get(f"/api/v1/imports/{run_id}/").json()
-    assert status["status"] == "done" and status["created"] == 1
-    assert RegulatoryEvent.objects.count() == 1
+    assert status["status"] == "done" and status["created"] == 30
+    assert RegulatoryEvent.objects.count() == 30  # each at its registry entry
+    assert RegulatoryEvent.objects.filter(site__fei_number="3008565058").count() == 1
 
 
 def test_the_import_list_shows_counts_only_for_imports_that_wrote_something(client_for, qa):
@@ -158,8 +166,8 @@ def test_a_file_with_a_header_but_no_rows_says_there_is_nothing_to_import(
 def test_a_preview_where_every_row_is_skipped_explains_instead_of_offering_to_commit(
     client_for, qa, committed
 ):
-    client = client_for(qa)  # no site has the file's FEI numbers: each row is an error
-    upload(committed, client, "compliance_actions_drug_bio_sample.csv")
+    client = client_for(qa)
+    upload(committed, client, "compliance_actions_blank_feis.csv", data=blank_feis())
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.PREVIEWED
     assert run.preview["skipped"] == run.total_rows > 1
@@ -175,9 +183,9 @@ def test_a_preview_where_every_row_is_skipped_explains_instead_of_offering_to_co
 def test_a_preview_that_would_write_nothing_cannot_be_committed_through_the_api(
     api_for, qa, committed
 ):
-    api = api_for(qa)  # no site has the file's FEI numbers: each row is an error
-    with (FDA / "compliance_actions_drug_bio_sample.csv").open("rb") as handle:
-        response = committed(api.post, "/api/v1/imports/", {"file": handle}, format="multipart")
+    api = api_for(qa)
+    upload = SimpleUploadedFile("compliance_actions_blank_feis.csv", blank_feis())
+    response = committed(api.post, "/api/v1/imports/", {"file": upload}, format="multipart")
     run_id = response.json()["id"]
     result = committed(api.post, f"/api/v1/imports/{run_id}/commit/")
     assert result.status_code == 400
@@ -193,10 +201,10 @@ def test_a_preview_that_would_write_something_still_offers_to_commit(client_for,
     assert "Commit the import" in html and "Nothing in this file" not in html
 
 
-def test_a_finished_registrations_import_links_to_the_sites_in_the_matrix(client_for, qa):
+def test_a_finished_registrations_import_links_to_the_registry(client_for, qa):
     run = ImportRunFactory(format=ImportRun.Format.DECRS, original_name="decrs.xlsx")
     html = client_for(qa).get(run.get_absolute_url()).content.decode()
-    assert "?view=sites&amp;category=services&amp;category=modalities" in html
+    assert f'href="{reverse("vendors:registry")}" id="open-registry"' in html
     assert 'id="touched-sites"' not in html
 
 

@@ -10,12 +10,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import SiteFactory
+from vendors.compliance import compliance_for_sites
 from vendors.models import (
     Capability,
     CapabilityLevel,
     Citation,
     Classification,
     Cmo,
+    Establishment,
     EventKind,
     ImportRun,
     RegulatoryEvent,
@@ -58,71 +60,133 @@ def sites_for(path: Path, column: str = "FEI Number") -> None:
 # ---------------------------------------------------------------- DECRS
 
 
-def test_decrs_creates_cmos_sites_and_claimed_capabilities_from_operations():
+def test_decrs_fills_the_registry_and_leaves_the_directory_as_it_was():
     summary = run(DECRS)
     assert summary["format"] == "decrs"
     assert summary["created"] == 34
     assert summary["skipped"] == 6
     assert {e["row"] for e in summary["errors"]} == {17, 18, 19, 20, 40, 41}
     assert all("blank or all zeros" in e["message"] for e in summary["errors"])
+    assert (Cmo.objects.count(), Site.objects.count(), SiteCapability.objects.count()) == (0, 0, 0)
 
-    site = Site.objects.get(fei_number="405")
-    assert site.name == "VANTIVE MANUFACTURING LIMITED"
-    assert site.cmo.legal_name == "Vantive US Healthcare LLC"
-    assert (site.address_line1, site.city, site.state, site.postal_code) == (
+    entry = Establishment.objects.get(fei="405")
+    assert entry.firm_name == "VANTIVE MANUFACTURING LIMITED"
+    assert entry.registrant_name == "Vantive US Healthcare LLC"
+    assert (entry.address_line1, entry.city, entry.state, entry.postal_code) == (
         "Moneen Road",
         "Castlebar",
         "County Mayo",
         "F23 XR63",
     )
-    assert site.country.code == "IE"
-    assert site.fda_operations == "ANALYSIS; API MANUFACTURE; LABEL; MANUFACTURE; PACK; STERILIZE"
-    assert site.fda_registration_expires == datetime.date(2025, 12, 31)
-    codes = set(site.capabilities.values_list("capability__code", flat=True))
-    assert codes == {
-        "services-analytical-development-and-qc-testing",
-        "modalities-small-molecule-api",
-        "services-labeling",
-        "services-commercial-manufacturing",
-        "services-packaging",
-        "services-sterilization",
-    }
-    assert set(site.capabilities.values_list("level", "source").distinct()) == {
-        (CapabilityLevel.CLAIMED, SiteCapability.Source.FDA_REGISTRATION)
-    }
-    # Two sites of one registrant share a CMO; a US address keeps its state code.
-    assert Site.objects.get(fei_number="6898").cmo == site.cmo
-    us = Site.objects.get(fei_number="1910953")
+    assert entry.country.code == "IE"
+    assert entry.operations == "ANALYSIS; API MANUFACTURE; LABEL; MANUFACTURE; PACK; STERILIZE"
+    assert entry.registration_expires == datetime.date(2025, 12, 31)
+    assert entry.registered
+    assert entry.last_seen_run == ImportRun.objects.get()
+    us = Establishment.objects.get(fei="1910953")
     assert (us.city, us.state, us.postal_code, us.country.code) == ("Shawnee", "KS", "66216", "US")
-    assert site.history.first().history_change_reason == f"Imported from {DECRS.name}"
+    assert entry.history.get().history_change_reason == f"Imported from {DECRS.name}"
 
 
 def test_decrs_reimport_changes_nothing():
     run(DECRS)
-    counts = (Cmo.objects.count(), Site.objects.count(), SiteCapability.objects.count())
-    history = Site.history.count()
+    history = Establishment.history.count()
     summary = run(DECRS)
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 34)
-    assert (Cmo.objects.count(), Site.objects.count(), SiteCapability.objects.count()) == counts
-    assert Site.history.count() == history
+    assert Establishment.objects.count() == 34
+    assert Establishment.history.count() == history
+    assert set(Establishment.objects.values_list("last_seen_run", flat=True)) == {
+        ImportRun.objects.latest("pk").pk
+    }
 
 
-def test_decrs_fills_gaps_of_an_existing_site_but_keeps_what_users_typed():
+def decrs_with(tmp_path: Path, edit) -> Path:
+    """The DECRS sample with its rows changed by `edit(rows)` (a list of lists, header first)."""
+    book = openpyxl.load_workbook(DECRS)
+    sheet = book.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    rows = edit(rows)
+    out = openpyxl.Workbook()
+    for row in rows:
+        out.active.append(row)
+    path = tmp_path / DECRS.name
+    out.save(path)
+    return path
+
+
+def test_the_rows_of_one_fei_merge_into_one_entry_and_a_reimport_changes_nothing(
+    tmp_path, monkeypatch
+):
+    from vendors.fda import engine
+
+    monkeypatch.setattr(engine, "SQLITE_CHUNK_SIZE", 4)  # the repeats fall in other chunks
+
+    def repeat_405(rows):
+        first = next(r for r in rows if r[0] == "0000000405")
+        again = list(first)
+        again[5], again[4] = "RELABEL; SALVAGE", "12/31/2026"
+        return [*rows, again, list(first)]
+
+    path = decrs_with(tmp_path, repeat_405)
+    summary = run(path)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (34, 0, 2)
+    entry = Establishment.objects.get(fei="405")
+    assert entry.operation_list == [
+        "ANALYSIS",
+        "API MANUFACTURE",
+        "LABEL",
+        "MANUFACTURE",
+        "PACK",
+        "RELABEL",
+        "SALVAGE",
+        "STERILIZE",
+    ]
+    assert entry.registration_expires == datetime.date(2026, 12, 31)
+    history = Establishment.history.count()
+    again = run(path)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 36)
+    assert Establishment.history.count() == history
+
+
+def test_a_newer_file_updates_entries_and_unlists_the_missing_ones_without_deleting_them(
+    tmp_path,
+):
+    run(DECRS)
+
+    def drop_405_and_move_360(rows):
+        kept = [r for r in rows if r[0] != "0000000405"]
+        for row in kept:
+            if row[0] == "0000000360":
+                row[2] = "DSP France"
+        return kept
+
+    summary = run(decrs_with(tmp_path, drop_405_and_move_360))
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 32)
+    assert Establishment.objects.get(fei="360").firm_name == "DSP France"
+    gone = Establishment.objects.get(fei="405")
+    assert not gone.registered
+    assert gone.history.first().history_change_reason == f"Not listed in {DECRS.name}"
+    assert "1 establishment(s) not in this file" in ImportRun.objects.latest("pk").message
+    assert Establishment.objects.filter(registered=True).count() == 33
+
+
+def test_decrs_keeps_a_site_already_linked_by_fei_as_it_was():
     cap = Capability.objects.get(code="services-packaging")
     site = SiteFactory(fei_number="405", name="Castlebar plant", city="")
     SiteCapability.objects.create(site=site, capability=cap, level=CapabilityLevel.VERIFIED)
-    summary = run(DECRS)
-    assert summary["updated"] == 1
+    history = Site.history.count()
+    run(DECRS)
     site.refresh_from_db()
-    assert site.name == "Castlebar plant"
-    assert site.city == "Castlebar"
-    assert site.capabilities.get(capability=cap).level == CapabilityLevel.VERIFIED
+    assert (site.name, site.city, site.fda_operations) == ("Castlebar plant", "", "")
+    assert site.establishment.city == "Castlebar"
+    assert list(site.capabilities.values_list("level", flat=True)) == [CapabilityLevel.VERIFIED]
+    assert Site.history.count() == history
 
 
 def test_the_dry_run_counts_without_writing():
     summary = run(DECRS, "--dry-run")
     assert (summary["created"], summary["skipped"]) == (34, 6)
-    assert Site.objects.count() == 0
+    assert Establishment.objects.count() == 0
     assert ImportRun.objects.get().dry_run
 
 
@@ -146,19 +210,25 @@ def test_inspections_attach_to_sites_by_fei_and_reimport_is_idempotent():
     assert RegulatoryEvent.objects.count() == 5
 
 
-def test_rows_whose_fei_matches_no_site_are_reported_or_created_on_request():
+def test_rows_of_an_fei_in_no_site_go_to_its_registry_entry_or_a_new_site_on_request():
     summary = run(INSPECTIONS)
-    assert summary["skipped"] == 5
-    assert (
-        "3003774440 (Balzac Brothers & Company Inc.) matches no site"
-        in summary["errors"][0]["message"]
+    assert (summary["created"], summary["skipped"]) == (5, 0)
+    assert Site.objects.count() == 0
+    entry = Establishment.objects.get(fei="3003774440")
+    assert (entry.firm_name, entry.city, entry.country.code) == (
+        "Balzac Brothers & Company Inc.",
+        "Charleston",
+        "US",
     )
+    assert not entry.registered  # known from the Data Dashboard only
+    assert entry.regulatory_events.filter(site=None).exists()
     summary = run(INSPECTIONS, "--create-missing")
-    assert summary["created"] == 5
+    assert (summary["created"], summary["unchanged"]) == (0, 5)
     site = Site.objects.get(fei_number="3003774440")
     assert site.cmo.legal_name == "Balzac Brothers & Company Inc."
     assert (site.city, site.country.code) == ("Charleston", "US")
     assert site.qualification_status == "prospect"
+    assert compliance_for_sites([site.pk])[site.pk].event_count == entry.regulatory_events.count()
 
 
 def test_citations_link_to_their_inspection():
@@ -190,7 +260,7 @@ def test_published_483s_from_xlsx_date_cells():
     sites_for(PUBLISHED)
     summary = run(PUBLISHED)
     assert (summary["format"], summary["created"]) == ("published_483s", 30)
-    event = RegulatoryEvent.objects.get(reference="287101")
+    event = RegulatoryEvent.objects.get(reference="media/187496")  # the document, Record ID 287101
     assert event.kind == EventKind.FORM_483
     assert event.event_date == datetime.date(2025, 6, 19)
     assert event.url == "https://www.fda.gov/media/187496/download"
@@ -490,9 +560,10 @@ def test_a_chunk_refused_by_the_database_is_retried_row_by_row_and_loses_no_repo
     monkeypatch.setattr(events, "insert_with_history", refuse_one)
     summary = run(path)
     errors = {e["row"]: e["message"] for e in summary["errors"]}
-    assert "matches no site" in errors[5]
+    assert set(errors) == {8}  # row 5's FEI, in no site, goes to its registry entry
     assert "could not be saved: refused by the database" in errors[8]
-    assert summary["created"] == 28
+    assert RegulatoryEvent.objects.filter(establishment__fei="3009999999", site=None).exists()
+    assert summary["created"] == 29
     assert not RegulatoryEvent.objects.filter(reference=doomed).exists()
     assert summary["created"] + summary["skipped"] == 30
 

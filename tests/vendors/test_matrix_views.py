@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -11,7 +12,9 @@ from tests.factories import (
     SiteCapabilityFactory,
     SiteFactory,
 )
+from tests.html_forms import form_with
 from vendors.models import Capability, CapabilityLevel, Classification, SiteCapability
+from vendors.services import CAPABILITY_ADD_REASON
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +106,11 @@ def test_sourcing_edits_a_cell_with_htmx_and_the_change_is_kept_in_history(
     client = client_for(sourcing)
     form = client.get(url, {"edit": 1}, headers={"HX-Request": "true"})
     assert "<select" in form.content.decode()
-    response = client.post(url, {"level": "2"}, headers={"HX-Request": "true"})
+    response = client.post(
+        url,
+        {"level": "2", "change_reason": "Seen at the site visit"},
+        headers={"HX-Request": "true"},
+    )
     assert 'class="lvl lvl-2' in response.content.decode()
     cell = SiteCapability.objects.get(site=site, capability=vials)
     assert cell.level == CapabilityLevel.DEMONSTRATED
@@ -138,39 +145,6 @@ def test_the_visible_matrix_exports_as_csv_and_xlsx(client_for, qa, vials):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "Export plant"
     assert "Verified by audit" in rows[1]
-
-
-def test_the_needs_page_lists_full_and_partial_matches(client_for, sourcing, vials):
-    lyo = Capability.objects.get(code="dosage-forms-lyophilized-products")
-    both = SiteFactory(cmo=CmoFactory(legal_name="Both Vials And Lyo AG"))
-    SiteCapabilityFactory(site=both, capability=vials, level=CapabilityLevel.VERIFIED)
-    SiteCapabilityFactory(site=both, capability=lyo, level=CapabilityLevel.VERIFIED)
-    half = SiteFactory(cmo=CmoFactory(legal_name="Only Vials SA"))
-    SiteCapabilityFactory(site=half, capability=vials, level=CapabilityLevel.VERIFIED)
-    response = client_for(sourcing).get(
-        reverse("vendors:needs"), {f"cap_{vials.pk}": "2", f"cap_{lyo.pk}": "3"}
-    )
-    html = response.content.decode()
-    full = html[html.index('id="full-matches"') : html.index('id="partial-matches"')]
-    partial = html[html.index('id="partial-matches"') :]
-    assert "Both Vials And Lyo AG" in full and "Only Vials SA" not in full
-    assert "Only Vials SA" in partial and "missing" in partial
-    assert 'id="needs-cut"' not in html
-
-
-def test_the_needs_page_says_when_it_shows_only_the_best_cmos(
-    client_for, sourcing, vials, monkeypatch
-):
-    monkeypatch.setattr("vendors.views.matrix.NEEDS_SHOWN", 2)
-    for name, level in [("Gamma", 1), ("Alpha", 3), ("Beta", 2)]:
-        site = SiteFactory(cmo=CmoFactory(legal_name=name))
-        SiteCapabilityFactory(site=site, capability=vials, level=level)
-    client = client_for(sourcing)
-    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": "1"}).content.decode()
-    assert "Alpha" in html and "Beta" in html and "Gamma" not in html
-    assert "Showing the best 2 CMOs" in html
-    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": "2"}).content.decode()
-    assert 'id="needs-cut"' not in html
 
 
 def test_the_site_and_cmo_pages_show_the_compliance_summary(client_for, manager):
@@ -365,13 +339,6 @@ def test_updating_a_cell_through_the_api_cannot_move_it_to_another_cell(api_for,
     assert list(SiteCapability.objects.values_list("pk", "level")) == [(cell.pk, 1)]
 
 
-def test_searching_needs_without_choosing_any_says_what_to_do(client_for, sourcing, vials):
-    client = client_for(sourcing)
-    assert 'id="needs-none"' not in client.get(reverse("vendors:needs")).content.decode()
-    html = client.get(reverse("vendors:needs"), {f"cap_{vials.pk}": ""}).content.decode()
-    assert "Choose at least one capability and its minimum level" in html
-
-
 def test_the_matrix_export_writes_a_formula_like_cmo_name_as_text(client_for, qa, vials):
     evil = '=HYPERLINK("http://evil.example","Click")'
     site = SiteFactory(cmo=CmoFactory(legal_name=evil), name="+cmd|' /C calc'!A0")
@@ -399,25 +366,6 @@ def lower_and_missing(vials):
     none = SiteFactory(cmo=CmoFactory(legal_name="No Vials GmbH"))
     SiteCapabilityFactory(site=none, capability=lyo, level=CapabilityLevel.VERIFIED)
     return lyo, lower
-
-
-def test_a_partial_match_tells_a_lower_level_from_a_capability_no_site_has(
-    client_for, sourcing, vials, lower_and_missing
-):
-    lyo, _ = lower_and_missing
-    html = (
-        client_for(sourcing)
-        .get(reverse("vendors:needs"), {f"cap_{vials.pk}": "2", f"cap_{lyo.pk}": "3"})
-        .content.decode()
-    )
-    partial = html[html.index('id="partial-matches"') :]
-    lower = partial[partial.index("Lower Vials Ltd") : partial.index("</article>")]
-    none = partial[partial.index("No Vials GmbH") :]
-    none = none[: none.index("</article>")]
-    assert "at least demonstrated" in lower and "at least verified by audit" in lower
-    assert "only claimed at" in lower and "Pune vials line" in lower
-    assert "no site has it" not in lower
-    assert "no site has it" in none and "only claimed" not in none
 
 
 def test_the_needs_api_says_the_levels_asked_and_what_is_there_below_them(
@@ -493,3 +441,108 @@ def test_each_cell_editor_has_labelled_fields_with_ids_of_its_own(client_for, so
         assert 'id="id_level"' not in html
         ids |= {level_id, reason_id}
     assert len(ids) == 4
+
+
+def test_adding_a_level_in_the_cell_editor_asks_why_beside_the_field(client_for, sourcing, vials):
+    site = SiteFactory(name="Cork fill-finish")
+    url = reverse("vendors:matrix_cell", args=[site.pk, vials.pk])
+    client = client_for(sourcing)
+    editor = client.get(url, {"edit": 1}, headers={"HX-Request": "true"}).content.decode()
+    form = form_with(editor, "change_reason")
+    assert "required" in form.attrs["change_reason"]
+    refused = client.post(url, form.data(level="2"), headers={"HX-Request": "true"})
+    html = refused.content.decode()
+    reason_at = html.index(f'id="id_cell_{site.pk}_{vials.pk}_change_reason"')
+    assert html.index(CAPABILITY_ADD_REASON) > reason_at  # beside the reason, in the editor
+    assert 'class="lvl lvl-0 editable editing"' in html
+    assert not SiteCapability.objects.exists()
+
+    form = form_with(html, "change_reason")
+    client.post(url, form.data(level="2", change_reason="Batch records seen"))
+    cell = SiteCapability.objects.get(site=site, capability=vials)
+    assert cell.level == CapabilityLevel.DEMONSTRATED
+    added = cell.history.get()
+    assert (added.history_type, added.history_user, added.history_change_reason) == (
+        "+",
+        sourcing,
+        "Batch records seen",
+    )
+
+
+def test_adding_a_cell_through_the_api_needs_a_reason_kept_in_its_history(api_for, qa, vials):
+    site = SiteFactory()
+    api = api_for(qa)
+    refused = api.post(
+        "/api/v1/site-capabilities/",
+        {"site": site.pk, "capability": vials.pk, "level": 2},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"change_reason": [CAPABILITY_ADD_REASON]}
+    assert not SiteCapability.objects.exists()
+    response = api.post(
+        "/api/v1/site-capabilities/",
+        {"site": site.pk, "capability": vials.pk, "level": 2, "change_reason": "Seen on site"},
+        format="json",
+    )
+    assert response.status_code == 201
+    cell = SiteCapability.objects.get(pk=response.json()["id"])
+    assert cell.history.get().history_change_reason == "Seen on site"
+    assert cell.history.get().history_user == qa
+
+
+def test_the_country_filter_offers_only_countries_with_sites(client_for, sourcing):
+    SiteFactory(country="IE")
+    SiteFactory(country="IN")
+    SiteFactory(country="IN")
+    CmoFactory(headquarters_country="FR")  # a CMO's seat is not a site
+    html = client_for(sourcing).get(reverse("vendors:matrix")).content.decode()
+    form = form_with(html, "country")
+    assert form.fields["country"] == ""
+    select = html[html.index('name="country"') :]
+    select = select[: select.index("</select>")]
+    assert re.findall(r'<option value="([^"]*)"', select) == ["", "IN", "IE"]  # by name
+    assert ">India</option>" in select and "France" not in select
+
+
+@pytest.mark.parametrize("role", ["sourcing", "manager"])
+def test_a_cell_on_the_page_is_the_cell_its_editor_swaps_back_after_a_change(
+    client_for, request, role, vials
+):
+    site = SiteFactory(name='Plant "A" & <B>')
+    SiteCapabilityFactory(site=site, capability=vials, level=CapabilityLevel.DEMONSTRATED)
+    client = client_for(request.getfixturevalue(role))
+    page = client.get(reverse("vendors:matrix"), {"view": "sites"}).content.decode()
+    cell_id = f"cell-{site.pk}-{vials.pk}"
+    on_page = re.search(rf'<td id="{cell_id}".*?</td>', page).group()
+    alone = client.get(reverse("vendors:matrix_cell", args=[site.pk, vials.pk])).content.decode()
+    assert alone == on_page
+    # The site's name is escaped in the cell's label; a manager's cell is not a button.
+    if role == "sourcing":
+        assert 'aria-label="D demonstrated: change ' in on_page and on_page.endswith(
+            ">D</button></td>"
+        )
+        assert "at Plant &quot;A&quot; &amp; &lt;B&gt;" in on_page
+        url = reverse("vendors:matrix_cell", args=[site.pk, vials.pk])
+        assert f'hx-get="{url}?edit=1"' in on_page
+    else:
+        assert "<button" not in on_page and on_page.endswith(">D</td>")
+    assert f'title="{vials.name}: demonstrated">' in on_page
+
+
+def test_a_cmo_row_shows_the_best_level_of_its_sites_in_each_column(client_for, manager, vials):
+    cmo = CmoFactory(legal_name="Best-of Pharma")
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo), capability=vials, level=CapabilityLevel.CLAIMED
+    )
+    SiteCapabilityFactory(
+        site=SiteFactory(cmo=cmo), capability=vials, level=CapabilityLevel.VERIFIED
+    )
+    page = client_for(manager).get(reverse("vendors:matrix"), {"q": "Best-of"}).content.decode()
+    row = re.search(
+        r"<tr>\s*<th class=\"subject\"><a [^>]*>Best-of Pharma</a></th>(.*?)</tr>", page, re.S
+    )
+    position = list(Capability.objects.all()).index(vials)
+    cells = re.findall(r'<td class="lvl lvl-(\d)">([CDV]?)</td>', row.group(1))
+    assert cells[position] == ("3", "V")
+    assert {cell for i, cell in enumerate(cells) if i != position} == {("0", "")}

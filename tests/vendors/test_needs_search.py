@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import CmoFactory, SiteCapabilityFactory, SiteFactory
-from vendors.capabilities import needs_search
+from vendors.capabilities import NeedsRule, needs_search
 from vendors.models import Capability, CapabilityLevel, Cmo
 
 L = CapabilityLevel
@@ -38,8 +38,8 @@ def test_cmos_covering_every_need_across_their_sites_come_first(caps, django_ass
         (caps["lyo"].pk, L.DEMONSTRATED),
         (caps["mab"].pk, L.DEMONSTRATED),
     ]
-    with django_assert_num_queries(2):
-        result = needs_search(needs)
+    with django_assert_num_queries(3):
+        result = needs_search(needs, rule=NeedsRule.ACROSS_SITES)
     assert [m.cmo for m in result.full] == [full]
     match = result.full[0]
     assert match.coverage == 1
@@ -57,7 +57,7 @@ def test_partial_matches_rank_by_coverage_and_the_cmo_filter_applies(caps):
     SiteCapabilityFactory(site=two, capability=caps["vials"])
     SiteCapabilityFactory(site=two, capability=caps["lyo"])
     needs = [(c.pk, L.CLAIMED) for c in caps.values()]
-    result = needs_search(needs)
+    result = needs_search(needs, rule=NeedsRule.ACROSS_SITES)
     assert [m.cmo.legal_name for m in result.partial] == ["Two", "One"]
     only_one = needs_search(needs, cmos=Cmo.objects.filter(legal_name="One"))
     assert [m.cmo.legal_name for m in only_one.partial] == ["One"]
@@ -103,16 +103,16 @@ def _names(matches):
 
 def test_the_limit_keeps_the_best_cmos_in_rank_order(caps, ranked):
     needs, (mid_fill, mid_bio) = ranked
-    everything = needs_search(needs)
+    everything = needs_search(needs, rule=NeedsRule.ACROSS_SITES)
     # Coverage, then the sum of each need's best level, then the name as Python orders it.
     assert _names(everything.full) == ["Top", "Mid", "Zeta low", "alpha low"]
     assert _names(everything.partial) == ["Partial", "Weak"]
     assert everything.partial[0].missing == [caps["mab"]]
 
-    top_three = needs_search(needs, limit=3)
+    top_three = needs_search(needs, rule=NeedsRule.ACROSS_SITES, limit=3)
     assert _names(top_three.full) == ["Top", "Mid", "Zeta low"]
     assert top_three.partial == []
-    top_five = needs_search(needs, limit=5)
+    top_five = needs_search(needs, rule=NeedsRule.ACROSS_SITES, limit=5)
     assert _names(top_five.full) == _names(everything.full)
     assert _names(top_five.partial) == ["Partial"]
     # The cells kept for a CMO are the same as without a limit: every qualifying site, best first.
@@ -128,11 +128,40 @@ def test_the_needs_search_costs_the_same_queries_for_few_or_many_cmos(
     caps, ranked, django_assert_num_queries
 ):
     needs, _ = ranked
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         few = needs_search(needs, limit=2)
     for index in range(30):
         _cmo_with(f"More {index:02d}", caps, {"vials": L.DEMONSTRATED, "lyo": L.CLAIMED})
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         many = needs_search(needs)
     assert len(few.full) == 2
     assert len(many.full) + len(many.partial) == 36
+
+
+def test_by_default_every_need_must_be_met_at_one_site(caps, ranked, django_assert_num_queries):
+    needs, (mid_fill, mid_bio) = ranked
+    with django_assert_num_queries(3):
+        result = needs_search(needs)
+    assert result.rule == NeedsRule.ONE_SITE
+    # Mid meets every need only across its two sites: a partial match, ranked first of them
+    # (its best site meets two of three needs, and its sites together all three).
+    assert _names(result.full) == ["Top", "Zeta low", "alpha low"]
+    assert _names(result.partial) == ["Mid", "Partial", "Weak"]
+    mid = result.partial[0]
+    assert (mid.rule, mid.coverage, mid.coverage_across_sites) == (NeedsRule.ONE_SITE, 2 / 3, 1)
+    assert mid.complete_sites == []
+    assert [(s.site, s.levels) for s in mid.sites] == [
+        (mid_bio, {caps["vials"].pk: L.VERIFIED, caps["mab"].pk: L.DEMONSTRATED}),
+        (mid_fill, {caps["vials"].pk: L.CLAIMED, caps["lyo"].pk: L.DEMONSTRATED}),
+    ]
+    top = result.full[0]
+    assert [s.name for s in top.complete_sites] == ["Top site 0"]
+    assert (result.full_count, result.partial_count) == (3, 3)
+
+
+def test_the_counts_are_every_match_whatever_the_limit(caps, ranked):
+    needs, _ = ranked
+    for rule, full in [(NeedsRule.ONE_SITE, 3), (NeedsRule.ACROSS_SITES, 4)]:
+        result = needs_search(needs, rule=rule, limit=2)
+        assert len(result.full) == 2
+        assert (result.full_count, result.partial_count) == (full, 6 - full)

@@ -1,7 +1,5 @@
 """The notifications page, the header's unread count and the e-mails' links to records."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.core import mail
 from django.db import connection
@@ -9,40 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import CmoFactory, UserFactory
+from tests.html_forms import form_with_button, forms_of
 from vendors.models import Notification
 from vendors.models import QualificationStatus as S
 from vendors.services import cmo_change_status
 
 pytestmark = pytest.mark.django_db
-
-
-class Forms(HTMLParser):
-    """The page's forms: action, submit button label and fields (hidden inputs included)."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action", ""), "fields": {}, "buttons": []})
-        elif tag == "input" and self.forms and attrs.get("name"):
-            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append(attrs.get("aria-label", ""))
-
-
-def forms_on(response) -> list[dict]:
-    parser = Forms()
-    parser.feed(response.content.decode())
-    return parser.forms
-
-
-def the_form(response, button: str) -> dict:
-    matches = [form for form in forms_on(response) if button in form["buttons"]]
-    assert len(matches) == 1, button
-    return matches[0]
 
 
 def notice(recipient, subject: str, **fields) -> Notification:
@@ -81,8 +51,8 @@ def test_marking_one_notification_read_leaves_the_others_unread(client_for, mana
     second = notice(manager, "Beta: Prospect → Under evaluation")
     client = client_for(manager)
     page = client.get(reverse("notifications"))
-    form = the_form(page, "Mark read: Acme: Approved → Suspended")
-    response = client.post(form["action"], form["fields"])
+    form = form_with_button(page.content, "Mark read: Acme: Approved → Suspended")
+    response = client.post(form.action, form.data())
     assert response.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
@@ -91,7 +61,7 @@ def test_marking_one_notification_read_leaves_the_others_unread(client_for, mana
 
     page = client.get(response.url)
     assert "Marked as read: Acme: Approved → Suspended" in page.content.decode()
-    buttons = [b for form in forms_on(page) for b in form["buttons"]]
+    buttons = [b.label for form in forms_of(page.content) for b in form.buttons]
     assert "Mark read: Acme: Approved → Suspended" not in buttons
     assert "Mark read: Beta: Prospect → Under evaluation" in buttons
     assert '<span class="count">1<' in page.content.decode()
@@ -118,8 +88,8 @@ def test_mark_all_read_marks_only_ones_own(client_for, manager, qa):
     theirs = notice(qa, "For QA only")
     client = client_for(manager)
     page = client.get(reverse("notifications"))
-    form = next(f for f in forms_on(page) if f["action"] == "")
-    client.post(reverse("notifications"), form["fields"])
+    form = next(f for f in forms_of(page.content) if f.action == "")
+    client.post(reverse("notifications"), form.data())
     assert all(Notification.objects.get(pk=n.pk).read_at for n in mine)
     theirs.refresh_from_db()
     assert theirs.read_at is None

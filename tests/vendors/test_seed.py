@@ -10,7 +10,7 @@ def test_seed_demo_is_plausible_idempotent_and_leaves_other_data_alone(db):
     mine = CmoFactory(legal_name="Our Own Supplier GmbH", website="https://own.example.com")
     call_command("seed_demo", "--with-users")
     counts = (Cmo.objects.count(), Site.objects.count(), Contact.objects.count())
-    assert counts[0] == 41
+    assert counts[0] == 42  # 40 demo CMOs, one of them entered twice, and ours
     assert 95 <= counts[1] <= 130
     assert Site.objects.values("country").distinct().count() >= 12
     assert counts[2] >= 40
@@ -75,3 +75,18 @@ def test_every_demo_status_was_reached_through_recorded_status_moves(db, client)
     page = client.get(site.get_absolute_url()).content.decode()
     assert "No status changes yet" not in page
     assert "Qualification audit passed" in page
+
+
+def test_the_demo_has_one_obvious_duplicate_pair_to_merge(db):
+    from vendors.duplicates import cmo_duplicates, site_duplicates
+
+    call_command("seed_demo")
+    [pair] = cmo_duplicates()
+    assert {pair.first.legal_name, pair.second.legal_name} == {
+        "Alder Pharma Services Inc.",
+        "ALDER PHARMA SERVICES",
+    }
+    assert pair.reasons[0].startswith("Same DUNS")
+    assert pair.reasons[1] == "Names match (alder pharma services)"
+    [sites] = site_duplicates()
+    assert sites.first.name == sites.second.name == "Alder Raleigh" and not sites.same_cmo

@@ -4,10 +4,17 @@ import pytest
 from django.urls import reverse
 
 from audits.models import Audit
-from audits.services import answer_save, audit_change_status, audit_decide
+from audits.services import audit_decide
 from cmoselect.roles import QA
 from tests.conftest import PASSWORD
-from tests.factories import SiteCapabilityFactory, SiteFactory, UserFactory, make_audit
+from tests.factories import (
+    SiteCapabilityFactory,
+    SiteFactory,
+    UserFactory,
+    answer_all,
+    make_audit,
+    submit_for_review,
+)
 from tests.html_forms import rendered_form
 from vendors.models import Capability, CapabilityLevel, SiteCapability
 from vendors.services import VERIFIED_BY_HAND, site_capability_set
@@ -25,10 +32,10 @@ def test_the_cell_editor_refuses_verified_by_audit_beside_the_field(client, sour
     url = reverse("vendors:matrix_cell", args=[cell.site_id, cell.capability_id])
     client.force_login(sourcing)
     editor = client.get(url, {"edit": 1}, headers={"HX-Request": "true"}).content
-    fields, options = rendered_form(editor, url)
-    assert str(CapabilityLevel.VERIFIED.value) in options["level"]
-    fields.update(level=str(CapabilityLevel.VERIFIED.value), change_reason="Seen on site")
-    response = client.post(url, fields, headers={"HX-Request": "true"})
+    form = rendered_form(editor, url)
+    assert str(CapabilityLevel.VERIFIED.value) in form.options["level"]
+    data = form.data(level=str(CapabilityLevel.VERIFIED.value), change_reason="Seen on site")
+    response = client.post(url, data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert VERIFIED_BY_HAND in response.content.decode().replace("&ldquo;", "“").replace(
         "&rdquo;", "”"
@@ -66,20 +73,18 @@ def test_planning_an_audit_records_the_capabilities_it_covers(client, qa, two_ca
     audit = make_audit(lead=qa)
     url = reverse("audits:audit_edit", args=[audit.pk])
     client.force_login(qa)
-    fields, options = rendered_form(client.get(url).content, url)
-    assert str(two_capabilities[0].pk) in options["capabilities"]
-    fields.update(capabilities=[str(two_capabilities[0].pk)], change_reason="Scope agreed")
-    assert client.post(url, fields).status_code == 302
+    form = rendered_form(client.get(url).content, url)
+    assert str(two_capabilities[0].pk) in form.options["capabilities"]
+    data = form.data(capabilities=[str(two_capabilities[0].pk)], change_reason="Scope agreed")
+    assert client.post(url, data).status_code == 302
     assert list(audit.capabilities.all()) == [two_capabilities[0]]
     page = client.get(audit.get_absolute_url()).content.decode()
     assert f"<dt>Capabilities audited</dt><dd>{two_capabilities[0].name}</dd>" in page
 
 
 def _approve(audit, qa, signer=None):
-    for answer in audit.answers.select_related("audit", "question__section"):
-        value = "4" if answer.question.answer_type == "rating" else "yes"
-        answer_save(answer=answer, user=qa, value=value, comment="", expected_version=0)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    answer_all(audit, qa)
+    submit_for_review(audit, qa)
     # Another QA person signs: the lead auditor may not sign their own audit.
     signer = signer or UserFactory(username="qa-second-signer", roles=[QA])
     return audit_decide(
@@ -117,10 +122,8 @@ def test_approving_an_audit_verifies_the_capabilities_it_covered_with_a_link(
 def test_a_rejected_audit_verifies_nothing(qa, reviewer, two_capabilities):
     audit = make_audit(lead=qa, status=Audit.Status.IN_PROGRESS)
     audit.capabilities.set(two_capabilities)
-    for answer in audit.answers.select_related("audit", "question__section"):
-        value = "4" if answer.question.answer_type == "rating" else "yes"
-        answer_save(answer=answer, user=qa, value=value, comment="", expected_version=0)
-    audit_change_status(audit=audit, status=Audit.Status.IN_REVIEW, user=qa)
+    answer_all(audit, qa)
+    submit_for_review(audit, qa)
     audit_decide(
         audit=audit,
         user=reviewer,

@@ -94,18 +94,18 @@ class _Inspections:
     def __init__(self, sites: Sites, rows: Rows):
         self.found: dict[
             tuple, list[tuple[int, str]]
-        ] = {}  # (site, ID) → [(pk, area)], newest first
-        for pk, site_id, reference, area in (
+        ] = {}  # (establishment, ID) → [(pk, area)], newest first
+        for pk, establishment_id, reference, area in (
             RegulatoryEvent.objects.filter(
-                AnyOf(F("site_id"), sites.ids()),
+                AnyOf(F("establishment_id"), sites.ids()),
                 AnyOf(F("reference"), {record.inspection_id for _, record in rows}),
                 kind=EventKind.INSPECTION,
                 agency=Agency.FDA,
             )
             .order_by("-event_date", "-pk")
-            .values_list("pk", "site_id", "reference", "project_area")
+            .values_list("pk", "establishment_id", "reference", "project_area")
         ):
-            self.found.setdefault((site_id, reference), []).append((pk, area))
+            self.found.setdefault((establishment_id, reference), []).append((pk, area))
 
     def ids(self) -> set[int]:
         return {pk for found in self.found.values() for pk, _ in found}

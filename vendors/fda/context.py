@@ -1,4 +1,5 @@
-"""What the appliers of every format share: the run, the tally, a preview's memory, the sites.
+"""What the appliers of every format share: the run, the tally, a preview's memory, and where
+the events of an FEI go (its registry entry, and its directory site if any).
 
 Each applier plans a chunk of rows (reads the database, decides what is new or changed, counts)
 and returns a plan; a commit then writes the plan, a preview only remembers it, so that later
@@ -10,14 +11,14 @@ from typing import NamedTuple, Protocol
 
 from django.db.models import F
 
-from cmoselect.bulk import AnyOf
+from cmoselect.bulk import AnyOf, insert_objects_with_history
 from cmoselect.history import save_with_history
 from vendors.fda.records import SiteHint
-from vendors.models import Agency, Cmo, ImportRun, Site
+from vendors.models import Agency, Cmo, Establishment, ImportRun, ProblemReason, Site
 from vendors.models.imports import MAX_STORED_ERRORS
 from vendors.models.regulatory import Source
 
-# A site's primary key, or "new:<FEI>" for a site only a preview has created.
+# An establishment's primary key, or "new:<FEI>" for one only planned so far.
 SiteKey = int | str
 
 
@@ -43,11 +44,6 @@ class CitationKey(NamedTuple):
     key: str  # `citation_key` of the citation's text
 
 
-class CapabilityCell(NamedTuple):
-    site: SiteKey
-    capability_id: int
-
-
 @dataclass
 class Tally:
     created: int = 0
@@ -58,12 +54,26 @@ class Tally:
     error_count: int = 0
     errors: list = field(default_factory=list)
     cmo_ids: set = field(default_factory=set)
+    # Every problem not yet stored as an ImportProblem (`errors` keeps only the first few):
+    # a commit stores them with the checkpoint of the rows they belong to.
+    problems: list = field(default_factory=list)
 
-    def error(self, row: int, message: str) -> None:
+    def error(
+        self,
+        row: int,
+        message: str,
+        *,
+        reason: str = ProblemReason.OTHER,
+        field: str = "",
+        value: str = "",
+    ) -> None:
         self.skipped += 1
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
-            self.errors.append({"row": row, "message": message})
+            self.errors.append({"row": row, "message": message, "reason": str(reason)})
+        self.problems.append(
+            {"row": row, "reason": reason, "field": field, "value": value[:200], "message": message}
+        )
 
     def add(self, other: "Tally") -> None:
         for name, value in other.counts().items():
@@ -71,6 +81,7 @@ class Tally:
         room = MAX_STORED_ERRORS - len(self.errors)
         self.errors.extend(other.errors[:room])
         self.cmo_ids |= other.cmo_ids
+        self.problems.extend(other.problems)
 
     def state(self, *, up_to_row: int) -> dict:
         """What a checkpoint keeps of the tally: counts, the errors of rows up to `up_to_row`."""
@@ -103,13 +114,12 @@ class Preview:
     """What a preview would have written so far; nothing is, so later chunks look here."""
 
     cmos: dict[str, Cmo] = field(default_factory=dict)  # casefolded legal name → CMO
-    sites: dict[str, Site] = field(default_factory=dict)  # FEI → site
+    anchors: dict[str, "Anchor"] = field(default_factory=dict)  # FEI → planned entry / site
     # What each event the preview created or changed would hold (a fingerprint of its values),
     # so that a later row of the same event counts as the commit will count it.
     events: dict[EventKey, int] = field(default_factory=dict)
     inspections: set[InspectionKey] = field(default_factory=set)
     citations: set[CitationKey] = field(default_factory=set)
-    cells: set[CapabilityCell] = field(default_factory=set)
 
 
 @dataclass
@@ -120,6 +130,8 @@ class Context:
     user: object = None
     capability_ids: dict[str, int] = field(default_factory=dict)  # capability code → pk
     preview: Preview = field(default_factory=Preview)
+    # DECRS: FEI → (first row, merged record) of the FEIs the file lists more than once.
+    registrations: dict | None = None
 
     @property
     def reason(self) -> str:
@@ -142,39 +154,79 @@ class Plan(Protocol):
 Rows = list[tuple[int, object]]  # (row number in the file, parsed record)
 
 
-# ---------------------------------------------------------------- sites
+# ---------------------------------------------------------------- establishments
 
 
-class SiteRef(NamedTuple):
-    """What an event row needs of an existing site (cheaper than a model instance)."""
+@dataclass
+class Anchor:
+    """Where the events of one FEI go: its registry entry, and its directory site if any.
 
-    pk: int
-    cmo_id: int
-    fei_number: str
+    Either may be planned here (a new instance, given its pk when the plan is written).
+    """
+
+    fei: str
+    establishment_id: int | None = None
+    site_id: int | None = None
+    cmo_id: int | None = None
+    new_establishment: Establishment | None = None
+    new_site: Site | None = None
+
+    @property
+    def pk(self) -> int | None:
+        """The establishment's primary key, once it is in the database."""
+        if self.establishment_id:
+            return self.establishment_id
+        return self.new_establishment.pk if self.new_establishment else None
+
+    @property
+    def fei_number(self) -> str:
+        return self.fei
+
+    def ids(self) -> dict:
+        """The foreign keys of an event row at this FEI."""
+        site_id = self.site_id or (self.new_site.pk if self.new_site else None)
+        return {"establishment_id": self.pk, "site_id": site_id}
 
 
-def site_key(site: "Site | SiteRef") -> SiteKey:
-    return site.pk or f"new:{site.fei_number}"
+def site_key(anchor: Anchor) -> SiteKey:
+    """The establishment's pk, or "new:<FEI>" for one only planned so far."""
+    return anchor.establishment_id or f"new:{anchor.fei}"
 
 
 @dataclass
 class Sites:
-    """The sites the rows of a chunk name by FEI, and the missing ones to create."""
+    """The establishments the rows of a chunk name by FEI, and the missing ones to create."""
 
-    by_fei: dict[str, "Site | SiteRef"]
+    by_fei: dict[str, Anchor]
     new_cmos: dict[str, Cmo] = field(default_factory=dict)  # casefolded legal name → CMO
+    new_establishments: list[Establishment] = field(default_factory=list)
     new_sites: list[Site] = field(default_factory=list)
 
-    def __getitem__(self, fei: str) -> "Site | SiteRef":
+    def __getitem__(self, fei: str) -> Anchor:
         return self.by_fei[fei]
 
     def ids(self) -> set[int]:
-        """The primary keys of the sites already in the database."""
-        return {site.pk for site in self.by_fei.values() if site.pk}
+        """The primary keys of the establishments already in the database."""
+        return {a.establishment_id for a in self.by_fei.values() if a.establishment_id}
 
-    def create(self, fei: str, hint: SiteHint, ctx: Context) -> Site:
+    def create_establishment(self, fei: str, hint: SiteHint) -> Anchor:
+        """Plan a registry entry for an FEI no registration listed (yet): not registered."""
+        establishment = Establishment(
+            fei=fei,
+            firm_name=hint.legal_name or f"FEI {fei}",
+            city=hint.city,
+            state=hint.state,
+            postal_code=hint.postal_code,
+            country=hint.country,
+        )
+        self.new_establishments.append(establishment)
+        anchor = self.by_fei.setdefault(fei, Anchor(fei=fei))
+        anchor.new_establishment = establishment
+        return anchor
+
+    def create_site(self, anchor: Anchor, hint: SiteHint, ctx: Context) -> Site:
         """Plan a prospect site (and its CMO, unless one has its name) for an unknown FEI."""
-        name = hint.legal_name or f"FEI {fei}"
+        name = hint.legal_name or f"FEI {anchor.fei}"
         key = name.casefold()
         cmo = (
             self.new_cmos.get(key)
@@ -190,64 +242,70 @@ class Sites:
             state=hint.state,
             postal_code=hint.postal_code,
             country=hint.country,
-            fei_number=fei,
+            fei_number=anchor.fei,
             notes=f"Created by the import of {ctx.run.original_name}.",
         )
-        self.by_fei[fei] = site
+        anchor.new_site = site
         self.new_sites.append(site)
         return site
 
     def write(self, ctx: Context, tally: Tally) -> None:
+        insert_objects_with_history(self.new_establishments, **ctx.history)
         for cmo in self.new_cmos.values():
             save_with_history(cmo, user=ctx.user, reason=ctx.reason)
         for site in self.new_sites:
+            site.cmo_id = site.cmo.pk
             save_with_history(site, user=ctx.user, reason=ctx.reason)
             tally.cmo_ids.add(site.cmo_id)
 
     def remember(self, preview: Preview) -> None:
         preview.cmos.update(self.new_cmos)
-        preview.sites.update({site.fei_number: site for site in self.new_sites})
+        preview.anchors.update(
+            {a.fei: a for a in self.by_fei.values() if a.new_establishment or a.new_site}
+        )
 
 
 def find_sites(chunk: Rows, ctx: Context, tally: Tally) -> tuple[Sites, Rows]:
-    """The sites of a chunk's rows by FEI, and the rows kept: the others match no site.
+    """The registry entries of a chunk's rows by FEI (with their directory sites), and the rows.
 
-    With `create_missing` a row of an unknown FEI plans its site instead of being reported.
+    An FEI the registry lacks gets an entry planned from the row (not registered); with
+    `create_missing` an FEI without a directory site gets a prospect site planned too.
     """
     feis = {record.fei for _, record in chunk}
     sites = Sites(
         by_fei={
-            fei: SiteRef(pk, cmo_id, fei)
-            for pk, cmo_id, fei in Site.objects.filter(AnyOf(F("fei_number"), feis)).values_list(
-                "pk", "cmo_id", "fei_number"
+            fei: Anchor(fei=fei, establishment_id=pk)
+            for pk, fei in Establishment.objects.filter(AnyOf(F("fei"), feis)).values_list(
+                "pk", "fei"
             )
         }
     )
-    sites.by_fei.update({f: s for f, s in ctx.preview.sites.items() if f in feis})
-    kept = []
-    for number, record in chunk:
-        if record.fei not in sites.by_fei:
-            if not ctx.create_missing:
-                tally.error(
-                    number,
-                    f"FEI {record.fei} ({record.hint.legal_name or 'no name'}) matches no site; "
-                    "choose 'create missing sites' to add it as a prospect",
-                )
-                continue
-            sites.create(record.fei, record.hint, ctx)
+    for pk, cmo_id, fei in Site.objects.filter(AnyOf(F("fei_number"), feis)).values_list(
+        "pk", "cmo_id", "fei_number"
+    ):
+        anchor = sites.by_fei.get(fei) or sites.by_fei.setdefault(fei, Anchor(fei=fei))
+        anchor.site_id, anchor.cmo_id = pk, cmo_id
+    for fei, planned in ctx.preview.anchors.items():
+        if fei in feis:
+            sites.by_fei[fei] = planned
+    for _number, record in chunk:
+        anchor = sites.by_fei.get(record.fei)
+        if anchor is None or (anchor.pk is None and anchor.new_establishment is None):
+            anchor = sites.create_establishment(record.fei, record.hint)
+        if ctx.create_missing and not anchor.site_id and anchor.new_site is None:
+            sites.create_site(anchor, record.hint, ctx)
             tally.sites_created += 1
-        kept.append((number, record))
-    return sites, kept
+    return sites, list(chunk)
 
 
 class NewRow(NamedTuple):
-    """A row to insert at a site that a commit may have to create first."""
+    """A row to insert at an establishment (and site) a commit may have to create first."""
 
-    site: "Site | SiteRef"
+    site: Anchor
     values: dict
 
     def row(self) -> dict:
-        return {"site_id": self.site.pk, **self.values}
+        return {**self.site.ids(), **self.values}
 
 
 def imported_event(number: int, ctx: Context, **values) -> dict:

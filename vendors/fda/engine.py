@@ -21,12 +21,12 @@ from vendors.fda.formats import OPERATION_CAPABILITIES, Format, detect
 from vendors.fda.records import RowError
 from vendors.fda.registrations import plan_registrations
 from vendors.fda.tables import open_table
-from vendors.models import Capability, ImportRun
+from vendors.models import Capability, ImportProblem, ImportRun, ProblemReason
 
 CHUNK_SIZE = 1000
 # SQLite has one writer at a time: a chunk's transaction holds the write lock while it is
 # planned and written, so smaller chunks there keep other users' saves from waiting long.
-SQLITE_CHUNK_SIZE = 100
+SQLITE_CHUNK_SIZE = 50
 
 
 def chunk_size() -> int:
@@ -79,6 +79,9 @@ def import_file(
     resume = (run.checkpoint or {}) if commit else {}
     done_up_to = int(resume.get("row", 0))
     tally = Tally.from_state(resume.get("tally", {})) if resume else Tally()
+    # The problems stored are those of this reading of the file: a preview's or a commit's
+    # (a resumed commit keeps those of the rows it had already done).
+    ImportProblem.objects.filter(run=run, row__gt=done_up_to).delete()
     with open_table(path, run.original_name) as table:
         fmt = detect(table.header)
         columns = fmt.column_map(table.header)
@@ -98,7 +101,9 @@ def import_file(
             try:
                 chunk.append((number, fmt.parse(row)))
             except RowError as error:
-                tally.error(number, str(error))
+                tally.error(
+                    number, str(error), reason=error.reason, field=error.field, value=error.value
+                )
             if len(chunk) >= size:
                 _apply_chunk(planner, chunk, ctx, tally, up_to=last)
                 chunk = []
@@ -107,7 +112,11 @@ def import_file(
         if chunk:
             _apply_chunk(planner, chunk, ctx, tally, up_to=last)
         elif commit and last > done_up_to:  # the file ends with rows that had errors
-            _checkpoint(run, tally, up_to=last)
+            _checkpoint(run, tally, up_to=last, problems=tally.problems)
+            tally.problems = []
+        if not commit:
+            _store_problems(run, tally.problems)
+            tally.problems = []
         if progress:
             progress(seen, seen)
     return fmt, tally
@@ -119,6 +128,8 @@ def _apply_chunk(planner: Planner, chunk: Rows, ctx: Context, tally: Tally, *, u
         local = Tally()
         planner(chunk, ctx, local).remember(ctx.preview)
         tally.add(local)
+        _store_problems(ctx.run, tally.problems)
+        tally.problems = []
         return
     for attempt in range(BUSY_RETRIES + 1):
         error = _write(planner, chunk, ctx, tally, up_to=up_to)
@@ -133,13 +144,29 @@ def _apply_chunk(planner: Planner, chunk: Rows, ctx: Context, tally: Tally, *, u
         row_up_to = up_to if index == len(chunk) - 1 else item[0]
         error = _write(planner, [item], ctx, tally, up_to=row_up_to)
         if error is not None:
-            tally.error(item[0], f"could not be saved: {error}")
-            _checkpoint(ctx.run, tally, up_to=row_up_to)
+            tally.error(
+                item[0],
+                f"could not be saved: {error}",
+                reason=ProblemReason.NOT_SAVED,
+                value=str(error),
+            )
+            _checkpoint(ctx.run, tally, up_to=row_up_to, problems=tally.problems)
+            tally.problems = []
 
 
-def _checkpoint(run: ImportRun, tally: Tally, *, up_to: int) -> None:
+def _checkpoint(run: ImportRun, tally: Tally, *, up_to: int, problems: list) -> None:
+    """Record that the rows up to `up_to` are done, with their problems, in one transaction."""
     state = {"row": up_to, "tally": tally.state(up_to_row=up_to)}
-    ImportRun.objects.filter(pk=run.pk).update(checkpoint=state, heartbeat_at=timezone.now())
+    with transaction.atomic():
+        _store_problems(run, problems)
+        ImportRun.objects.filter(pk=run.pk).update(checkpoint=state, heartbeat_at=timezone.now())
+
+
+def _store_problems(run: ImportRun, problems: list) -> None:
+    if problems:
+        ImportProblem.objects.bulk_create(
+            [ImportProblem(run_id=run.pk, **problem) for problem in problems], batch_size=500
+        )
 
 
 def _write(
@@ -158,8 +185,9 @@ def _write(
             planner(rows, ctx, local).write(ctx, local)
             after = Tally.from_state(tally.state(up_to_row=up_to))
             after.add(local)
-            _checkpoint(ctx.run, after, up_to=up_to)
+            _checkpoint(ctx.run, after, up_to=up_to, problems=[*tally.problems, *local.problems])
     except DatabaseError as error:
         return error
     tally.add(local)
+    tally.problems = []
     return None

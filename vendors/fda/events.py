@@ -83,7 +83,7 @@ def plan_events(chunk: Rows, ctx: Context, tally: Tally) -> EventPlan:
     return plan
 
 
-_KEY_FIELDS = EventKey._fields[1:]  # the key's other fields, after the site
+_KEY_FIELDS = EventKey._fields[1:]  # the key's other fields, after the establishment
 
 
 def _existing_events(sites: Sites, rows: Rows, names: list[str]) -> dict[tuple, tuple]:
@@ -91,11 +91,11 @@ def _existing_events(sites: Sites, rows: Rows, names: list[str]) -> dict[tuple, 
 
     Plain values, not model instances: most rows of a re-import are unchanged.
     """
-    columns = ("site_id", *_KEY_FIELDS)
+    columns = ("establishment_id", *_KEY_FIELDS)
     return {
         values[: len(columns)]: values[len(columns) :]
         for values in RegulatoryEvent.objects.filter(
-            AnyOf(F("site_id"), sites.ids()),
+            AnyOf(F("establishment_id"), sites.ids()),
             AnyOf(F("reference"), {record.reference for _, record in rows}),
             agency=Agency.FDA,
         ).values_list(*columns, "pk", "source", *names)

@@ -14,10 +14,11 @@ from vendors.fda.records import (
     choice,
     country_code,
     date,
+    empty,
     fei,
     text,
 )
-from vendors.models import Classification, EventKind
+from vendors.models import Classification, EventKind, ProblemReason, document_key
 
 # ---------------------------------------------------------------- formats
 
@@ -105,7 +106,7 @@ class Citations(Format):
     def parse(self, row: dict) -> CitationRecord:
         short = text(row["Short Description"], 300)
         if not short:
-            raise RowError("Short Description is empty")
+            raise empty("Short Description")
         return CitationRecord(
             fei=fei(row["FEI Number"]),
             hint=SiteHint(legal_name=text(row["Legal Name"], 200)),
@@ -141,13 +142,15 @@ class Published483s(Format):
         description = f"Form {record_type}" if record_type.isdigit() else record_type
         if published:
             description += f", published {published:%Y-%m-%d}"
+        url = text(row["Download"], 500)
         return EventRecord(
             fei=fei(row["FEI Number"]),
             hint=SiteHint(legal_name=text(row["Legal Name"], 200)),
             kind=EventKind.FORM_483,
-            reference=_required(row, "Record ID", 60),
+            # The document, not the Record ID (which changes between exports) makes the 483.
+            reference=document_key(url) or _required(row, "Record ID", 60),
             event_date=date(row["Record Date"], "Record Date"),
-            fields={"description": description, "url": text(row["Download"], 500)},
+            fields={"description": description, "url": url},
         )
 
 
@@ -207,6 +210,11 @@ OPERATION_CAPABILITIES = {
     "STERILIZE": "services-sterilization",
     "POSITRON EMISSION TOMOGRAPHY DRUG PRODUCTION": "modalities-radiopharmaceuticals",
 }
+# Each capability and the registered operations that claim it.
+CAPABILITY_OPERATIONS: dict[str, tuple[str, ...]] = {
+    code: tuple(op for op, claimed in OPERATION_CAPABILITIES.items() if claimed == code)
+    for code in dict.fromkeys(OPERATION_CAPABILITIES.values())
+}
 _ADDRESS_TAIL = re.compile(r"^(?P<rest>.*?)[,\s]*\((?P<iso3>[A-Z]{3})\)\s*$", re.S)
 _US_STATE = re.compile(r"^(?P<state>.*?)\s*\((?P<code>[A-Z]{2})\)\s*(?P<postal>.*)$")
 
@@ -215,10 +223,20 @@ def split_address(address: str) -> dict:
     """'Kalkstr. 218, Leverkusen,  51377, Germany (DEU)' → lines, city, state, postal, country."""
     match = _ADDRESS_TAIL.match(address.strip())
     if not match:
-        raise RowError("ADDRESS does not end with a country code like '(DEU)'")
+        raise RowError(
+            "ADDRESS does not end with a country code like '(DEU)'",
+            reason=ProblemReason.NO_COUNTRY,
+            field="ADDRESS",
+            value=address,
+        )
     country = countries.alpha2(match["iso3"]) or ""
     if not country:
-        raise RowError(f"ADDRESS ends with an unknown country code '{match['iso3']}'")
+        raise RowError(
+            f"ADDRESS ends with an unknown country code '{match['iso3']}'",
+            reason=ProblemReason.UNKNOWN_COUNTRY,
+            field="ADDRESS",
+            value=match["iso3"],
+        )
     parts = [p.strip() for p in match["rest"].split(",") if p.strip()]
     # The country's own name may contain a comma ('Korea, South'): it is whatever follows the
     # last part with a digit in it (the postal code).
@@ -259,11 +277,16 @@ class Registrations(Format):
         number = fei(row["FEI_NUMBER"])
         firm = text(row["FIRM_NAME"], 200)
         if not firm:
-            raise RowError("FIRM_NAME is empty")
+            raise empty("FIRM_NAME")
         operations = [op.strip().upper() for op in text(row["OPERATIONS"]).split(";") if op.strip()]
         unknown = [op for op in operations if op not in OPERATIONS]
         if unknown:
-            raise RowError(f"OPERATIONS has unknown values: {', '.join(unknown)}")
+            raise RowError(
+                f"OPERATIONS has unknown values: {', '.join(unknown)}",
+                reason=ProblemReason.UNKNOWN_OPERATIONS,
+                field="OPERATIONS",
+                value="; ".join(unknown),
+            )
         return RegistrationRecord(
             fei=number,
             firm_name=firm,
@@ -279,7 +302,7 @@ class Registrations(Format):
 def _required(row: dict, column: str, limit: int) -> str:
     value = text(row[column], limit)
     if not value:
-        raise RowError(f"{column} is empty")
+        raise empty(column)
     return value
 
 

@@ -5,11 +5,26 @@ from dataclasses import dataclass, field
 
 from django_countries import countries
 
-from vendors.models import Agency, citation_key, normalize_fei
+from vendors.models import Agency, ProblemReason, citation_key, normalize_fei
 
 
 class RowError(Exception):
-    """This row is skipped; the message says why."""
+    """This row is skipped; the message says why, `reason` groups it on the import's report."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = ProblemReason.OTHER,
+        field: str = "",
+        value: object = "",
+    ) -> None:
+        super().__init__(message)
+        self.reason, self.field, self.value = reason, field, "" if value is None else str(value)
+
+
+def empty(column: str) -> RowError:
+    return RowError(f"{column} is empty", reason=ProblemReason.EMPTY, field=column)
 
 
 # ---------------------------------------------------------------- value helpers
@@ -31,9 +46,19 @@ def fei(value) -> str:
     raw = text(value)
     number = normalize_fei(raw)
     if not number:
-        raise RowError("FEI Number is blank or all zeros")
+        raise RowError(
+            "FEI Number is blank or all zeros",
+            reason=ProblemReason.FEI_BLANK,
+            field="FEI Number",
+            value=raw,
+        )
     if not number.isdigit() or len(number) > 10:
-        raise RowError(f"FEI Number '{raw}' is not a number of up to 10 digits")
+        raise RowError(
+            f"FEI Number '{raw}' is not a number of up to 10 digits",
+            reason=ProblemReason.FEI_INVALID,
+            field="FEI Number",
+            value=raw,
+        )
     return number
 
 
@@ -49,7 +74,7 @@ def date(value, column: str, *, required: bool = True) -> dt.date | None:
     raw = text(value)
     if not raw:
         if required:
-            raise RowError(f"{column} is empty")
+            raise empty(column)
         return None
     if len(raw) == 10 and raw[2] == "/" and raw[5] == "/" and raw.replace("/", "").isdigit():
         try:  # MM/DD/YYYY, the Dashboard's own format, without strptime's regular expressions
@@ -65,7 +90,12 @@ def date(value, column: str, *, required: bool = True) -> dt.date | None:
 
 
 def _not_a_date(column: str, raw: str) -> RowError:
-    return RowError(f"{column} '{raw}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)")
+    return RowError(
+        f"{column} '{raw}' is not a date (expected MM/DD/YYYY or YYYY-MM-DD)",
+        reason=ProblemReason.NOT_A_DATE,
+        field=column,
+        value=raw,
+    )
 
 
 def choice(value, column: str, mapping: dict[str, str]) -> str:
@@ -74,7 +104,12 @@ def choice(value, column: str, mapping: dict[str, str]) -> str:
         return mapping[raw.casefold()]
     except KeyError:
         known = ", ".join(sorted({k for k in mapping}))
-        raise RowError(f"{column} '{raw}' is not one of: {known}") from None
+        raise RowError(
+            f"{column} '{raw}' is not one of: {known}",
+            reason=ProblemReason.UNKNOWN_VALUE,
+            field=column,
+            value=raw,
+        ) from None
 
 
 COUNTRY_ALIASES = {

@@ -1,189 +1,188 @@
-"""Establishment registrations (DECRS): sites, their CMOs, and the operations they registered.
+"""Establishment registrations (DECRS): the registry's entries, one per FEI.
 
-A registration creates its site (and the registrant as CMO) or fills the gaps of an existing
-site, and claims the capabilities its operations stand for.
+A registration creates or updates the registry entry of its FEI; the sponsor's directory is
+left as it was (a directory site is linked to its entry by FEI). The DECRS export lists an
+establishment once per registration, so the rows of one FEI are merged into one entry: read
+once over the file, they are applied at the FEI's first row, and its later rows change nothing.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from cmoselect.bulk import AnyOf, insert_objects_with_history
-from vendors.fda.context import CapabilityCell, Context, Preview, Rows, Tally, site_key
-from vendors.fda.formats import OPERATION_CAPABILITIES
-from vendors.fda.records import RegistrationRecord
-from vendors.models import CapabilityLevel, Cmo, Site, SiteCapability
+from vendors.fda.context import Context, Preview, Rows, Tally
+from vendors.fda.formats import detect
+from vendors.fda.records import RegistrationRecord, RowError
+from vendors.fda.tables import open_table
+from vendors.models import Establishment, ImportRun
 
-FILLED_FROM_REGISTRATION = (
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "duns_number",
-)
+# The fields of an entry a registration sets, as the record names them.
+REGISTERED_FIELDS = {
+    "firm_name": "firm_name",
+    "duns": "duns",
+    "registrant_name": "registrant_name",
+    "registrant_duns": "registrant_duns",
+    "address_line1": "address_line1",
+    "address_line2": "address_line2",
+    "city": "city",
+    "state": "state",
+    "postal_code": "postal_code",
+    "country": "country",
+    "registration_expires": "expires",
+}
 
 
 @dataclass
 class RegistrationPlan:
-    sites: dict[str, Site]  # FEI → site, existing or new
-    cells: set[tuple]  # (site key, capability pk) the sites hold or will
-    cmos: dict[str, Cmo]  # casefolded legal name → CMO, existing or new
-    new_cmos: list[Cmo] = field(default_factory=list)
-    new_sites: list[Site] = field(default_factory=list)
-    new_cells: list[SiteCapability] = field(default_factory=list)
-    changed_sites: dict[int, Site] = field(default_factory=dict)
-    fields: set[str] = field(
-        default_factory=lambda: {"fda_operations", "fda_registration_expires", "updated_at"}
-    )
+    new: list[Establishment] = field(default_factory=list)
+    changed: list[Establishment] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)  # pks of the existing entries the rows list
+    fields: set[str] = field(default_factory=lambda: {"updated_at"})
 
     def write(self, ctx: Context, tally: Tally) -> None:
-        insert_objects_with_history(self.new_cmos, **ctx.history)
-        tally.cmo_ids.update(c.pk for c in self.new_cmos)
-        for site in self.new_sites:
-            site.cmo_id = site.cmo.pk
-        insert_objects_with_history(self.new_sites, **ctx.history)
-        tally.cmo_ids.update(s.cmo_id for s in self.new_sites)
-        for cell in self.new_cells:
-            cell.site_id = cell.site.pk
-        insert_objects_with_history(self.new_cells, **ctx.history)
-        if self.changed_sites:
-            self._update_sites(ctx)
+        insert_objects_with_history(self.new, **ctx.history)
+        if self.changed:
+            now = timezone.now()
+            for establishment in self.changed:
+                establishment.updated_at = now
+            bulk_update_with_history(
+                self.changed,
+                Establishment,
+                fields=sorted(self.fields),
+                default_user=ctx.user,
+                default_change_reason=ctx.reason,
+            )
+        # Where it was last seen is bookkeeping, not a change of the entry: no history row.
+        Establishment.objects.filter(pk__in=self.seen).update(last_seen_run=ctx.run)
 
     def remember(self, preview: Preview) -> None:
-        preview.cmos.update({c.legal_name.casefold(): c for c in self.new_cmos})
-        preview.sites.update({s.fei_number: s for s in self.new_sites})
-        preview.cells.update(
-            CapabilityCell(site_key(c.site), c.capability_id) for c in self.new_cells
-        )
-
-    def _update_sites(self, ctx: Context) -> None:
-        now = timezone.now()
-        for site in self.changed_sites.values():
-            site.updated_at = now
-        bulk_update_with_history(
-            list(self.changed_sites.values()),
-            Site,
-            fields=sorted(self.fields),
-            default_user=ctx.user,
-            default_change_reason=ctx.reason,
-        )
+        """Nothing to remember: every FEI is planned once, at its first row."""
 
 
 def plan_registrations(chunk: Rows, ctx: Context, tally: Tally) -> RegistrationPlan:
-    """Which sites and CMOs of a chunk are new, which sites changed, which operations are new."""
-    plan = _lookup(chunk, ctx)
-    for _number, record in chunk:
-        site = plan.sites.get(record.fei)
-        created = site is None
-        if created:
-            site = _new_site(plan, record)
-            changed = False
-        else:
-            changed = _fill_gaps(plan, site, record)
-        changed = _claim_operations(plan, site, record, ctx) or changed
-        if created:
+    """Which registry entries of a chunk are new and which changed; repeated FEIs merged."""
+    repeats = _repeats(ctx)
+    records: list[RegistrationRecord] = []
+    for number, record in chunk:
+        merged = repeats.get(record.fei)
+        if merged is not None:
+            first, record = merged
+            if number != first:  # merged into the entry at the FEI's first row
+                tally.unchanged += 1
+                continue
+        records.append(record)
+    existing = {
+        e.fei: e for e in Establishment.objects.filter(AnyOf(F("fei"), {r.fei for r in records}))
+    }
+    plan = RegistrationPlan()
+    for record in records:
+        establishment = existing.get(record.fei)
+        if establishment is None:
+            plan.new.append(_new_establishment(record, ctx.run))
             tally.created += 1
-        elif changed:
+            continue
+        plan.seen.add(establishment.pk)
+        if _update(plan, establishment, record):
+            plan.changed.append(establishment)
             tally.updated += 1
         else:
             tally.unchanged += 1
-            continue
-        if site.cmo_id:
-            tally.cmo_ids.add(site.cmo_id)
     return plan
 
 
-def _lookup(chunk: Rows, ctx: Context) -> RegistrationPlan:
-    """The sites, capability cells and registrant CMOs the rows of a chunk may name."""
-    feis = {record.fei for _, record in chunk}
-    sites = {s.fei_number: s for s in Site.objects.filter(AnyOf(F("fei_number"), feis))}
-    sites.update({f: s for f, s in ctx.preview.sites.items() if f in feis})
-    cells = set(
-        SiteCapability.objects.filter(
-            AnyOf(F("site_id"), [s.pk for s in sites.values() if s.pk])
-        ).values_list("site_id", "capability_id")
+def _new_establishment(record: RegistrationRecord, run: ImportRun) -> Establishment:
+    establishment = Establishment(
+        fei=record.fei,
+        registered=True,
+        last_seen_run=run,
+        **{name: getattr(record, attr) for name, attr in REGISTERED_FIELDS.items()},
     )
-    cells |= ctx.preview.cells
-    names = {r.registrant_name.casefold() for _, r in chunk if r.fei not in sites}
-    cmos = {
-        c.legal_name.casefold(): c
-        for c in Cmo.objects.annotate(lower_name=Lower("legal_name")).filter(lower_name__in=names)
-    }
-    cmos.update(ctx.preview.cmos)
-    return RegistrationPlan(sites=sites, cells=cells, cmos=cmos)
+    establishment.set_operations(record.operations)
+    return establishment
 
 
-def _new_site(plan: RegistrationPlan, r: RegistrationRecord) -> Site:
-    cmo = plan.cmos.get(r.registrant_name.casefold())
-    if cmo is None:
-        cmo = Cmo(
-            legal_name=r.registrant_name,
-            headquarters_country=r.country,
-            duns_number=r.registrant_duns,
-        )
-        plan.cmos[r.registrant_name.casefold()] = cmo
-        plan.new_cmos.append(cmo)
-    site = Site(
-        cmo=cmo,
-        name=r.firm_name,
-        fei_number=r.fei,
-        duns_number=r.duns,
-        address_line1=r.address_line1,
-        address_line2=r.address_line2,
-        city=r.city,
-        state=r.state,
-        postal_code=r.postal_code,
-        country=r.country,
-        fda_operations="; ".join(r.operations),
-        fda_registration_expires=r.expires,
-    )
-    plan.sites[r.fei] = site
-    plan.new_sites.append(site)
-    return site
-
-
-def _fill_gaps(plan: RegistrationPlan, site: Site, r: RegistrationRecord) -> bool:
-    """Bring a known site up to its registration; False when it already is."""
-    updates = {"fda_operations": "; ".join(r.operations), "fda_registration_expires": r.expires}
-    # Registration data only fills gaps: what a user typed is never overwritten.
-    for name in FILLED_FROM_REGISTRATION:
-        value = r.duns if name == "duns_number" else getattr(r, name)
-        if value and not getattr(site, name):
-            updates[name] = value
+def _update(plan: RegistrationPlan, establishment: Establishment, record: RegistrationRecord):
+    """Bring an entry up to its registration; False when it already is."""
     changed = False
-    for name, value in updates.items():
-        if getattr(site, name) != value:
-            setattr(site, name, value)
+    wanted = {name: getattr(record, attr) for name, attr in REGISTERED_FIELDS.items()}
+    wanted["registered"] = True
+    for name, value in wanted.items():
+        current = getattr(establishment, name)
+        if name == "country":
+            current = current.code if current else ""
+        if current != value:
+            setattr(establishment, name, value)
             plan.fields.add(name)
             changed = True
-    if changed and site.pk:
-        plan.changed_sites[site.pk] = site
+    operations, key = establishment.operations, establishment.operations_key
+    establishment.set_operations(record.operations)
+    if (establishment.operations, establishment.operations_key) != (operations, key):
+        plan.fields.update({"operations", "operations_key"})
+        changed = True
     return changed
 
 
-def _claim_operations(
-    plan: RegistrationPlan, site: Site, r: RegistrationRecord, ctx: Context
-) -> bool:
-    """Claim the capability of each registered operation the site lacks; False when none."""
-    claimed = False
-    for op in r.operations:
-        capability_id = ctx.capability_ids.get(OPERATION_CAPABILITIES.get(op, ""))
-        cell = CapabilityCell(site_key(site), capability_id)
-        if capability_id is None or cell in plan.cells:
-            continue
-        plan.cells.add(cell)
-        claimed = True
-        plan.new_cells.append(
-            SiteCapability(
-                site=site,
-                capability_id=capability_id,
-                level=CapabilityLevel.CLAIMED,
-                source=SiteCapability.Source.FDA_REGISTRATION,
-                notes=f"Registered operation: {op}",
-            )
-        )
-    return claimed
+def _repeats(ctx: Context) -> dict[str, tuple[int, RegistrationRecord]]:
+    """FEI → (its first row, its rows merged) for each FEI the file lists more than once.
+
+    Read once per run (a resumed commit reads it again), before the first chunk is planned.
+    """
+    if ctx.registrations is None:
+        ctx.registrations = merged_repeats(Path(ctx.run.file.path), ctx.run.original_name)
+    return ctx.registrations
+
+
+def merged_repeats(path: Path, name: str) -> dict[str, tuple[int, RegistrationRecord]]:
+    first: dict[str, tuple[int, RegistrationRecord]] = {}
+    repeated: set[str] = set()
+    with open_table(path, name) as table:
+        fmt = detect(table.header)
+        columns = fmt.column_map(table.header)
+        for number, values in table.rows:
+            row = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
+            try:
+                record = fmt.parse(row)
+            except RowError:
+                continue
+            if record.fei in first:
+                repeated.add(record.fei)
+                first[record.fei] = (first[record.fei][0], merge(first[record.fei][1], record))
+            else:
+                first[record.fei] = (number, record)
+    return {fei: first[fei] for fei in repeated}
+
+
+def merge(one: RegistrationRecord, other: RegistrationRecord) -> RegistrationRecord:
+    """Two registrations of one establishment as one: the first non-blank value of each field,
+    every operation of both, the later expiry."""
+    values = {}
+    for name in RegistrationRecord.__dataclass_fields__:
+        mine, theirs = getattr(one, name), getattr(other, name)
+        values[name] = mine if mine else theirs
+    values["operations"] = sorted(set(one.operations) | set(other.operations))
+    dates = [d for d in (one.expires, other.expires) if d]
+    values["expires"] = max(dates) if dates else None
+    return RegistrationRecord(**values)
+
+
+def establishments_mark_unlisted(*, run: ImportRun, user) -> int:
+    """Mark the registered entries a committed DECRS import did not list as no longer
+    registered (never deleted: their history and events stay); returns how many."""
+    unlisted = list(Establishment.objects.filter(registered=True).exclude(last_seen_run=run))
+    if not unlisted:
+        return 0
+    now = timezone.now()
+    for establishment in unlisted:
+        establishment.registered, establishment.updated_at = False, now
+    bulk_update_with_history(
+        unlisted,
+        Establishment,
+        fields=["registered", "updated_at"],
+        default_user=user,
+        default_change_reason=f"Not listed in {run.original_name}",
+    )
+    return len(unlisted)

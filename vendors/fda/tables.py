@@ -82,7 +82,7 @@ def _clean_header(cells) -> list[str]:
 
 
 @contextmanager
-def open_table(path: Path, name: str):
+def open_table(path: Path, name: str) -> Iterator[Table]:
     """Yield a Table over the first sheet of an XLSX file or over a CSV file."""
     kind = sniff_kind(path, name)
     if kind == "xlsx":

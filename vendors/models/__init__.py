@@ -1,6 +1,14 @@
 """The vendors app's models, split by subdomain; import them from here."""
 
 from vendors.models.capabilities import Capability, CapabilityLevel, SiteCapability
+from vendors.models.certificates import (
+    ALERT_DAYS,
+    Certificate,
+    CertificateAlert,
+    CertificateState,
+    CertificateStatus,
+    GmpStatus,
+)
 from vendors.models.directory import (
     CONFIRMED_STATUSES,
     QUALIFYING_STATUSES,
@@ -18,7 +26,8 @@ from vendors.models.directory import (
     fei_validator,
     normalize_fei,
 )
-from vendors.models.imports import ImportRun
+from vendors.models.imports import ImportProblem, ImportRun, ProblemReason
+from vendors.models.registry import Establishment, EstablishmentQuerySet
 from vendors.models.regulatory import (
     COMPLIANCE_ACTIONS,
     Agency,
@@ -27,9 +36,16 @@ from vendors.models.regulatory import (
     EventKind,
     RegulatoryEvent,
     citation_key,
+    document_key,
 )
 
 __all__ = [
+    "ALERT_DAYS",
+    "Certificate",
+    "CertificateAlert",
+    "CertificateState",
+    "CertificateStatus",
+    "GmpStatus",
     "CONFIRMED_STATUSES",
     "QUALIFYING_STATUSES",
     "TRANSITIONS",
@@ -42,9 +58,13 @@ __all__ = [
     "Cmo",
     "CmoQuerySet",
     "Contact",
+    "Establishment",
+    "EstablishmentQuerySet",
     "EventKind",
+    "ImportProblem",
     "ImportRun",
     "Notification",
+    "ProblemReason",
     "QualificationStatus",
     "RegulatoryEvent",
     "Site",
@@ -53,6 +73,7 @@ __all__ = [
     "SiteType",
     "StatusChange",
     "citation_key",
+    "document_key",
     "duns_validator",
     "fei_validator",
     "normalize_fei",

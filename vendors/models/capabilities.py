@@ -1,6 +1,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from cmoselect.history import save_with_history
 from vendors.models.directory import Site
 
 
@@ -82,3 +83,39 @@ class SiteCapability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site.name}: {self.capability.name} ({self.get_level_display()})"
+
+    # What a merge of two sites copies from the merged-away site's cell when it is stronger.
+    EVIDENCE_FIELDS = (
+        "level",
+        "source",
+        "notes",
+        "last_verified",
+        "verified_by_audit",
+        "max_batch_size",
+        "batch_size_unit",
+        "annual_capacity",
+        "annual_capacity_unit",
+        "available_from",
+    )
+
+    @classmethod
+    def merge_conflict(
+        cls, *, kept_row: "SiteCapability", moved_row: "SiteCapability", user, reason: str
+    ) -> str:
+        """Both merged sites have this cell: the kept site's keeps the stronger evidence."""
+        name = kept_row.capability.name
+        if moved_row.level <= kept_row.level:
+            return (
+                f"{name}: kept {kept_row.site.name}'s {kept_row.get_level_display()}; "
+                f"{moved_row.site.name}'s {moved_row.get_level_display()} stays with it."
+            )
+        weaker = kept_row.get_level_display()
+        for field_name in cls.EVIDENCE_FIELDS:
+            setattr(kept_row, field_name, getattr(moved_row, field_name))
+        save_with_history(
+            kept_row, user=user, reason=f"Stronger evidence from {moved_row.site.name}: {reason}"
+        )
+        return (
+            f"{name}: took {moved_row.site.name}'s stronger {moved_row.get_level_display()} "
+            f"over {weaker}."
+        )

@@ -5,9 +5,11 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django_countries import countries
+from django.utils.functional import cached_property
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from cmoselect.countries import country_choices
 
 duns_validator = RegexValidator(r"^\d{9}$", "A DUNS number has exactly 9 digits.")
 fei_validator = RegexValidator(r"^\d{1,10}$", "An FEI number has up to 10 digits.")
@@ -31,8 +33,8 @@ def countries_matching(text: str) -> list[str]:
         return []
     return [
         code
-        for code, name in countries
-        if needle in str(name).casefold() or needle == code.casefold()
+        for code, name in country_choices()
+        if needle in name.casefold() or needle == code.casefold()
     ]
 
 
@@ -68,6 +70,10 @@ QUALIFYING_STATUSES = frozenset({S.APPROVED, S.CONDITIONALLY_APPROVED, S.SUSPEND
 
 
 class CmoQuerySet(models.QuerySet):
+    def current(self) -> "CmoQuerySet":
+        """CMOs not merged into another: what lists and pickers offer."""
+        return self.filter(merged_into__isnull=True)
+
     def with_site_counts(self):
         # A correlated subquery, not a JOIN + GROUP BY: filters on sites stay cheap semi-joins.
         sites = (
@@ -138,7 +144,7 @@ class Cmo(models.Model):
     aliases = models.TextField(
         "other names", blank=True, help_text="Trade names and former names, one per line."
     )
-    headquarters_country = CountryField()
+    headquarters_country = CountryField(db_index=True)
     website = models.URLField(blank=True)
     ownership_type = models.CharField(max_length=20, choices=Ownership, blank=True)
     parent_company = models.CharField(max_length=200, blank=True)
@@ -153,6 +159,16 @@ class Cmo(models.Model):
         default=QualificationStatus.PROSPECT,
         db_index=True,
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        editable=False,
+        help_text="The CMO this duplicate was merged into; it is kept so old links resolve.",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -203,6 +219,10 @@ class SiteType(models.Model):
 
 
 class SiteQuerySet(models.QuerySet):
+    def current(self) -> "SiteQuerySet":
+        """Sites not merged into another: what lists and pickers offer."""
+        return self.filter(merged_into__isnull=True)
+
     def fei_in_use(self, fei: str, *, exclude_pk: int | None = None) -> bool:
         fei = normalize_fei(fei)
         return bool(fei) and self.filter(fei_number=fei).exclude(pk=exclude_pk).exists()
@@ -238,7 +258,7 @@ class Site(models.Model):
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField("state / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
-    country = CountryField()
+    country = CountryField(db_index=True)
     fei_number = models.CharField(
         "FEI number",
         max_length=10,
@@ -265,6 +285,16 @@ class Site(models.Model):
         help_text="As listed in the FDA establishment registration, e.g. 'ANALYSIS; PACK'.",
     )
     fda_registration_expires = models.DateField("FDA registration expires", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        editable=False,
+        help_text="The site this duplicate was merged into; it is kept so old links resolve.",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[site_types])
@@ -315,6 +345,15 @@ class Site(models.Model):
         parts = [self.address_line1, self.address_line2, self.city, self.state, self.postal_code]
         return ", ".join(p for p in parts if p)
 
+    @cached_property
+    def establishment(self):
+        """The registry entry of this site's FEI, or None."""
+        from vendors.models.registry import Establishment
+
+        if not self.fei_number:
+            return None
+        return Establishment.objects.filter(fei=self.fei_number).first()
+
 
 class Contact(models.Model):
     cmo = models.ForeignKey(Cmo, on_delete=models.CASCADE, related_name="contacts")
@@ -349,6 +388,24 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(auto_now_add=True)
+    # The e-signature a move was made under, if any: an audit decision or an evaluation's
+    # sign-off. Referenced by name, as the vendors app may not import the apps built on it.
+    audit_signature = models.ForeignKey(
+        "audits.Signature",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        editable=False,
+    )
+    decision = models.ForeignKey(
+        "scoring.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

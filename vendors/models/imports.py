@@ -136,3 +136,61 @@ class ImportRun(models.Model):
             "errors": self.errors,
             "message": self.message,
         }
+
+
+class ProblemReason(models.TextChoices):
+    """Why a row was skipped: a stable code, so that a report can group a file's problems."""
+
+    FEI_BLANK = "fei_blank", "FEI Number is blank or all zeros"
+    FEI_INVALID = "fei_invalid", "FEI Number is not a number of up to 10 digits"
+    EMPTY = "empty", "A required value is empty"
+    NOT_A_DATE = "not_a_date", "Not a date"
+    UNKNOWN_VALUE = "unknown_value", "Not one of the known values"
+    NO_COUNTRY = "no_country", "ADDRESS does not end with a country code"
+    UNKNOWN_COUNTRY = "unknown_country", "ADDRESS ends with an unknown country code"
+    UNKNOWN_OPERATIONS = "unknown_operations", "OPERATIONS has unknown values"
+    NOT_SAVED = "not_saved", "Could not be saved"
+    # Imports before the registry skipped the rows of an FEI no directory site had.
+    FEI_UNMATCHED = "fei_unmatched", "FEI matches no site"
+    OTHER = "other", "Other problem"
+
+
+# Reasons about one column: their label names it ("Record Date is not a date").
+_COLUMN_LABELS = {
+    ProblemReason.EMPTY: "{field} is empty",
+    ProblemReason.NOT_A_DATE: "{field} is not a date",
+    ProblemReason.UNKNOWN_VALUE: "{field} is not one of the known values",
+}
+
+
+def problem_label(reason: str, field: str) -> str:
+    """What a group of problems is called on the report: the reason, with its column."""
+    template = _COLUMN_LABELS.get(reason)
+    if template and field:
+        return template.format(field=field)
+    try:
+        return ProblemReason(reason).label
+    except ValueError:
+        return reason
+
+
+class ImportProblem(models.Model):
+    """One skipped row of an import, every one of them (the run keeps only the first few)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=ProblemReason, default=ProblemReason.OTHER)
+    field = models.CharField(max_length=60, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["run", "row", "pk"]
+        indexes = [models.Index(fields=["run", "reason", "field", "row"])]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+    @property
+    def label(self) -> str:
+        return problem_label(self.reason, self.field)

@@ -1,6 +1,9 @@
 """A site's regulatory record: inspections, 483s, enforcement, recalls, import alerts, GMP papers."""
 
 import hashlib
+import re
+from collections.abc import Iterable
+from typing import Self
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from vendors.models.directory import Site
+from vendors.models.registry import Establishment
 
 
 class Agency(models.TextChoices):
@@ -65,17 +69,33 @@ class Source(models.TextChoices):
 
 
 class RegulatoryEventQuerySet(models.QuerySet):
-    def for_sites(self, site_ids):
-        return self.filter(site_id__in=site_ids)
+    def for_sites(self, site_ids: Iterable[int]) -> Self:
+        """The events of these sites: their own, and their establishments' (linked by FEI)."""
+        feis = Site.objects.filter(pk__in=site_ids).exclude(fei_number="").values("fei_number")
+        return self.filter(Q(site_id__in=site_ids) | Q(establishment__fei__in=feis))
 
-    def timeline(self):
+    def timeline(self) -> Self:
         return self.select_related("import_run").order_by("-event_date", "-pk")
 
 
 class RegulatoryEvent(models.Model):
-    """One dated entry in a site's regulatory history, with where it came from."""
+    """One dated entry in a site's or an establishment's history, with where it came from.
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="regulatory_events")
+    An imported FDA event belongs to its registry establishment (by FEI) and, once the
+    establishment is in the directory, to its site too; an event entered by hand belongs to its
+    site (and to the site's establishment, when it has one).
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="regulatory_events"
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="regulatory_events",
+    )
     kind = models.CharField(max_length=20, choices=EventKind, db_index=True)
     agency = models.CharField(max_length=20, choices=Agency, default=Agency.FDA)
     event_date = models.DateField(
@@ -84,7 +104,8 @@ class RegulatoryEvent(models.Model):
     reference = models.CharField(
         max_length=60,
         blank=True,
-        help_text="Inspection ID, case ID, record ID, recall event ID or certificate number.",
+        help_text="Inspection ID, case ID, recall event ID, certificate number, or the document "
+        "of a published 483 (its link, e.g. media/187496).",
     )
     project_area = models.CharField(max_length=120, blank=True)
     product_id = models.CharField("product ID", max_length=30, blank=True)
@@ -118,8 +139,28 @@ class RegulatoryEvent(models.Model):
 
     class Meta:
         ordering = ["-event_date", "-pk"]
-        indexes = [models.Index(fields=["site", "event_date"])]
+        indexes = [
+            models.Index(fields=["site", "event_date"]),
+            models.Index(fields=["establishment", "event_date"]),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "establishment",
+                    "kind",
+                    "agency",
+                    "reference",
+                    "project_area",
+                    "product_id",
+                ],
+                condition=~Q(reference=""),
+                name="establishment_event_natural_key",
+                violation_error_message="This establishment already has this event.",
+            ),
+            models.CheckConstraint(
+                condition=Q(site__isnull=False) | Q(establishment__isnull=False),
+                name="regulatory_event_has_subject",
+            ),
             models.UniqueConstraint(
                 fields=["site", "kind", "agency", "reference", "project_area", "product_id"],
                 condition=~Q(reference=""),
@@ -158,6 +199,29 @@ class RegulatoryEvent(models.Model):
         if self.source == Source.IMPORT and self.import_run_id:
             return f"{self.import_run.original_name}, row {self.source_row}"
         return self.get_source_display()
+
+
+_FDA_MEDIA = re.compile(r"^(?:https?://)?(?:www\.)?fda\.gov/media/(\d+)(?:[/?#]|$)", re.IGNORECASE)
+
+
+def document_key(url: str) -> str:
+    """What identifies a published document (a 483) by its link, '' for no link.
+
+    The FDA's Record ID of a published 483 changes from one export to the next; the link to the
+    document does not, so the document's link (with the FEI) is what makes it the same 483.
+    An FDA media link is keyed on its media number ("media/187496"); any other link on itself
+    without its scheme, or a hash of it when it is too long for a reference.
+    """
+    link = url.strip()
+    if not link:
+        return ""
+    match = _FDA_MEDIA.match(link)
+    if match:
+        return f"media/{match[1]}"
+    bare = re.sub(r"^https?://", "", link, flags=re.IGNORECASE).split("#")[0].rstrip("/")
+    host, slash, path = bare.partition("/")
+    bare = host.lower() + slash + path
+    return bare if len(bare) <= 60 else "sha1:" + hashlib.sha1(bare.encode()).hexdigest()
 
 
 def citation_key(act_cfr_number: str, short_description: str, long_description: str) -> str:

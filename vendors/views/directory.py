@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
+from cmoselect.countries import countries_in, country_options
 from cmoselect.forms import apply_service_errors, confirm_status_page
 from cmoselect.history import HistoryRow, child_history_rows, history_rows, save_with_history
 from cmoselect.htmx import is_htmx
@@ -27,6 +27,7 @@ from vendors.models import (
     StatusChange,
 )
 from vendors.services import cmo_change_status, site_change_status
+from vendors.views.certificates import site_certificates
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -40,12 +41,16 @@ def page_size(request: HttpRequest) -> int:
 
 
 TIMELINE_LENGTH = 50
+# What a status history entry shows of the e-signature it was made under.
+SIGNATURE_LINKS = ("decision__evaluation", "decision__signed_by", "audit_signature__audit")
 
 
 @role_required(Perm.VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     counts = dict.fromkeys(QualificationStatus.values, 0)
-    rows = Cmo.objects.order_by().values_list("qualification_status").annotate(n=Count("pk"))
+    rows = (
+        Cmo.objects.current().order_by().values_list("qualification_status").annotate(n=Count("pk"))
+    )
     counts.update(dict(rows))
     return render(
         request,
@@ -60,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Perm.VIEW)
 def cmo_list(request: HttpRequest) -> HttpResponse:
-    queryset = Cmo.objects.with_site_counts().select_related("qualification_score")
+    queryset = Cmo.objects.current().with_site_counts().select_related("qualification_score")
     cmo_filter = CmoFilter(request.GET, queryset=queryset)
     cmo_filter.form.label_suffix = ""
     queryset = cmo_filter.qs if cmo_filter.is_valid() else queryset.none()
@@ -73,14 +78,11 @@ def cmo_list(request: HttpRequest) -> HttpResponse:
     sort_query = query.copy()
     sort_query.pop("ordering", None)
     selected = set(request.GET.getlist("country"))
-    present = set(Cmo.objects.order_by().values_list("headquarters_country", flat=True).distinct())
-    country_options = sorted(
-        ((code, countries.name(code), code in selected) for code in present | selected if code),
-        key=lambda option: option[1],
-    )
+    present = set(countries_in(Cmo, "headquarters_country"))
+    options = [(code, name, code in selected) for code, name in country_options(present | selected)]
     context = {
         "filter": cmo_filter,
-        "country_options": country_options,
+        "country_options": options,
         "page": page,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
@@ -99,19 +101,21 @@ def cmo_detail(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id)
     sites = cmo.sites.prefetch_related("site_types").order_by("name")
     contacts = cmo.contacts.select_related("site")
-    changes = cmo.status_changes.select_related("site", "changed_by")
+    changes = cmo.status_changes.select_related("site", "changed_by", *SIGNATURE_LINKS)
     return render(
         request,
         "vendors/cmo_detail.html",
         {
             "cmo": cmo,
+            "merged_from": cmo.merged_from.order_by("legal_name"),
             "sites": sites,
             "contacts": contacts,
             "status_changes": changes,
             "history": history_rows(cmo.history.all()),
             "status_form": StatusChangeForm(allowed=cmo.allowed_statuses()),
             "compliance": compliance_for_cmos([cmo.pk])[cmo.pk],
-            "events": RegulatoryEvent.objects.filter(site__cmo=cmo)
+            # The sites' own events and their establishments' (by FEI), however they arrived.
+            "events": RegulatoryEvent.objects.for_sites(cmo.sites.values("pk"))
             .select_related("site", "import_run")
             .timeline()[:TIMELINE_LENGTH],
             "show_site": True,
@@ -211,13 +215,15 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
             "cmo": site.cmo,
             "site_types": site.site_types.all(),
             "contacts": site.contacts.all(),
-            "status_changes": site.status_changes.select_related("changed_by"),
+            "status_changes": site.status_changes.select_related("changed_by", *SIGNATURE_LINKS),
             "history": site_history(site),
             "status_form": StatusChangeForm(allowed=site.allowed_statuses()),
             "compliance": compliance_for_sites([site.pk])[site.pk],
-            "events": site.regulatory_events.timeline()[:TIMELINE_LENGTH],
+            "events": RegulatoryEvent.objects.for_sites([site.pk]).timeline()[:TIMELINE_LENGTH],
+            "establishment": site.establishment,
             "capabilities": SiteCapability.objects.filter(site=site).select_related("capability"),
             "categories": Capability.Category.choices,
+            "certificates": site_certificates(site),
         },
     )
 

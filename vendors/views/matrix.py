@@ -5,24 +5,23 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django_countries import countries
 from openpyxl import Workbook
 
+from cmoselect.countries import country_name
 from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, has_perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
 from vendors.access import get_capability_for, get_site_for
-from vendors.capabilities import needs_search
 from vendors.forms import CapabilityCellForm, MatrixFilterForm
 from vendors.models import Capability, CapabilityLevel, Cmo, Site, SiteCapability, normalize_fei
 from vendors.services import site_capability_set
+from vendors.views.matrix_cells import MatrixCells
 
-__all__ = ["capability_matrix", "matrix_cell", "needs"]
+__all__ = ["capability_matrix", "matrix_cell"]
 
 MATRIX_PAGE_SIZE = 50
-LEVEL_LETTER = {CapabilityLevel.CLAIMED: "C", CapabilityLevel.DEMONSTRATED: "D", 3: "V"}
 
 
 def _site_filter(data: dict) -> dict:
@@ -34,7 +33,9 @@ def _matrix_subjects(data: dict, sites: dict):
     """The rows of the matrix (CMOs or sites) that the filters select (`sites`: _site_filter)."""
     text = data.get("q", "").strip()
     if data.get("view") == "sites":
-        rows = Site.objects.select_related("cmo").order_by("cmo__legal_name", "name", "pk")
+        rows = (
+            Site.objects.current().select_related("cmo").order_by("cmo__legal_name", "name", "pk")
+        )
         if text:
             condition = Q(name__icontains=text) | Q(cmo__legal_name__icontains=text)
             if text.isdigit():
@@ -45,7 +46,7 @@ def _matrix_subjects(data: dict, sites: dict):
         if data.get("status"):
             rows = rows.filter(qualification_status=data["status"])
         return rows
-    rows = Cmo.objects.order_by("legal_name", "pk").search(text)
+    rows = Cmo.objects.current().order_by("legal_name", "pk").search(text)
     if sites:
         rows = rows.filter(pk__in=Site.objects.filter(**sites).values("cmo_id"))
     if data.get("status"):
@@ -94,6 +95,8 @@ def capability_matrix(request: HttpRequest) -> HttpResponse:
             by_site,
         )
     page = Paginator(subjects, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    cells = MatrixCells(capabilities, editable=has_perm(request.user, Perm.EDIT_CAPABILITIES))
+    grid = _grid(page.object_list, capabilities, by_site=by_site, sites=sites)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -101,10 +104,13 @@ def capability_matrix(request: HttpRequest) -> HttpResponse:
         "by_site": by_site,
         "capabilities": capabilities,
         "page": page,
-        "rows": _grid(page.object_list, capabilities, by_site=by_site, sites=sites),
+        "rows": [
+            (subject, cells.site_row(subject, levels) if by_site else cells.cmo_row(levels))
+            for subject, levels in grid
+        ],
         "query": query.urlencode(),
         "levels": CapabilityLevel.choices,
-        "country_name": countries.name(sites["country"]) if sites else "",
+        "country_name": country_name(sites["country"]) if sites else "",
     }
     template = "vendors/matrix.html"
     if is_htmx(request):
@@ -171,58 +177,13 @@ def matrix_cell(request: HttpRequest, site_id: int, capability_id: int) -> HttpR
                 apply_service_errors(form, error)
             else:
                 context["level"] = cell.level if cell else None
-                return render(request, "vendors/matrix.html#cell", context)
+                return _cell(request, site, capability, context["level"])
         editing = True
     if editing:
         return render(request, "vendors/matrix.html#cell_form", {**context, "cell_form": form})
-    return render(request, "vendors/matrix.html#cell", context)
+    return _cell(request, site, capability, context["level"])
 
 
-NEEDS_SHOWN = 50  # CMOs listed on the needs page, best first
-
-
-@role_required(Perm.VIEW)
-def needs(request: HttpRequest) -> HttpResponse:
-    capabilities = list(Capability.objects.all())
-    chosen = {}
-    for capability in capabilities:
-        value = request.GET.get(f"cap_{capability.pk}", "")
-        if value.isdigit() and int(value) in CapabilityLevel.values:
-            chosen[capability.pk] = int(value)
-    groups = {}
-    for capability in capabilities:
-        groups.setdefault(capability.get_category_display(), []).append(
-            (capability, chosen.get(capability.pk))
-        )
-    # One more than is shown, to tell the user when the list was cut.
-    result = needs_search(list(chosen.items()), limit=NEEDS_SHOWN + 1) if chosen else None
-    more = False
-    if result and len(result.full) + len(result.partial) > NEEDS_SHOWN:
-        more = True
-        if len(result.full) > NEEDS_SHOWN:
-            result.full, result.partial = result.full[:NEEDS_SHOWN], []
-        else:
-            result.partial = result.partial[: NEEDS_SHOWN - len(result.full)]
-
-    def explain(match):
-        return [
-            (
-                capability,
-                level,
-                match.covered.get(capability.pk, []),
-                match.below.get(capability.pk, []),
-            )
-            for capability, level in result.needs
-        ]
-
-    context = {
-        "groups": groups,
-        "levels": CapabilityLevel.choices,
-        "result": result,
-        "more": more,
-        "shown": NEEDS_SHOWN,
-        "searched": any(name.startswith("cap_") for name in request.GET),
-        "full": [(m, explain(m)) for m in result.full] if result else [],
-        "partial": [(m, explain(m)) for m in result.partial] if result else [],
-    }
-    return render(request, "vendors/needs.html", context)
+def _cell(request: HttpRequest, site: Site, capability: Capability, level) -> HttpResponse:
+    editable = has_perm(request.user, Perm.EDIT_CAPABILITIES)
+    return HttpResponse(MatrixCells([capability], editable=editable).site_cell(site, level))

@@ -10,8 +10,16 @@ from django.core.management.base import BaseCommand
 
 from audits.demo import seed_audits
 from contracts.demo import seed_contracts
+from qualification.demo import seed_qualification
 from scoring.demo import seed_scoring
-from vendors.demo import ensure_demo_users, seed_capabilities_and_events, seed_directory
+from vendors.demo import (
+    ensure_demo_users,
+    seed_capabilities_and_events,
+    seed_directory,
+    seed_duplicates,
+    seed_registry,
+)
+from vendors.demo_certificates import seed_certificates_and_citations
 
 
 class Command(BaseCommand):
@@ -31,9 +39,19 @@ class Command(BaseCommand):
                 **seed_directory()
             )
         )
+        self.stdout.write(f"Likely duplicates to merge: {seed_duplicates()} created.")
         self.stdout.write(
             "Capabilities and regulatory record: {capabilities} matrix cells, "
             "{events} events created.".format(**seed_capabilities_and_events())
+        )
+        self.stdout.write(
+            "FDA registry: {establishments} establishments imported from a DECRS extract.".format(
+                **seed_registry()
+            )
+        )
+        self.stdout.write(
+            "Certificate register and 483 citations: {certificates} certificates, "
+            "{citations} citations created.".format(**seed_certificates_and_citations())
         )
         self.stdout.write(
             "Demo audits: {audits} audits, {findings} findings, {reports} reports.".format(
@@ -41,8 +59,12 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            "Demo contracts: {contracts} contracts, {milestones} milestones created.".format(
-                **seed_contracts()
+            "Demo contracts: {contracts} contracts, {milestones} milestones, "
+            "{amendments} amendments created.".format(**seed_contracts())
+        )
+        self.stdout.write(
+            "Demo approved supplier list: {sites} sites ({audits} earlier audits).".format(
+                **seed_qualification()
             )
         )
         self.stdout.write(

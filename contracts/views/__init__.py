@@ -1,0 +1,1 @@
+"""HTML views of contracts: the contract and its terms, and its amendments."""

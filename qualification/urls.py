@@ -1,0 +1,12 @@
+from django.urls import path
+
+from qualification import views
+
+app_name = "qualification"
+urlpatterns = [
+    path("asl/", views.asl_list, name="asl"),
+    path("program/", views.program, name="program"),
+    path("<int:sitequalification_id>/", views.qualification_detail, name="detail"),
+    path("<int:sitequalification_id>/edit/", views.qualification_edit, name="edit"),
+    path("<int:sitequalification_id>/risk/", views.risk_override, name="risk_override"),
+]
