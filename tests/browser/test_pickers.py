@@ -74,6 +74,9 @@ def test_the_contract_list_is_filtered_by_a_cmo_chosen_in_the_filter_bar(
     page = login(sourcing)
     page.set_viewport_size({"width": width, "height": 1000})
     page.get_by_role("link", name="Contracts", exact=True).click()
+    # The page has loaded before its width is measured (mid-navigation there is no document).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contracts")
+    page.wait_for_load_state()
 
     # The filter bar keeps to the window, and the picker shows no list until someone types.
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
