@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 
 from vendors.fda.formats import CAPABILITY_OPERATIONS
@@ -89,47 +89,71 @@ def needs_search(
     )
     if cmos is not None:
         needed = needed.filter(site__cmo__in=cmos)
-    keys, full_count = _rank(needed.filter(condition), rule, len(wanted))
-    if not keys:
+    top, total, full_count = _rank(needed.filter(condition), rule, len(wanted), limit)
+    if not top:
         return empty
-    top = sorted(keys, key=keys.__getitem__)[:limit]
     matches = _matches(needed, top, wanted, capabilities, rule)
-    matches.sort(key=lambda m: keys[m.cmo.pk])
+    order = {cmo_id: index for index, cmo_id in enumerate(top)}
+    matches.sort(key=lambda m: order[m.cmo.pk])
     return NeedsResult(
         needs=ordered_needs,
         rule=rule,
         full=[m for m in matches if m.coverage == 1],
         partial=[m for m in matches if m.coverage < 1],
         full_count=full_count,
-        partial_count=len(keys) - full_count,
+        partial_count=total - full_count,
     )
 
 
-def _rank(cells, rule: NeedsRule, need_count: int) -> tuple[dict[int, tuple], int]:
-    """Each CMO's sort key under the rule, and how many meet every need (one query).
+# The CMOs meeting at least one need, best first, with how many there are in all and how many
+# meet every need. `met` is the sites' best count (one site) or the CMO's (across its sites).
+_RANK_SQL = """
+WITH cells (cmo_id, site_id, capability_id, level) AS ({cells}),
+per_site AS (SELECT cmo_id, COUNT(*) AS met FROM cells GROUP BY cmo_id, site_id),
+per_capability AS (
+    SELECT cmo_id, MAX(level) AS level FROM cells GROUP BY cmo_id, capability_id
+),
+per_cmo AS (
+    SELECT a.cmo_id, a.across, a.levels, o.one
+    FROM (
+        SELECT cmo_id, COUNT(*) AS across, SUM(level) AS levels
+        FROM per_capability GROUP BY cmo_id
+    ) AS a
+    JOIN (SELECT cmo_id, MAX(met) AS one FROM per_site GROUP BY cmo_id) AS o
+        ON o.cmo_id = a.cmo_id
+)
+SELECT p.cmo_id, COUNT(*) OVER (), SUM(CASE WHEN p.{met} = %s THEN 1 ELSE 0 END) OVER ()
+FROM per_cmo AS p JOIN {cmo_table} AS c ON c.{cmo_pk} = p.cmo_id
+ORDER BY p.{met} DESC, p.across DESC, p.levels DESC, c.{name}{collate}, p.cmo_id
+LIMIT %s
+"""
 
-    The cells meeting a need are few columns each; ranking them here keeps both rules, and the
-    counts, to one pass over them (the best site of a CMO is an aggregate of an aggregate).
+
+def _rank(cells, rule: NeedsRule, need_count: int, limit: int) -> tuple[list[int], int, int]:
+    """The ids of the best `limit` CMOs under the rule, how many CMOs meet a need, and how many
+    meet every need: one query, ranked and counted in the database.
+
+    Names are ordered as Python orders them, code point by code point, whatever the database's
+    collation: SQLite's default compares UTF-8 bytes, which is that order; PostgreSQL is told "C".
     """
-    best: dict[int, dict[int, int]] = defaultdict(dict)  # CMO → capability → best level
-    by_site: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # CMO → site → met
-    names: dict[int, str] = {}
-    rows = cells.values_list(
-        "site__cmo_id", "site__cmo__legal_name", "site_id", "capability_id", "level"
+    connection = connections[cells.db]
+    quote = connection.ops.quote_name
+    columns = cells.order_by().values_list("site__cmo_id", "site_id", "capability_id", "level")
+    inner, params = columns.query.sql_with_params()
+    sql = _RANK_SQL.format(
+        cells=inner,
+        met="one" if rule == NeedsRule.ONE_SITE else "across",
+        cmo_table=quote(Cmo._meta.db_table),
+        cmo_pk=quote(Cmo._meta.pk.column),
+        name=quote(Cmo._meta.get_field("legal_name").column),
+        collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
     )
-    for cmo_id, name, site_id, capability_id, level in rows:
-        names[cmo_id] = name
-        best[cmo_id][capability_id] = max(level, best[cmo_id].get(capability_id, 0))
-        by_site[cmo_id][site_id] += 1  # a site holds a capability once
-    keys = {}
-    full = 0
-    for cmo_id, levels in best.items():
-        across, one = len(levels), max(by_site[cmo_id].values())
-        met = one if rule == NeedsRule.ONE_SITE else across
-        full += met == need_count
-        # The name as Python orders it (code point by code point), whatever the database's.
-        keys[cmo_id] = (-met, -across, -sum(levels.values()), names[cmo_id], cmo_id)
-    return keys, full
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, need_count, limit])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0, 0
+    return [row[0] for row in rows], rows[0][1], rows[0][2]
 
 
 def _matches(needed, top: list[int], wanted: dict, capabilities: dict, rule) -> list[NeedsMatch]:
