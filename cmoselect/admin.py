@@ -37,6 +37,7 @@ REGULATED_MODELS = frozenset(
         "contracts.ContractDocument",
         "contracts.Amendment",
         "qualification.SiteQualification",
+        "qualification.NotifiedChange",
         "scoring.ScoringModel",
         "scoring.ModelVersion",
         "scoring.Evaluation",

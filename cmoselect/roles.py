@@ -90,7 +90,8 @@ MATRIX: dict[Perm, tuple[str, frozenset[str]]] = {
         frozenset({SOURCING, QA, ADMIN}),
     ),
     Perm.EDIT_REGULATORY: (
-        "Add and correct regulatory events (inspections, 483s, recalls, alerts, certificates)",
+        "Add and correct regulatory events (inspections, 483s, recalls, alerts, certificates) "
+        "and the changes CMOs notified",
         frozenset({QA, ADMIN}),
     ),
     Perm.IMPORT_DATA: (

@@ -51,6 +51,9 @@ router.register("audit-reports", audits_api.AuditReportViewSet, basename="auditr
 router.register(
     "qualifications", qualification_api.QualificationViewSet, basename="sitequalification"
 )
+router.register(
+    "notified-changes", qualification_api.NotifiedChangeViewSet, basename="notifiedchange"
+)
 router.register("scoring-models", scoring_api.ScoringModelViewSet, basename="scoringmodel")
 router.register("evaluations", scoring_api.EvaluationViewSet, basename="evaluation")
 router.register("candidates", scoring_api.CandidateViewSet, basename="candidate")

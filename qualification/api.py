@@ -1,5 +1,5 @@
 """The approved supplier list and audit program in the API: read, edit with a reason, override
-the risk class, read the risk breakdown."""
+the risk class, read the risk breakdown; the changes CMOs notified."""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -7,13 +7,16 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cmoselect.api import ApiViewSet
 from cmoselect.roles import Perm
-from qualification.filters import QualificationFilter
-from qualification.models import RiskClass, SiteQualification
+from qualification.changes import notified_change_save
+from qualification.filters import NotifiedChangeFilter, QualificationFilter
+from qualification.models import NotifiedChange, RiskClass, SiteQualification
 from qualification.risk import assess_sites
 from qualification.schedule import months_ahead
 from qualification.services import qualification_update, risk_override_set
-from vendors.models import Capability
+from vendors.api.records import ChangeReasonField
+from vendors.models import Capability, Site
 
 
 class QualificationSerializer(serializers.ModelSerializer):
@@ -183,3 +186,60 @@ class QualificationViewSet(
         scope = {entry.site_id: {c.code for c in entry.capabilities.all()}}
         risk = assess_sites(scope, scopes=scope)[entry.site_id]
         return Response(RiskSerializer(risk).data)
+
+
+class NotifiedChangeSerializer(serializers.ModelSerializer):
+    """A change a CMO notified about a site, and QA's assessment; written by QA and Admin."""
+
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
+    change_reason = ChangeReasonField()
+
+    class Meta:
+        model = NotifiedChange
+        fields = [
+            "id",
+            "site",
+            "notified_on",
+            "title",
+            "category",
+            "significance",
+            "description",
+            "assessment",
+            "assessment_notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None and "site" in attrs and attrs["site"] != self.instance.site:
+            raise serializers.ValidationError({"site": "A change cannot move to another site."})
+        return attrs
+
+    def _save(self, instance, validated_data):
+        reason = validated_data.pop("change_reason", "")
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return notified_change_save(
+            change=instance, user=self.context["request"].user, reason=reason
+        )
+
+    def create(self, validated_data):
+        return self._save(NotifiedChange(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+class NotifiedChangeViewSet(ApiViewSet):
+    """Changes CMOs notified about their sites (equipment, process, materials, people…) and
+    QA's assessment of each. A major change notified since a site's last approved audit weighs
+    in its risk class. Filter by `site`, `cmo`, `significance` and `assessment`; an update needs
+    a `change_reason`, kept in its history."""
+
+    queryset = NotifiedChange.objects.select_related("site").order_by("-notified_on", "-pk")
+    serializer_class = NotifiedChangeSerializer
+    filterset_class = NotifiedChangeFilter
+    write_perm = Perm.EDIT_REGULATORY

@@ -1,5 +1,6 @@
 """Demo approved supplier list: earlier approved audits of some demo sites (the backstory, so
-requalifications fall overdue, due soon and later), then the list built from every approval."""
+requalifications fall overdue, due soon and later), the list built from every approval, and
+changes CMOs notified."""
 
 from datetime import timedelta
 
@@ -13,7 +14,8 @@ from audits.models import Audit, TemplateVersion
 from audits.question_bank import TEMPLATE_NAME
 from audits.services import audit_create
 from cmoselect.history import save_with_history
-from qualification.models import SiteQualification
+from qualification.changes import notified_change_save
+from qualification.models import NotifiedChange, SiteQualification
 from qualification.services import asl_record_audit, asl_sync_cmos
 from vendors.models import Capability, Cmo, EventKind, RegulatoryEvent, Site
 
@@ -70,6 +72,7 @@ def seed_qualification() -> dict[str, int]:
             asl_record_audit(audit=audit, user=auditor)
             created["audits"] += 1
         _warning_letter_since_audit(auditor)
+        _changes_notified(auditor)
         cmo_ids = Cmo.objects.filter(
             sites__audits__status__in=[Audit.Status.APPROVED, Audit.Status.CONDITIONALLY_APPROVED]
         ).values_list("pk", flat=True)
@@ -92,3 +95,35 @@ def _warning_letter_since_audit(auditor) -> None:
         "(21 CFR 211.192).",
     )
     save_with_history(letter, user=auditor, reason="Warning letter received")
+
+
+def _changes_notified(auditor) -> None:
+    """Lumen notified a major change since its audit (awaiting QA) and a minor one QA accepted."""
+    site = Site.objects.filter(cmo__legal_name__startswith="Lumen ").first()
+    if site is None:
+        return
+    today = timezone.localdate()
+    notified_change_save(
+        change=NotifiedChange(
+            site=site,
+            notified_on=today - timedelta(days=40),
+            title="Second freeze-dryer installed on the aseptic filling line",
+            category=NotifiedChange.Category.FACILITY,
+            significance=NotifiedChange.Significance.MAJOR,
+            description="Change notification CN-2026-031: a second lyophiliser, qualified by the "
+            "site (IQ/OQ done, PQ planned), to run commercial batches from next quarter.",
+        ),
+        user=auditor,
+    )
+    notified_change_save(
+        change=NotifiedChange(
+            site=site,
+            notified_on=today - timedelta(days=75),
+            title="New head of quality control",
+            category=NotifiedChange.Category.PEOPLE,
+            significance=NotifiedChange.Significance.MINOR,
+            assessment=NotifiedChange.Assessment.ACCEPTED,
+            assessment_notes="CV reviewed; the deputy covered the handover. No impact.",
+        ),
+        user=auditor,
+    )

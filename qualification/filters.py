@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cmoselect.countries import countries_in, country_options
-from qualification.models import RiskClass, SiteQualification
+from cmoselect.filters import IdFilter
+from qualification.models import NotifiedChange, RiskClass, SiteQualification
 from vendors.models import Capability, Site
 
 DUE_CHOICES = [
@@ -70,3 +71,14 @@ class QualificationFilter(django_filters.FilterSet):
         if value == "overdue":
             return queryset.filter(valid_until__lt=today)
         return queryset.filter(valid_until__lte=today + timedelta(days=int(value)))
+
+
+class NotifiedChangeFilter(django_filters.FilterSet):
+    site = IdFilter(field_name="site_id")
+    cmo = IdFilter(field_name="site__cmo_id")
+    significance = django_filters.ChoiceFilter(choices=NotifiedChange.Significance.choices)
+    assessment = django_filters.ChoiceFilter(choices=NotifiedChange.Assessment.choices)
+
+    class Meta:
+        model = NotifiedChange
+        fields = ["site", "cmo", "significance", "assessment"]

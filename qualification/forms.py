@@ -1,6 +1,6 @@
 from django import forms
 
-from qualification.models import RiskClass, SiteQualification
+from qualification.models import NotifiedChange, RiskClass, SiteQualification
 from vendors.forms import ChangeReasonMixin
 
 
@@ -30,3 +30,30 @@ class RiskOverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept in the record's history.",
     )
+
+
+class NotifiedChangeForm(ChangeReasonMixin, forms.ModelForm):
+    """Record a change the CMO notified, or correct or assess one (with the reason kept)."""
+
+    class Meta:
+        model = NotifiedChange
+        fields = [
+            "notified_on",
+            "title",
+            "category",
+            "significance",
+            "description",
+            "assessment",
+            "assessment_notes",
+        ]
+        widgets = {
+            "notified_on": forms.DateInput(attrs={"type": "date"}),
+            "significance": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "assessment_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Major or minor, nothing else: no empty radio button.
+        self.fields["significance"].choices = NotifiedChange.Significance.choices

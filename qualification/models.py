@@ -3,6 +3,7 @@
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -133,3 +134,83 @@ class SiteQualification(models.Model):
         if days < 0:
             return "overdue"
         return "soon" if days <= settings.REQUALIFICATION_SOON_DAYS else "later"
+
+
+class NotifiedChangeQuerySet(models.QuerySet):
+    def since(self, day) -> Self:
+        """The changes notified after `day` (every one, with None)."""
+        return self if day is None else self.filter(notified_on__gt=day)
+
+
+class NotifiedChange(models.Model):
+    """A change the CMO notified under its quality agreement (equipment, process, materials,
+    people, ownership…), and QA's assessment of it.
+
+    A major change notified since the site's last approved audit weighs in its risk class
+    (`qualification.risk.notified_changes`); the next approved audit covers it.
+    """
+
+    class Category(models.TextChoices):
+        FACILITY = "facility", "Facility or equipment"
+        PROCESS = "process", "Manufacturing process"
+        MATERIALS = "materials", "Materials or their suppliers"
+        TESTING = "testing", "Specifications or analytical methods"
+        PEOPLE = "people", "Key personnel"
+        OWNERSHIP = "ownership", "Ownership or organisation"
+        REGULATORY = "regulatory", "Licence or regulatory status"
+        OTHER = "other", "Other"
+
+    class Significance(models.TextChoices):
+        MAJOR = "major", "Major"
+        MINOR = "minor", "Minor"
+
+    class Assessment(models.TextChoices):
+        OPEN = "open", "Awaiting assessment"
+        ACCEPTED = "accepted", "Accepted"
+        AUDIT = "audit", "Accepted, to verify at an audit"
+        REJECTED = "rejected", "Not accepted"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="notified_changes")
+    notified_on = models.DateField("notified on", help_text="When the CMO told us of it.")
+    title = models.CharField(
+        "what changed", max_length=200, help_text="e.g. “Second lyophiliser on filling line 2”."
+    )
+    category = models.CharField(max_length=20, choices=Category)
+    significance = models.CharField(
+        max_length=10,
+        choices=Significance,
+        help_text="Major: it may affect the product's quality or its registration.",
+    )
+    description = models.TextField(blank=True, help_text="What the CMO's notice says.")
+    assessment = models.CharField(
+        "QA assessment", max_length=10, choices=Assessment, default=Assessment.OPEN
+    )
+    assessment_notes = models.TextField(
+        "assessment notes", blank=True, help_text="What QA concluded and why."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = NotifiedChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-notified_on", "-pk"]
+        indexes = [models.Index(fields=["site", "notified_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.notified_on:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:site_detail", args=[self.site_id]) + f"#change-{self.pk}"
+
+    def clean(self) -> None:
+        if self.notified_on and self.notified_on > timezone.localdate():
+            raise ValidationError({"notified_on": "The date is in the future."})
+        if self.assessment != self.Assessment.OPEN and not self.assessment_notes.strip():
+            raise ValidationError(
+                {"assessment_notes": "Say what the assessment concluded and why."}
+            )

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from audits.models import Audit, Capa, Finding, Severity
+from qualification.models import NotifiedChange
 from vendors.compliance import EMPTY, ComplianceSummary, compliance_for_sites, events_for_sites
 from vendors.models import Certificate, Classification, EventKind, GmpStatus, SiteCapability
 
@@ -94,6 +95,9 @@ class SiteFacts:
     # dated after the end of the last approved audit, latest first.
     serious_events: list[tuple[int, str, date]] = field(default_factory=list)
     gmp_certificate: GmpStatus = GmpStatus.MISSING  # from the site's certificate register
+    # Changes the CMO notified since the end of the last approved audit (every one, without an
+    # approved audit): significance → count.
+    notified_changes: Counter = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,21 @@ def gmp_certificate(facts: SiteFacts) -> Contribution | None:
     return Contribution("GMP certificate", 0, "a current one in force")
 
 
+def notified_changes(facts: SiteFacts) -> Contribution | None:
+    """Changes the CMO notified since the last approved audit: any major one 3 points, any
+    minor ones 1 (the next approved audit covers them)."""
+    major = facts.notified_changes[NotifiedChange.Significance.MAJOR]
+    minor = facts.notified_changes[NotifiedChange.Significance.MINOR]
+    if not major and not minor:
+        return None
+    since = "since the last audit" if facts.last_approved_end else "with no approved audit"
+    return Contribution(
+        "Changes the CMO notified",
+        (3 if major else 0) + (1 if minor else 0),
+        f"{major} major, {minor} minor {since}",
+    )
+
+
 Factor = Callable[[SiteFacts], Contribution | None]
 FACTORS: list[Factor] = [
     compliance_signal,
@@ -238,6 +257,7 @@ FACTORS: list[Factor] = [
     recalls,
     serious_event_since_audit,
     gmp_certificate,
+    notified_changes,
 ]
 
 
@@ -339,6 +359,15 @@ def site_facts(
         facts[pk].overdue_capas = n
     for pk, status in Certificate.objects.gmp_status_by_site(ids, on=today).items():
         facts[pk].gmp_certificate = status
+    changes = (
+        NotifiedChange.objects.filter(site_id__in=ids, notified_on__lte=today)
+        .values_list("site_id", "significance", "notified_on")
+        .order_by()
+    )
+    for pk, significance, notified_on in changes:
+        fact = facts[pk]
+        if fact.last_approved_end is None or notified_on > fact.last_approved_end:
+            fact.notified_changes[significance] += 1
     _event_facts(facts, today)
     return facts
 

@@ -1,4 +1,5 @@
-"""The approved supplier list, an entry's page, its edits, and the audit program."""
+"""The approved supplier list, an entry's page, its edits, the audit program, and the changes
+CMOs notified."""
 
 import io
 from urllib.parse import urlencode
@@ -21,13 +22,15 @@ from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
-from qualification.access import get_qualification_for
+from qualification.access import get_notified_change_for, get_qualification_for
+from qualification.changes import notified_change_save
 from qualification.filters import QualificationFilter
-from qualification.forms import QualificationForm, RiskOverrideForm
+from qualification.forms import NotifiedChangeForm, QualificationForm, RiskOverrideForm
 from qualification.models import SiteQualification
 from qualification.risk import assess_sites
 from qualification.schedule import interval_months, months_ahead
 from qualification.services import qualification_update, risk_override_set
+from vendors.access import get_site_for
 
 PAGE_SIZE = 50
 
@@ -204,3 +207,49 @@ def program(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     return render(request, "qualification/program.html", context)
+
+
+def _change_page(request, form, *, site, change=None) -> HttpResponse:
+    context = {"form": form, "site": site, "change": change}
+    if change is not None:
+        context["history"] = history_rows(change.history.all())
+    return render(request, "qualification/change_form.html", context)
+
+
+@role_required(Perm.EDIT_REGULATORY)
+def notified_change_create(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_site_for(request.user, site_id)
+    form = NotifiedChangeForm(request.POST or None, initial={"notified_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        change = form.save(commit=False)
+        change.site = site
+        try:
+            notified_change_save(change=change, user=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"“{change.title}” recorded for {site.name}; its risk class is being reassessed.",
+            )
+            return redirect(change)
+    return _change_page(request, form, site=site)
+
+
+@role_required(Perm.EDIT_REGULATORY)
+def notified_change_edit(request: HttpRequest, notifiedchange_id: int) -> HttpResponse:
+    change = get_notified_change_for(request.user, notifiedchange_id, write=True)
+    form = NotifiedChangeForm(request.POST or None, instance=change)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notified_change_save(
+                change=form.save(commit=False),
+                user=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"“{change.title}” saved.")
+            return redirect(change)
+    return _change_page(request, form, site=change.site, change=change)

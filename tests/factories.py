@@ -130,6 +130,19 @@ class CitationFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"{n:040d}")
 
 
+class NotifiedChangeFactory(factory.django.DjangoModelFactory):
+    """A major change a CMO notified about a site, awaiting QA's assessment."""
+
+    class Meta:
+        model = "qualification.NotifiedChange"
+
+    site = factory.SubFactory(SiteFactory)
+    notified_on = datetime.date(2026, 3, 2)
+    title = factory.Sequence(lambda n: f"New filling line {n}")
+    category = "facility"
+    significance = "major"
+
+
 class CertificateFactory(factory.django.DjangoModelFactory):
     """A current GMP certificate of a site, with a small PDF as its file."""
 

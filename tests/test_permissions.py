@@ -22,6 +22,7 @@ from tests.factories import (
     EstablishmentFactory,
     ImportRunFactory,
     MilestoneFactory,
+    NotifiedChangeFactory,
     RegulatoryEventFactory,
     SiteCapabilityFactory,
     SiteFactory,
@@ -122,6 +123,7 @@ def world(db):
     ImportRunFactory()
     EstablishmentFactory()
     CertificateFactory(site=site)
+    NotifiedChangeFactory(site=site)
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
