@@ -226,6 +226,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="per page and concurrency")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        default=[],
+        metavar="WORDS",
+        help="only the pages whose label contains one of these (the API floor always runs)",
+    )
     args = parser.parse_args()
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -278,6 +285,10 @@ def main() -> None:
                 reverse("vendors:registry") + "?country=IN&current=true",
             ),
         ]
+        if args.pages:
+            pages = [pages[0]] + [
+                page for page in pages[1:] if any(words in page[0] for words in args.pages)
+            ]
         port = free_port()
         server = start_gunicorn(port, args.workers, static_root)
         try:
