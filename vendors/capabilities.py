@@ -84,12 +84,12 @@ def needs_search(
         condition |= Q(capability_id=capability_id, level__gte=level)
     # Every cell of a needed capability, so a need met only at a lower level can say which.
     # A merged-away site keeps only the cells its kept site already had: not a match of its own.
-    needed = SiteCapability.objects.filter(
-        capability_id__in=list(wanted), site__merged_into__isnull=True
-    )
+    cells = SiteCapability.objects.filter(site__merged_into__isnull=True)
     if cmos is not None:
-        needed = needed.filter(site__cmo__in=cmos)
-    top, total, full_count = _rank(needed.filter(condition), rule, len(wanted), limit)
+        cells = cells.filter(site__cmo__in=cmos)
+    needed = cells.filter(capability_id__in=list(wanted))
+    # Ranked on the cells meeting a need alone (the condition names each capability already).
+    top, total, full_count = _rank(cells.filter(condition), rule, len(wanted), limit)
     if not top:
         return empty
     matches = _matches(needed, top, wanted, capabilities, rule)

@@ -1,5 +1,8 @@
 """The needs search page: need rows, the rule, per-site coverage and the way on to evaluations."""
 
+import re
+from html import unescape
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -128,6 +131,28 @@ def test_the_headings_count_every_match_not_only_those_shown(
     assert "Showing the best 2 CMOs" in html
     html = _search(client, (vials, L.DEMONSTRATED))
     assert "Meet every need: 2 CMOs" in html and 'id="needs-cut"' not in html
+    assert "show more" not in html.lower()
+
+
+def test_show_more_lists_the_next_cmos_and_opens_at_the_first_of_them(
+    client_for, sourcing, vials, monkeypatch
+):
+    monkeypatch.setattr("vendors.views.needs_search.NEEDS_SHOWN", 2)
+    for name, level in [("Gamma", 1), ("Alpha", 3), ("Beta", 2)]:
+        SiteCapabilityFactory(
+            site=SiteFactory(cmo=CmoFactory(legal_name=name)), capability=vials, level=level
+        )
+    client = client_for(sourcing)
+    html = _search(client, (vials, L.CLAIMED))
+    link = re.search(r'<a role="button" class="secondary outline" href="([^"]+)">Show 2 more', html)
+    assert link is not None and "2 of 3 shown" in html
+    url, anchor = unescape(link.group(1)).split("#")
+    assert anchor == "match-3"
+    more = client.get(url).content.decode()
+    assert 'id="match-3"' in more and "Gamma" in more and "Alpha" in more
+    assert "show more" not in more.lower()
+    # The search asked stays in the form.
+    assert form_data(more, "needs-form").getlist("capability")[0] == str(vials.pk)
 
 
 def test_without_javascript_add_a_need_and_remove_are_done_by_the_server(

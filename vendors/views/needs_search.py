@@ -6,8 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from cmoselect.forms import apply_service_errors
+from cmoselect.links import path_pattern
 from cmoselect.roles import Perm, role_required
 from vendors.capabilities import NeedsMatch, NeedsRule, needs_search, registry_needs_search
 from vendors.forms import AddToDirectoryForm
@@ -16,7 +19,9 @@ from vendors.registry import establishments_add_to_directory
 
 __all__ = ["needs"]
 
-NEEDS_SHOWN = 50  # CMOs listed on the needs page, best first
+NEEDS_SHOWN = 20  # CMOs a search lists first, best first; "Show more" lists as many again
+MAX_SHOWN = 500  # at most, however often "Show more" is pressed
+REGISTRY_SHOWN = 50  # establishments the registry search lists
 DEFAULT_LEVEL = CapabilityLevel.DEMONSTRATED  # as an evaluation's need rows start
 MAX_ROWS = 20  # need rows a search takes; a query asking for more is cut, the page stays small
 
@@ -59,9 +64,30 @@ def _grouped_capabilities() -> list[tuple[str, list[Capability]]]:
     return list(groups.items())
 
 
-def _site_table(match: NeedsMatch, asked: list[tuple[Capability, int]]) -> dict:
-    """Which site covers which need: a column per site, a row per need, each cell the site's
-    level and whether it meets the level asked (None: the site does not have it)."""
+# A site's cell in a match's table: its level's letter where it meets the need, the level named
+# where it is lower, a dash where it does not have the capability. Built once per cell here
+# rather than by template tags, as the capability matrix's cells are.
+_LETTER = {1: "C", 2: "D", 3: "V"}
+_ASKED = {1: "claimed", 2: "demonstrated", 3: "verified by audit"}
+_NO_CELL = mark_safe('<td><span class="muted" aria-label="does not have it">–</span></td>')
+
+
+def _cell(found: tuple[int, bool] | None) -> str:
+    if found is None:
+        return _NO_CELL
+    level, meets = found
+    if meets:
+        return format_html(
+            '<td><span class="lvl lvl-{}">{}</span><span class="sr-only"> meets it</span></td>',
+            level,
+            _LETTER.get(level, "?"),
+        )
+    return format_html('<td><span class="badge lower">lower: {}</span></td>', _ASKED[level])
+
+
+def _site_table(match: NeedsMatch, asked: list[tuple[Capability, int]], links: dict) -> dict:
+    """Which site covers which need: a column per site (with its link), a row per need (the
+    capability, the level asked, and one cell per site, ready to print)."""
     columns = [(s.site, len(s.levels)) for s in match.sites]
     seen = {site.pk for site, _ in columns}
     cells: dict[tuple[int, int], tuple[int, bool]] = {}
@@ -73,10 +99,18 @@ def _site_table(match: NeedsMatch, asked: list[tuple[Capability, int]]) -> dict:
                     seen.add(site.pk)
                     columns.append((site, 0))
     rows = [
-        (capability, level, [cells.get((site.pk, capability.pk)) for site, _ in columns])
+        (
+            capability,
+            _ASKED.get(level, ""),
+            mark_safe("".join(_cell(cells.get((site.pk, capability.pk))) for site, _ in columns)),
+        )
         for capability, level in asked
     ]
-    return {"columns": columns, "rows": rows}
+    return {
+        "columns": [(site, met, links["site"].format(site=site.pk)) for site, met in columns],
+        "rows": rows,
+        "cmo_url": links["cmo"].format(cmo=match.cmo.pk),
+    }
 
 
 @role_required(Perm.VIEW, write=Perm.EDIT_DIRECTORY)
@@ -111,6 +145,19 @@ def needs(request: HttpRequest) -> HttpResponse:
     return render(request, "vendors/needs.html", context, status=status)
 
 
+def _shown(raw: str) -> int:
+    """How many CMOs to list: NEEDS_SHOWN, or more after "Show more" (at most MAX_SHOWN)."""
+    asked = int(raw) if raw.isdigit() else NEEDS_SHOWN
+    return min(max(asked, NEEDS_SHOWN), MAX_SHOWN)
+
+
+def _with_query(request: HttpRequest, **changes) -> str:
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query[name] = str(value)
+    return f"{request.path}?{query.urlencode()}"
+
+
 def _search_context(request: HttpRequest) -> dict:
     rows = _rows(request.GET)
     # Without JavaScript, "Add a need" and "Remove" are submit buttons of the same form.
@@ -125,11 +172,22 @@ def _search_context(request: HttpRequest) -> dict:
     chosen = [(r.capability, r.level) for r in rows if r.capability and not r.error]
     if request.GET.get("add") or not rows:
         rows.append(NeedRow(capability=None, level=DEFAULT_LEVEL))
-    result = needs_search(chosen, rule=rule, limit=NEEDS_SHOWN) if chosen else None
+    shown = _shown(request.GET.get("shown", ""))
+    result = needs_search(chosen, rule=rule, limit=shown) if chosen else None
     with_registry = request.GET.get("registry") == "1"
+    # One reverse() per page for the match cards' links.
+    links = {
+        "site": path_pattern("vendors:site_detail", "site"),
+        "cmo": path_pattern("vendors:cmo_detail", "cmo"),
+    }
     registry = (
-        registry_needs_search(chosen, limit=NEEDS_SHOWN) if chosen and with_registry else None
+        registry_needs_search(chosen, limit=REGISTRY_SHOWN) if chosen and with_registry else None
     )
+    cards = []  # (match, its table), best first; each card's ordinal is the anchor "Show more" opens
+    for ordinal, match in enumerate([*result.full, *result.partial] if result else [], start=1):
+        table = _site_table(match, result.needs, links)
+        table["ordinal"] = ordinal
+        cards.append((match, table))
     return {
         "rows": rows,
         "capability_groups": _grouped_capabilities(),
@@ -145,8 +203,14 @@ def _search_context(request: HttpRequest) -> dict:
         and len(registry.matches) < registry.full_count + registry.partial_count,
         "more": bool(result)
         and len(result.full) + len(result.partial) < result.full_count + result.partial_count,
-        "shown": NEEDS_SHOWN,
+        "shown": shown,
+        "show_more_url": _with_query(request, shown=shown + NEEDS_SHOWN)
+        if shown < MAX_SHOWN
+        else "",
         "searched": "capability" in request.GET,
-        "full": [(m, _site_table(m, result.needs)) for m in result.full] if result else [],
-        "partial": [(m, _site_table(m, result.needs)) for m in result.partial] if result else [],
+        "full": cards[: len(result.full)] if result else [],
+        "partial": cards[len(result.full) :] if result else [],
+        "next_ordinal": shown + 1,
+        "shown_step": NEEDS_SHOWN,
+        "registry_shown": REGISTRY_SHOWN,
     }
