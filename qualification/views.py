@@ -20,6 +20,7 @@ from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
+from cmoselect.links import path_pattern
 from cmoselect.roles import Perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
 from qualification.access import get_notified_change_for, get_qualification_for
@@ -50,6 +51,19 @@ def plan_audit_url(entry: SiteQualification) -> str:
     return f"{reverse('audits:audit_create')}?{query}"
 
 
+def _links(entries) -> dict[str, str]:
+    """Give each entry of a page its `url` and its approving audit's `audit_url`, with one
+    reverse() per kind of link for the page rather than one per row; returns the patterns."""
+    links = {
+        "entry": path_pattern("qualification:detail", "pk"),
+        "audit": path_pattern("audits:audit_detail", "pk"),
+    }
+    for entry in entries:
+        entry.url = links["entry"].format(pk=entry.pk)
+        entry.audit_url = links["audit"].format(pk=entry.audit_id) if entry.audit_id else ""
+    return links
+
+
 @role_required(Perm.VIEW)
 def asl_list(request: HttpRequest) -> HttpResponse:
     entries = SiteQualification.objects.for_list().select_related("signature")
@@ -61,6 +75,7 @@ def asl_list(request: HttpRequest) -> HttpResponse:
     if export in ("csv", "xlsx"):
         return _export(export, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _links(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     context = {"filter": filters, "page": page, "query": params.urlencode()}
@@ -195,13 +210,20 @@ def program(request: HttpRequest) -> HttpResponse:
     entries = SiteQualification.objects.in_program()
     rows = entries.for_list().with_planned_audit().by_due_date()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    links = _links(page.object_list)
     for entry in page.object_list:
         entry.plan_url = plan_audit_url(entry)
+        if entry.planned_audit_id:
+            entry.planned_url = links["audit"].format(pk=entry.planned_audit_id)
+    months = months_ahead(entries, today)
+    for month in months:
+        for site in month["sites"]:
+            site["url"] = links["entry"].format(pk=site["pk"])
     soon = today + relativedelta(days=90)
     context = {
         "page": page,
         "query": "",
-        "months": months_ahead(entries, today),
+        "months": months,
         "overdue": entries.filter(valid_until__lt=today).count(),
         "due_soon": entries.filter(valid_until__gte=today, valid_until__lte=soon).count(),
         "today": today,

@@ -258,3 +258,40 @@ def test_the_menu_has_one_entry_for_the_program_and_the_list(
     menu = html[html.index('<nav class="container-fluid">') : html.index("</nav>")]
     assert f'<a href="{reverse(target)}" >{entry}</a>' in menu
     assert menu.count('href="/qualification/') == 1
+
+
+def test_the_calendar_counts_every_site_due_in_a_month_and_names_the_first_eight(
+    client_for, qa, django_assert_num_queries
+):
+    from qualification.schedule import months_ahead
+
+    today = date.today()
+    month = (today.replace(day=1) + timedelta(days=40)).replace(day=1)  # next month
+    for index in range(11):
+        SiteQualification.objects.create(
+            site=SiteFactory(name=f"Site {10 - index:02d}"),
+            status="approved",
+            valid_until=month + timedelta(days=index % 3),
+        )
+    SiteQualification.objects.create(
+        site=SiteFactory(name="Withdrawn"), status="withdrawn", valid_until=month
+    )
+    with django_assert_num_queries(13):
+        months = months_ahead(SiteQualification.objects.in_program(), today)
+    assert [m["month"] for m in months][:2] == [today.replace(day=1), month]
+    due = months[1]
+    assert (due["count"], due["more"]) == (11, 3)
+    # Soonest first, then by name: days 0 (sites 10, 07, 04, 01), 1 (09, 06, 03, 00), 2 ...
+    assert [s["name"] for s in due["sites"]] == [
+        "Site 01",
+        "Site 04",
+        "Site 07",
+        "Site 10",
+        "Site 00",
+        "Site 03",
+        "Site 06",
+        "Site 09",
+    ]
+    assert all(m["count"] == 0 and m["sites"] == [] for m in months if m is not due)
+    page = client_for(qa).get(reverse("qualification:program")).content.decode()
+    assert "and 3 more" in page and "Withdrawn" not in page
