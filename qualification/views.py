@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -209,7 +209,16 @@ def program(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     entries = SiteQualification.objects.in_program()
     rows = entries.for_list().with_planned_audit().by_due_date()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    soon = today + relativedelta(days=90)
+    # The page's three counts in one pass over the entries, the paginator's among them.
+    counts = entries.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(valid_until__lt=today)),
+        due_soon=Count("pk", filter=Q(valid_until__gte=today, valid_until__lte=soon)),
+    )
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = counts["total"]
+    page = paginator.get_page(request.GET.get("page"))
     links = _links(page.object_list)
     for entry in page.object_list:
         entry.plan_url = plan_audit_url(entry)
@@ -219,13 +228,12 @@ def program(request: HttpRequest) -> HttpResponse:
     for month in months:
         for site in month["sites"]:
             site["url"] = links["entry"].format(pk=site["pk"])
-    soon = today + relativedelta(days=90)
     context = {
         "page": page,
         "query": "",
         "months": months,
-        "overdue": entries.filter(valid_until__lt=today).count(),
-        "due_soon": entries.filter(valid_until__gte=today, valid_until__lte=soon).count(),
+        "overdue": counts["overdue"],
+        "due_soon": counts["due_soon"],
         "today": today,
     }
     return render(request, "qualification/program.html", context)
