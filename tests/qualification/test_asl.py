@@ -44,3 +44,13 @@ def test_an_older_audit_does_not_replace_a_newer_one(
         newer = approve(site, qa, reviewer, end=date(2026, 5, 1))
     asl_sync_cmos(cmo_ids=[site.cmo_id])
     assert SiteQualification.objects.get(site=site).audit == newer
+
+
+def test_the_entry_page_links_to_its_cmo_and_its_site_by_name(approved, client_for, sourcing):
+    from django.utils.html import escape
+
+    entry = SiteQualification.objects.get(site=approved.site)
+    page = client_for(sourcing).get(entry.get_absolute_url()).content.decode()
+    site, cmo = approved.site, approved.site.cmo
+    assert f'<a href="{cmo.get_absolute_url()}">{escape(cmo.legal_name)}</a>' in page
+    assert f'<a href="{site.get_absolute_url()}">Site page</a>' in page
