@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cmoselect.countries import countries_in, country_options
 from cmoselect.filters import IdFilter
+from cmoselect.widgets import QuickSelect
 from qualification.models import NotifiedChange, RiskClass, SiteQualification
 from vendors.models import Capability, Site
 
@@ -29,20 +30,28 @@ class QualificationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search site or CMO")
     capability = django_filters.ModelChoiceFilter(
         field_name="capabilities",
-        queryset=Capability.objects.all(),
+        queryset=Capability.objects.only("name"),
         label="Approved for",
         empty_label="Any capability",
+        widget=QuickSelect,
     )
     product = django_filters.CharFilter(field_name="products", lookup_expr="icontains")
     country = django_filters.ChoiceFilter(
-        field_name="site__country", choices=_countries, empty_label="Any country"
+        field_name="site__country",
+        choices=_countries,
+        empty_label="Any country",
+        widget=QuickSelect,
     )
     status = django_filters.MultipleChoiceFilter(choices=SiteQualification.Status.choices)
     risk = django_filters.MultipleChoiceFilter(
         field_name="risk_class", choices=RiskClass.choices, label="Risk"
     )
     due = django_filters.ChoiceFilter(
-        method="filter_due", choices=DUE_CHOICES, label="Due", empty_label="Any time"
+        method="filter_due",
+        choices=DUE_CHOICES,
+        label="Due",
+        empty_label="Any time",
+        widget=QuickSelect,
     )
     ordering = django_filters.OrderingFilter(
         fields=(

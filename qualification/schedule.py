@@ -8,15 +8,13 @@
 An approved (or conditionally approved) audit moves the end forward, so each one resets the date.
 """
 
-import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import connections
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncMonth
 
 MONTH_NAMES = 8  # the sites the calendar names in each month; the rest are counted
 
@@ -52,34 +50,30 @@ def months_ahead(entries: QuerySet, today: date) -> list[dict]:
     """The coming twelve months, each with how many sites are due in it and the first
     MONTH_NAMES of them, soonest first.
 
-    Two queries whatever the number of sites: the counts per month, then each month's first
-    names, which the index on the due date finds without reading the rest of the month (one
-    UNION ALL of the twelve months where the database takes LIMIT in its parts, PostgreSQL;
-    one query a month on SQLite).
+    One query whatever the number of sites: each month's count and its first names come from
+    window functions over the year's entries, filtered on their row number in the month.
     """
     first = today.replace(day=1)
     starts = [first + relativedelta(months=n) for n in range(13)]
-    counts = dict(
+    month = TruncMonth("valid_until")
+    rows = (
         entries.filter(valid_until__gte=starts[0], valid_until__lt=starts[-1])
-        .annotate(month=TruncMonth("valid_until"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    parts = [
-        entries.filter(valid_until__gte=start, valid_until__lt=end)
+        .annotate(
+            in_month=Window(Count("pk"), partition_by=month),
+            position=Window(
+                RowNumber(), partition_by=month, order_by=["valid_until", "site__name", "pk"]
+            ),
+        )
+        .filter(position__lte=MONTH_NAMES)
         .order_by("valid_until", "site__name", "pk")
-        .values_list("pk", "site__name", "valid_until", "risk_class")[:MONTH_NAMES]
-        for start, end in itertools.pairwise(starts)
-        if counts.get(start)
-    ]
-    if len(parts) > 1 and connections[entries.db].features.supports_slicing_ordering_in_compound:
-        rows = list(parts[0].union(*parts[1:], all=True))
-    else:
-        rows = [row for part in parts for row in part]
+        .values_list("pk", "site__name", "valid_until", "risk_class", "in_month")
+    )
     due: dict[date, list[dict]] = {start: [] for start in starts}
-    for pk, name, when, risk in sorted(rows, key=lambda r: (r[2], r[1], r[0])):
-        due[when.replace(day=1)].append({"pk": pk, "name": name, "due": when, "risk": risk})
+    counts: dict[date, int] = {}
+    for pk, name, when, risk, in_month in rows:
+        start = when.replace(day=1)
+        due[start].append({"pk": pk, "name": name, "due": when, "risk": risk})
+        counts[start] = in_month
     return [
         {
             "month": start,

@@ -20,8 +20,7 @@ from cmoselect.downloads import download
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.links import path_pattern
-from cmoselect.roles import Perm, role_required
+from cmoselect.roles import Perm, has_perm, role_required
 from cmoselect.spreadsheets import csv_text, xlsx_append
 from qualification.access import get_notified_change_for, get_qualification_for
 from qualification.changes import notified_change_save
@@ -29,6 +28,7 @@ from qualification.filters import QualificationFilter
 from qualification.forms import NotifiedChangeForm, QualificationForm, RiskOverrideForm
 from qualification.models import SiteQualification
 from qualification.risk import assess_sites
+from qualification.rows import QualificationRows
 from qualification.schedule import interval_months, months_ahead
 from qualification.services import qualification_update, risk_override_set
 from vendors.access import get_site_for
@@ -51,22 +51,9 @@ def plan_audit_url(entry: SiteQualification) -> str:
     return f"{reverse('audits:audit_create')}?{query}"
 
 
-def _links(entries) -> dict[str, str]:
-    """Give each entry of a page its `url` and its approving audit's `audit_url`, with one
-    reverse() per kind of link for the page rather than one per row; returns the patterns."""
-    links = {
-        "entry": path_pattern("qualification:detail", "pk"),
-        "audit": path_pattern("audits:audit_detail", "pk"),
-    }
-    for entry in entries:
-        entry.url = links["entry"].format(pk=entry.pk)
-        entry.audit_url = links["audit"].format(pk=entry.audit_id) if entry.audit_id else ""
-    return links
-
-
 @role_required(Perm.VIEW)
 def asl_list(request: HttpRequest) -> HttpResponse:
-    entries = SiteQualification.objects.for_list().select_related("signature")
+    entries = SiteQualification.objects.for_list()
     filters = QualificationFilter(request.GET, queryset=entries.by_due_date())
     # No filter joins to many rows per entry (one capability at a time), so no DISTINCT: over
     # the selected columns of 10,000 entries it cost more than the rest of the query.
@@ -75,10 +62,15 @@ def asl_list(request: HttpRequest) -> HttpResponse:
     if export in ("csv", "xlsx"):
         return _export(export, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    _links(page.object_list)
+    cells = QualificationRows()
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"filter": filters, "page": page, "query": params.urlencode()}
+    context = {
+        "filter": filters,
+        "page": page,
+        "rows": [cells.asl(entry) for entry in page.object_list],
+        "query": params.urlencode(),
+    }
     template = "qualification/asl.html"
     if is_htmx(request):
         template += "#results"
@@ -219,17 +211,21 @@ def program(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = counts["total"]
     page = paginator.get_page(request.GET.get("page"))
-    links = _links(page.object_list)
-    for entry in page.object_list:
-        entry.plan_url = plan_audit_url(entry)
-        if entry.planned_audit_id:
-            entry.planned_url = links["audit"].format(pk=entry.planned_audit_id)
+    cells = QualificationRows()
+    can_plan = has_perm(request.user, Perm.PERFORM_AUDITS)
     months = months_ahead(entries, today)
     for month in months:
         for site in month["sites"]:
-            site["url"] = links["entry"].format(pk=site["pk"])
+            site["url"] = cells.entry_url.format(pk=site["pk"])
+            site["day"] = f"{site['due'].day} {site['due']:%b}"
     context = {
         "page": page,
+        "rows": [
+            cells.program(
+                entry, plan_url=plan_audit_url(entry) if can_plan else "", can_plan=can_plan
+            )
+            for entry in page.object_list
+        ],
         "query": "",
         "months": months,
         "overdue": counts["overdue"],

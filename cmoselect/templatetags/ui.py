@@ -4,7 +4,9 @@ from collections.abc import Iterable
 
 from django import template
 from django.forms import BoundField
+from django.utils.safestring import mark_safe
 
+from cmoselect import badges
 from cmoselect.countries import country_name
 
 register = template.Library()
@@ -36,3 +38,21 @@ def check_filter(
 def country(code) -> str:
     """`{{ site.country|country }}`: the country's name, without a translation per row."""
     return country_name(code)
+
+
+@register.simple_tag
+def status_badge(status: str, label: str) -> str:
+    """`{% status_badge cmo.qualification_status cmo.get_qualification_status_display %}`."""
+    return mark_safe(badges.status_badge(status, label))
+
+
+@register.simple_tag
+def risk_badge(risk: str, label: str) -> str:
+    """`{% risk_badge entry.risk_class entry.get_risk_class_display %}`: "High risk"."""
+    return mark_safe(badges.risk_badge(risk, label))
+
+
+@register.simple_tag
+def due_badge(entry) -> str:
+    """`{% due_badge entry %}`: a qualification's valid-until date, marked when due."""
+    return mark_safe(badges.due_badge(entry))
