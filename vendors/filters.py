@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from cmoselect.countries import CountryChoices
 from cmoselect.filters import BooleanFilter, IdFilter
+from cmoselect.widgets import QuickSelect
 from vendors.fda.formats import OPERATIONS
 from vendors.models import (
     Agency,
@@ -225,6 +226,7 @@ class EstablishmentFilter(django_filters.FilterSet):
         method="filter_operation",
         label="Registered operation",
         empty_label="Any",
+        widget=QuickSelect,
     )
     signal_min = django_filters.NumberFilter(
         field_name="signal", lookup_expr="gte", label="Signal from", min_value=0, max_value=100

@@ -56,3 +56,21 @@ def risk_badge(risk: str, label: str) -> str:
 def due_badge(entry) -> str:
     """`{% due_badge entry %}`: a qualification's valid-until date, marked when due."""
     return mark_safe(badges.due_badge(entry))
+
+
+@register.simple_tag
+def registration_badge(establishment) -> str:
+    """`{% registration_badge e %}`: an FDA registry entry's registration, as of the last import."""
+    return mark_safe(badges.registration_badge(establishment))
+
+
+@register.simple_tag
+def signal_badge(establishment) -> str:
+    """`{% signal_badge e %}`: a registry entry's compliance signal in its band's colour."""
+    return mark_safe(badges.signal_badge(establishment))
+
+
+@register.filter
+def signal_band(signal: int) -> str:
+    """`signal-{{ compliance.signal|signal_band }}`: good, fair or poor."""
+    return badges.signal_band(signal)

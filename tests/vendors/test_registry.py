@@ -194,9 +194,14 @@ def test_several_at_once_under_an_existing_cmo_of_the_same_name(client, sourcing
 
 def test_adding_without_a_reason_or_a_choice_says_so_beside_the_field(client, sourcing, registry):
     client.force_login(sourcing)
-    response = client.post(ADD, {"establishments": [registry["3001"].pk], "reason": " "})
+    chosen = registry["3001"]
+    response = client.post(ADD, {"establishments": [chosen.pk], "reason": " "})
     assert response.status_code == 400
     assert response.context["add_form"].errors["reason"]
+    # The establishment stays ticked for the next try; the others do not.
+    page = response.content.decode()
+    assert f'id="choose-{chosen.pk}" aria-label="Choose {chosen.firm_name} (FEI 3001)" checked' in page
+    assert page.count(" checked>") == 1
     response = client.post(ADD, {"reason": "Why not"})
     assert response.status_code == 400
     assert "Choose at least one establishment" in response.content.decode()

@@ -13,7 +13,8 @@ from cmoselect.countries import countries_in, country_options
 from cmoselect.forms import apply_service_errors
 from cmoselect.history import history_rows
 from cmoselect.htmx import is_htmx
-from cmoselect.roles import Perm, role_required
+from cmoselect.roles import Perm, has_perm, role_required
+from cmoselect.widgets import QuickSelect
 from vendors.access import get_establishment_for
 from vendors.compliance import compliance_for_establishments
 from vendors.filters import EstablishmentFilter
@@ -21,6 +22,7 @@ from vendors.forms import AddToDirectoryForm
 from vendors.models import Establishment, Site
 from vendors.registry import establishments_add_to_directory
 from vendors.views.directory import PAGE_SIZES, TIMELINE_LENGTH
+from vendors.views.registry_rows import RegistryRows
 
 __all__ = ["registry_search", "establishment_detail", "registry_add", "registry_firm"]
 # How many of a firm's other establishments its establishment's page lists.
@@ -28,7 +30,10 @@ FIRM_PREVIEW = 10
 PER_PAGE = {str(size) for size in PAGE_SIZES}
 
 
-def _results(request: HttpRequest, params: QueryDict) -> dict:
+def _results(
+    request: HttpRequest, params: QueryDict, *, chosen: frozenset[str] = frozenset()
+) -> dict:
+    """The search's filters and a page of its results; `chosen`: the establishments ticked."""
     queryset = Establishment.objects.with_directory().order_by("firm_name", "fei")
     found = EstablishmentFilter(params, queryset=queryset)
     found.form.label_suffix = ""
@@ -37,12 +42,15 @@ def _results(request: HttpRequest, params: QueryDict) -> dict:
     page = Paginator(queryset, per_page).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
-    present = countries_in(Establishment)
+    countries = [("", "Any"), *country_options(countries_in(Establishment))]
+    cells = RegistryRows(can_add=has_perm(request.user, Perm.EDIT_DIRECTORY), chosen=chosen)
     return {
-        "country_options": country_options(present),
-        "selected_country": params.get("country", ""),
+        "country_select": QuickSelect(choices=countries).render(
+            "country", params.get("country", ""), {"id": "id_country"}
+        ),
         "filter": found,
         "page": page,
+        "rows": [cells.row(e) for e in page.object_list],
         "query": query.urlencode(),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
@@ -124,7 +132,7 @@ def registry_add(request: HttpRequest) -> HttpResponse:
             if len(sites) == 1:
                 return redirect(sites[0])
             return redirect(f"{reverse('vendors:registry')}?{params.urlencode()}")
-    context = _results(request, params)
+    chosen = frozenset(str(pk) for pk in request.POST.getlist("establishments"))
+    context = _results(request, params, chosen=chosen)
     context["add_form"] = form
-    context["chosen"] = {str(pk) for pk in request.POST.getlist("establishments")}
     return render(request, "vendors/registry.html", context, status=400)
