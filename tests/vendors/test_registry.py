@@ -200,7 +200,9 @@ def test_adding_without_a_reason_or_a_choice_says_so_beside_the_field(client, so
     assert response.context["add_form"].errors["reason"]
     # The establishment stays ticked for the next try; the others do not.
     page = response.content.decode()
-    assert f'id="choose-{chosen.pk}" aria-label="Choose {chosen.firm_name} (FEI 3001)" checked' in page
+    assert (
+        f'id="choose-{chosen.pk}" aria-label="Choose {chosen.firm_name} (FEI 3001)" checked' in page
+    )
     assert page.count(" checked>") == 1
     response = client.post(ADD, {"reason": "Why not"})
     assert response.status_code == 400
