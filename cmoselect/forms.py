@@ -1,10 +1,14 @@
-"""Form helpers every app shares: service errors shown on forms, and status moves."""
+"""Form helpers every app shares: service errors shown on forms, edits saved with history, and
+status moves."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from cmoselect.history import save_with_history
 
 
 def apply_service_errors(form, error: ValidationError) -> None:
@@ -14,6 +18,28 @@ def apply_service_errors(form, error: ValidationError) -> None:
         return
     for field_name, errors in error.message_dict.items():
         form.add_error(field_name if field_name in form.fields else None, errors)
+
+
+def save_edit_form(request: HttpRequest, form: forms.ModelForm) -> models.Model | None:
+    """Save a POSTed model form's instance with history, its `change_reason` as the reason.
+
+    The model's own validation runs and many-to-many fields are saved in the same transaction;
+    its errors, and the reason rule's, go beside the fields. Returns the instance saved, or None
+    when the page should show the form (again).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save_with_history(
+            form.save(commit=False),
+            user=request.user,
+            reason=form.cleaned_data["change_reason"],
+            clean=True,
+            save_m2m=form.save_m2m,
+        )
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
 
 
 def message_errors(request: HttpRequest, error: ValidationError) -> None:

@@ -87,23 +87,15 @@ def cmo_change_status(
 
     A move made under an e-signature (an audit decision, an evaluation's sign-off) links to it.
     """
-    with transaction.atomic():
-        cmo = Cmo.objects.select_for_update().get(pk=cmo.pk)
-        current = _check_transition(subject=cmo, status=status, user=user, reason=reason)
-        cmo.qualification_status = status
-        save_with_history(cmo, user=user, reason=reason)
-        change = StatusChange.objects.create(
-            cmo=cmo,
-            from_status=current,
-            to_status=status,
-            reason=reason.strip(),
-            changed_by=user,
-            audit_signature=audit_signature,
-            decision=decision,
-        )
-        if notify:  # off for moves recorded after the fact (the demo backstory): no news
-            _enqueue_notification(change)
-    return change
+    return _move(
+        cmo,
+        status=status,
+        user=user,
+        reason=reason,
+        notify=notify,
+        audit_signature=audit_signature,
+        decision=decision,
+    )
 
 
 def site_change_status(
@@ -120,13 +112,29 @@ def site_change_status(
 
     A move made under an e-signature (an audit decision, an evaluation's sign-off) links to it.
     """
+    return _move(
+        site,
+        status=status,
+        user=user,
+        reason=reason,
+        notify=notify,
+        audit_signature=audit_signature,
+        decision=decision,
+    )
+
+
+def _move(
+    subject: Cmo | Site, *, status: str, user, reason: str, notify: bool, audit_signature, decision
+) -> StatusChange:
+    """Lock the CMO or site, check the move, make it with history and record it."""
     with transaction.atomic():
-        site = Site.objects.select_for_update().select_related("cmo").get(pk=site.pk)
-        current = _check_transition(subject=site, status=status, user=user, reason=reason)
-        site.qualification_status = status
-        save_with_history(site, user=user, reason=reason)
+        subject = type(subject).objects.select_for_update().get(pk=subject.pk)
+        current = _check_transition(subject=subject, status=status, user=user, reason=reason)
+        subject.qualification_status = status
+        save_with_history(subject, user=user, reason=reason)
+        site = subject if isinstance(subject, Site) else None
         change = StatusChange.objects.create(
-            cmo=site.cmo,
+            cmo_id=site.cmo_id if site else subject.pk,
             site=site,
             from_status=current,
             to_status=status,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cmoselect.countries import countries_in, country_options
-from cmoselect.forms import apply_service_errors, confirm_status_page
+from cmoselect.forms import apply_service_errors, confirm_status_page, save_edit_form
 from cmoselect.history import HistoryRow, child_history_rows, history_rows, save_with_history
 from cmoselect.htmx import is_htmx
 from cmoselect.roles import Perm, role_required
@@ -141,19 +141,9 @@ def cmo_create(request: HttpRequest) -> HttpResponse:
 def cmo_edit(request: HttpRequest, cmo_id: int) -> HttpResponse:
     cmo = get_cmo_for(request.user, cmo_id, write=True)
     form = CmoForm(request.POST or None, instance=cmo)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save_with_history(
-                form.save(commit=False),
-                user=request.user,
-                reason=form.cleaned_data["change_reason"],
-                clean=True,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(cmo)
+    if save_edit_form(request, form):
+        messages.success(request, "Changes saved.")
+        return redirect(cmo)
     return render(request, "vendors/cmo_form.html", {"form": form, "cmo": cmo})
 
 
@@ -249,20 +239,9 @@ def site_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
 def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_site_for(request.user, site_id, write=True)
     form = SiteForm(request.POST or None, instance=site)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save_with_history(
-                form.save(commit=False),
-                user=request.user,
-                reason=form.cleaned_data["change_reason"],
-                clean=True,
-                save_m2m=form.save_m2m,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(site)
+    if save_edit_form(request, form):
+        messages.success(request, "Changes saved.")
+        return redirect(site)
     return render(request, "vendors/site_form.html", {"form": form, "cmo": site.cmo, "site": site})
 
 
@@ -294,19 +273,9 @@ def contact_create(request: HttpRequest, cmo_id: int) -> HttpResponse:
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact_for(request.user, contact_id, write=True)
     form = ContactForm(request.POST or None, instance=contact, cmo=contact.cmo)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save_with_history(
-                form.save(commit=False),
-                user=request.user,
-                reason=form.cleaned_data["change_reason"],
-                clean=True,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Contact saved.")
-            return redirect(contact.cmo)
+    if save_edit_form(request, form):
+        messages.success(request, "Contact saved.")
+        return redirect(contact.cmo)
     return render(
         request, "vendors/contact_form.html", {"form": form, "cmo": contact.cmo, "contact": contact}
     )
