@@ -165,3 +165,55 @@ def test_a_resumed_commit_keeps_each_row_problem_once(monkeypatch, qa, crash_at)
     assert run.status == ImportRun.Status.DONE
     rows = sorted(run.problems.values_list("row", flat=True))
     assert rows == [17, 18, 19, 20, 40, 41] and run.error_count == 6
+
+
+def test_a_resumed_decrs_commit_merges_an_fei_repeated_across_the_checkpoint(
+    tmp_path, monkeypatch, qa, django_capture_on_commit_callbacks
+):
+    from tests.vendors.test_importers import decrs_with
+    from vendors.models import Establishment
+
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(engine, "SQLITE_CHUNK_SIZE", 10)
+
+    def repeat_405_at_the_end(rows):
+        first = next(r for r in rows if r[0] == "0000000405")
+        again = list(first)
+        again[5], again[4] = "RELABEL", "12/31/2026"
+        return [*rows, again]
+
+    path = decrs_with(tmp_path, repeat_405_at_the_end)
+    run = previewed(path, qa)
+    promised = (run.preview["created"], run.preview["updated"], run.preview["unchanged"])
+    restore = crash_on_chunk(monkeypatch, "decrs", 2)  # after the chunk that holds FEI 405
+    import_run_commit(run=run, user=qa)
+    run = import_run_execute(run=run, commit=True)
+    assert run.status == ImportRun.Status.FAILED and Establishment.objects.filter(fei="405")
+    restore()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker takes the task
+        import_run_retry(run=run, user=qa)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE, run.message
+    assert (run.created, run.updated, run.unchanged) == promised
+    entry = Establishment.objects.get(fei="405")
+    assert "RELABEL" in entry.operation_list
+    assert str(entry.registration_expires) == "2026-12-31"
+
+
+def test_an_import_reads_its_file_once(monkeypatch, qa):
+    """The rows of a DECRS file are merged by FEI from the same reading that plans them."""
+    from vendors.fda import tables
+
+    opened = []
+    real = tables.load_workbook
+
+    def counting(path, **options):
+        opened.append(Path(path).suffix)
+        return real(path, **options)
+
+    monkeypatch.setattr(tables, "load_workbook", counting)
+    run = previewed(DECRS, qa)
+    assert run.status == ImportRun.Status.PREVIEWED and opened == [".xlsx"]
+    import_run_commit(run=run, user=qa)
+    run = import_run_execute(run=run, commit=True)
+    assert run.status == ImportRun.Status.DONE and opened == [".xlsx", ".xlsx"]

@@ -19,7 +19,7 @@ from vendors.fda.context import Context, Plan, Rows, Tally
 from vendors.fda.events import plan_events
 from vendors.fda.formats import OPERATION_CAPABILITIES, Format, detect
 from vendors.fda.records import RowError
-from vendors.fda.registrations import plan_registrations
+from vendors.fda.registrations import plan_registrations, prepare_registrations
 from vendors.fda.tables import open_table
 from vendors.models import Capability, ImportProblem, ImportRun, ProblemReason
 
@@ -52,6 +52,11 @@ PLANNERS: dict[str, Planner] = {
     "published_483s": plan_events,
     "recalls": plan_events,
 }
+
+# Formats whose planning needs every row first (DECRS: the rows of one FEI are merged): the
+# rows are kept from the one reading of the file.
+Preparer = Callable[[list, Format, dict, Context], None]
+PREPARERS: dict[str, Preparer] = {"decrs": prepare_registrations}
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -92,7 +97,11 @@ def import_file(
         size = chunk_size()
         seen = 0
         last = done_up_to
-        for number, values in table.rows:
+        rows = table.rows
+        if fmt.code in PREPARERS:
+            rows = list(rows)
+            PREPARERS[fmt.code](rows, fmt, columns, ctx)
+        for number, values in rows:
             seen += 1
             if number <= done_up_to:
                 continue

@@ -7,7 +7,6 @@ once over the file, they are applied at the FEI's first row, and its later rows 
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db.models import F
 from django.utils import timezone
@@ -15,9 +14,8 @@ from simple_history.utils import bulk_update_with_history
 
 from cmoselect.bulk import AnyOf, insert_objects_with_history
 from vendors.fda.context import Context, Preview, Rows, Tally
-from vendors.fda.formats import detect
+from vendors.fda.formats import Format
 from vendors.fda.records import RegistrationRecord, RowError
-from vendors.fda.tables import open_table
 from vendors.models import Establishment, ImportRun
 
 # The fields of an entry a registration sets, as the record names them.
@@ -65,7 +63,7 @@ class RegistrationPlan:
 
 def plan_registrations(chunk: Rows, ctx: Context, tally: Tally) -> RegistrationPlan:
     """Which registry entries of a chunk are new and which changed; repeated FEIs merged."""
-    repeats = _repeats(ctx)
+    repeats = ctx.registrations
     records: list[RegistrationRecord] = []
     for number, record in chunk:
         merged = repeats.get(record.fei)
@@ -126,34 +124,25 @@ def _update(plan: RegistrationPlan, establishment: Establishment, record: Regist
     return changed
 
 
-def _repeats(ctx: Context) -> dict[str, tuple[int, RegistrationRecord]]:
-    """FEI → (its first row, its rows merged) for each FEI the file lists more than once.
-
-    Read once per run (a resumed commit reads it again), before the first chunk is planned.
-    """
-    if ctx.registrations is None:
-        ctx.registrations = merged_repeats(Path(ctx.run.file.path), ctx.run.original_name)
-    return ctx.registrations
-
-
-def merged_repeats(path: Path, name: str) -> dict[str, tuple[int, RegistrationRecord]]:
+def prepare_registrations(
+    rows: list[tuple[int, tuple]], fmt: Format, columns: dict[str, int], ctx: Context
+) -> None:
+    """Before the first chunk is planned: FEI → (its first row, its rows merged) for each FEI
+    the file lists more than once, from the rows of the one reading of the file."""
     first: dict[str, tuple[int, RegistrationRecord]] = {}
     repeated: set[str] = set()
-    with open_table(path, name) as table:
-        fmt = detect(table.header)
-        columns = fmt.column_map(table.header)
-        for number, values in table.rows:
-            row = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
-            try:
-                record = fmt.parse(row)
-            except RowError:
-                continue
-            if record.fei in first:
-                repeated.add(record.fei)
-                first[record.fei] = (first[record.fei][0], merge(first[record.fei][1], record))
-            else:
-                first[record.fei] = (number, record)
-    return {fei: first[fei] for fei in repeated}
+    for number, values in rows:
+        row = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
+        try:
+            record = fmt.parse(row)
+        except RowError:
+            continue
+        if record.fei in first:
+            repeated.add(record.fei)
+            first[record.fei] = (first[record.fei][0], merge(first[record.fei][1], record))
+        else:
+            first[record.fei] = (number, record)
+    ctx.registrations = {fei: first[fei] for fei in repeated}
 
 
 def merge(one: RegistrationRecord, other: RegistrationRecord) -> RegistrationRecord:
