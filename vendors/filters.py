@@ -234,10 +234,8 @@ class EstablishmentFilter(django_filters.FilterSet):
     signal_max = django_filters.NumberFilter(
         field_name="signal", lookup_expr="lte", label="Signal to", min_value=0, max_value=100
     )
-    recent_oai_or_warning = django_filters.BooleanFilter(
-        label="OAI inspection / warning letter within 5 years"
-    )
-    current = django_filters.BooleanFilter(method="filter_current", label="Registration current")
+    recent_oai_or_warning = BooleanFilter(label="OAI inspection / warning letter within 5 years")
+    current = BooleanFilter(method="filter_current", label="Registration current")
 
     class Meta:
         model = Establishment

@@ -34,6 +34,17 @@ def test_a_bad_filter_is_a_400_with_the_field(api_for, qa, registry):
     assert "signal_min" in response.data
 
 
+@pytest.mark.parametrize("name", ["current", "recent_oai_or_warning"])
+@pytest.mark.parametrize("value", ["null", "maybe"])
+def test_a_yes_no_filter_refuses_anything_but_true_or_false(api_for, qa, registry, name, value):
+    """`?current=null` was taken as no filter: the whole registry, not the current entries."""
+    api = api_for(qa)
+    response = api.get(URL, {name: value})
+    assert response.status_code == 400 and name in response.data
+    assert api.get(URL, {name: "true"}).status_code == 200
+    assert api.get(URL, {name: "false"}).status_code == 200
+
+
 def test_the_history_of_an_establishment(api_for, qa, registry):
     data = api_for(qa).get(f"{URL}{registry['3001'].pk}/history/").data
     assert data["signal"] == 70
