@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cmoselect.api import ApiViewSet
+from cmoselect.parsers import ObjectJSONParser
 from cmoselect.roles import Perm
 from contracts.filters import (
     ContractFilter,
@@ -410,6 +411,8 @@ class AmendmentViewSet(
     queryset = queryset.order_by("contract_id", "number")
     serializer_class = AmendmentSerializer
     filterset_fields = ["contract", "status"]
+    # Proposed changes and rows are nested: a form-encoded body would drop them without a word.
+    parser_classes = [ObjectJSONParser]
     write_perm = Perm.EDIT_CONTRACTS
     # Who may raise which terms (the matrix is QA's, the rest the contract owners') and who
     # withdraws (only the author) are the service's rules; these only keep outsiders out.

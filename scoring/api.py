@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from cmoselect.api import ApiViewSet
 from cmoselect.downloads import rendered_report_download
 from cmoselect.esign import request_address
+from cmoselect.parsers import ObjectJSONParser
 from cmoselect.roles import Perm
 from scoring.models import (
     Candidate,
@@ -78,7 +79,7 @@ class ScoringModelViewSet(viewsets.ReadOnlyModelViewSet):
     action_perms = {"weights": Perm.EDIT_EVALUATIONS}
 
     @extend_schema(request=WeightsSerializer, responses=ScoringModelSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[ObjectJSONParser])
     def weights(self, request: Request, pk: str | None = None) -> Response:
         scoring_model = self.get_object()
         data = WeightsSerializer(data=request.data)
@@ -284,6 +285,8 @@ class EvaluationViewSet(ApiViewSet):
     )
     serializer_class = EvaluationSerializer
     write_perm = Perm.EDIT_EVALUATIONS
+    # Needs and weights are nested: a form-encoded body would drop them without a word.
+    parser_classes = [ObjectJSONParser]
     action_perms = {"decide": Perm.SIGN_DECISIONS}
     filterset_fields = ["status"]
 

@@ -125,3 +125,32 @@ def test_pages_and_ids_declare_their_lower_bounds(schema):
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
     audits = {p["name"]: p for p in schema["paths"]["/api/v1/audits/"]["get"]["parameters"]}
     assert audits["site"]["schema"]["minimum"] == 1
+
+
+NESTED_BODIES = [
+    ("/api/v1/evaluations/", "post"),
+    ("/api/v1/evaluations/{id}/weights/", "post"),
+    ("/api/v1/scoring-models/{id}/weights/", "post"),
+    ("/api/v1/amendments/", "post"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), NESTED_BODIES)
+def test_bodies_with_nested_fields_are_json_only(schema, path, method):
+    """A multipart body cannot carry nested objects: its weights, needs or proposed rows were
+    dropped without a word (an empty set of weights was saved as a new version)."""
+    assert set(schema["paths"][path][method]["requestBody"]["content"]) == {"application/json"}
+
+
+@pytest.mark.django_db
+def test_a_form_encoded_body_for_nested_fields_is_refused_with_415(api_for, sourcing):
+    from tests.factories import EvaluationFactory
+
+    evaluation = EvaluationFactory()
+    version = evaluation.model_version_id
+    api = api_for(sourcing)
+    url = f"/api/v1/evaluations/{evaluation.pk}/weights/"
+    response = api.post(url, {"weights": '{"capability_fit": -1}', "note": "x"}, format="multipart")
+    assert response.status_code == 415
+    evaluation.refresh_from_db()
+    assert evaluation.model_version_id == version
