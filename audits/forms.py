@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from audits.models import (
     SEVERITY_DEFINITIONS,
@@ -19,7 +19,7 @@ from cmoselect.uploads import ACCEPT_ATTRIBUTE
 from vendors.forms import ChangeReasonMixin, SitePickerField
 
 
-def auditors():
+def auditors() -> QuerySet:
     return (
         get_user_model()
         .objects.filter(Q(groups__name__in=[QA, ADMIN]) | Q(is_superuser=True), is_active=True)
@@ -135,7 +135,7 @@ class AuditForm(ChangeReasonMixin, forms.ModelForm):
         self.fields["template_version"].queryset = versions
         self.fields["template_version"].empty_label = None
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end < start:
@@ -175,7 +175,7 @@ class AuditStatusForm(StatusMoveForm):
 class SeverityWidget(forms.RadioSelect):
     option_template_name = "audits/_severity_option.html"
 
-    def create_option(self, name, value, *args, **kwargs):
+    def create_option(self, name, value, *args, **kwargs) -> dict:
         option = super().create_option(name, value, *args, **kwargs)
         if value:
             option["definition"] = SEVERITY_DEFINITIONS[Severity(value)]

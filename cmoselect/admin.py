@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from cmoselect.models import SignatureFailure
@@ -108,7 +108,7 @@ class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
 class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """A read-only regulated record with its history list, which offers no revert."""
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(self, request, object_id, version_id, extra_context=None) -> HttpResponse:
         # simple-history saves a POSTed revert without asking for change permission.
         if request.method == "POST":
             raise PermissionDenied

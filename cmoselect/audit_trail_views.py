@@ -36,7 +36,7 @@ class TrailFilterForm(forms.Form):
         self.fields["user"].label_from_instance = display_name
         self.fields["record_type"].choices = [("", "Every record type"), *record_types()]
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:

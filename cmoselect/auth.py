@@ -8,6 +8,7 @@ from knox import views as knox_views
 from rest_framework import serializers
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -16,7 +17,7 @@ class AuthRateThrottle(SimpleRateThrottle):
 
     scope = "auth"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -33,7 +34,7 @@ class TokenCreateView(knox_views.LoginView):
     permission_classes = [IsAuthenticated]
     throttle_classes = []  # checked in initial(), before the password is
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request, *args, **kwargs) -> None:
         throttle = AuthRateThrottle()
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
@@ -48,7 +49,7 @@ class TokenCreateView(knox_views.LoginView):
         },
         summary="Create an API token (HTTP Basic with username and password)",
     )
-    def post(self, request, format=None):
+    def post(self, request, format=None) -> Response:
         return super().post(request, format=format)
 
 
@@ -56,7 +57,7 @@ class TokenRevokeView(knox_views.LogoutView):
     """Revoke the token this request is made with."""
 
     @extend_schema(request=None, responses={204: None}, summary="Revoke this API token")
-    def post(self, request, format=None):
+    def post(self, request, format=None) -> Response:
         return super().post(request, format=format)
 
 

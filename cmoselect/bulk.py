@@ -277,7 +277,7 @@ class AnyOf(In):
     Use it as a filter expression: `Site.objects.filter(AnyOf(F("fei_number"), feis))`.
     """
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(self, compiler, connection) -> tuple[str, tuple]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = [value for value in self.rhs if value is not None]
         return f"{lhs} = ANY(%s)", (*lhs_params, values)

@@ -4,6 +4,7 @@ an import cycle: DRF reads these while its own generic views are being imported.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,7 +33,7 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict) -> Response | None:
     # Services raise Django's ValidationError; the API answers it as a 400 with field errors.
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(as_serializer_error(exc))

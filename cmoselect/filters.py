@@ -24,7 +24,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput
 
-    def to_python(self, value):
+    def to_python(self, value) -> bool | None:
         if value in (None, ""):
             return None
         if str(value).lower() in ("true", "1"):

@@ -190,7 +190,7 @@ class RolePermission(BasePermission):
 class AdminRoleBackend:
     """Give the Admin role every Django model permission, so it can use the admin site."""
 
-    def authenticate(self, request, **credentials):
+    def authenticate(self, request, **credentials) -> None:
         return None
 
     def has_perm(self, user_obj, perm, obj=None) -> bool:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from contracts.models import Contract, today
 
@@ -17,7 +17,7 @@ class QualityAgreementStatus:
     expiry_date: date | None
 
 
-def in_force(*, on: date | None = None):
+def in_force(*, on: date | None = None) -> QuerySet:
     """The signed, active quality agreements whose dates cover `on` (default today)."""
     on = on or today()
     return Contract.objects.filter(

@@ -1,6 +1,7 @@
 """The approved supplier list and audit program in the API: read, edit with a reason, override
 the risk class, read the risk breakdown; the changes CMOs notified."""
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -83,7 +84,7 @@ class QualificationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return qualification_update(
             qualification=instance,
             user=self.context["request"].user,
@@ -151,7 +152,7 @@ class QualificationViewSet(
     http_method_names = ["get", "patch", "post", "head", "options"]
     queryset = SiteQualification.objects.all()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         rows = SiteQualification.objects.select_related("site").prefetch_related("capabilities")
         return rows.with_planned_audit().by_due_date()
 
@@ -164,7 +165,7 @@ class QualificationViewSet(
         responses={200: QualificationSerializer, 400: OpenApiResponse(description="Field errors")},
     )
     @action(detail=True, methods=["post"], url_path="risk-override")
-    def risk_override(self, request, pk=None):
+    def risk_override(self, request, pk=None) -> Response:
         entry = self.get_object()
         data = RiskOverrideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -173,7 +174,7 @@ class QualificationViewSet(
 
     @extend_schema(responses=MonthSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
-    def months(self, request):
+    def months(self, request) -> Response:
         """The audit program's coming twelve months: the sites due in each (eight named)."""
         entries = SiteQualification.objects.in_program()
         rows = months_ahead(entries, timezone.localdate())
@@ -181,7 +182,7 @@ class QualificationViewSet(
 
     @extend_schema(responses=RiskSerializer)
     @action(detail=True, methods=["get"])
-    def risk(self, request, pk=None):
+    def risk(self, request, pk=None) -> Response:
         entry = self.get_object()
         scope = {entry.site_id: {c.code for c in entry.capabilities.all()}}
         risk = assess_sites(scope, scopes=scope)[entry.site_id]
@@ -213,7 +214,7 @@ class NotifiedChangeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_by", "created_at", "updated_at"]
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         if self.instance is not None and "site" in attrs and attrs["site"] != self.instance.site:
             raise serializers.ValidationError({"site": "A change cannot move to another site."})
         return attrs
@@ -226,10 +227,10 @@ class NotifiedChangeSerializer(serializers.ModelSerializer):
             change=instance, user=self.context["request"].user, reason=reason
         )
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         return self._save(NotifiedChange(), validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return self._save(instance, validated_data)
 
 

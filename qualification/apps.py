@@ -5,7 +5,7 @@ class QualificationConfig(AppConfig):
     name = "qualification"
     verbose_name = "Qualification"
 
-    def ready(self):
+    def ready(self) -> None:
         from cmoselect.events import inputs_changed
 
         inputs_changed.connect(_reassess, dispatch_uid="qualification.reassess")

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cmoselect.countries import countries_in, country_options
@@ -67,7 +67,7 @@ class QualificationFilter(django_filters.FilterSet):
         model = SiteQualification
         fields = ["q", "capability", "product", "country", "status", "risk", "due"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset, name, value) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
@@ -75,7 +75,7 @@ class QualificationFilter(django_filters.FilterSet):
             Q(site__name__icontains=value) | Q(site__cmo__legal_name__icontains=value)
         )
 
-    def filter_due(self, queryset, name, value):
+    def filter_due(self, queryset, name, value) -> QuerySet:
         today = timezone.localdate()
         if value == "overdue":
             return queryset.filter(valid_until__lt=today)

@@ -5,7 +5,7 @@ class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = "Scoring"
 
-    def ready(self):
+    def ready(self) -> None:
         from cmoselect.events import inputs_changed
 
         inputs_changed.connect(_rescore, dispatch_uid="scoring.rescore")

@@ -5,7 +5,7 @@ import unicodedata
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from cmoselect.history import save_with_history
@@ -38,7 +38,7 @@ def demo_email(first: str, last: str, domain: str) -> str:
     return f"{ascii(f'{first}.{last}')}@{ascii(domain)}.example"
 
 
-def demo_user(role: str):
+def demo_user(role: str) -> User | None:
     """The demo user of `role`, named in the history of what the demo seeds (None if absent)."""
     return get_user_model().objects.filter(username=DEMO_USERS[role][0]).first()
 

@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
@@ -49,7 +49,7 @@ def _by_score(*, descending: bool) -> list:
 class CmoOrderingFilter(django_filters.OrderingFilter):
     """The CMO list's sort; `score` keeps excluded CMOs last."""
 
-    def filter(self, qs, value):
+    def filter(self, qs, value) -> QuerySet:
         if value in EMPTY_VALUES:
             return qs
         ordering = []
@@ -103,10 +103,10 @@ class CmoFilter(django_filters.FilterSet):
         model = Cmo
         fields = ["q", "status", "country", "site_type"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset, name, value) -> QuerySet:
         return queryset.search(value)
 
-    def filter_site_type(self, queryset, name, value):
+    def filter_site_type(self, queryset, name, value) -> QuerySet:
         return queryset.with_site_type([t.code for t in value]) if value else queryset
 
 
@@ -129,7 +129,7 @@ class SiteFilter(django_filters.FilterSet):
         model = Site
         fields = ["q", "cmo", "fei_number", "country", "status", "site_type"]
 
-    def filter_fei(self, queryset, name, value):
+    def filter_fei(self, queryset, name, value) -> QuerySet:
         return queryset.filter(fei_number=normalize_fei(value))
 
 
@@ -193,7 +193,7 @@ class RegulatoryEventFilter(django_filters.FilterSet):
             "import_run",
         ]
 
-    def filter_fei(self, queryset, name, value):
+    def filter_fei(self, queryset, name, value) -> QuerySet:
         return queryset.filter(site__fei_number=normalize_fei(value))
 
 
@@ -241,13 +241,13 @@ class EstablishmentFilter(django_filters.FilterSet):
         model = Establishment
         fields = ["q", "country", "operation", "signal_min", "signal_max"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset, name, value) -> QuerySet:
         return queryset.search(value)
 
-    def filter_operation(self, queryset, name, value):
+    def filter_operation(self, queryset, name, value) -> QuerySet:
         return queryset.with_operation(value) if value else queryset
 
-    def filter_current(self, queryset, name, value):
+    def filter_current(self, queryset, name, value) -> QuerySet:
         if value is None:
             return queryset
         current = Q(registered=True) & (
@@ -273,7 +273,7 @@ class CertificateFilter(django_filters.FilterSet):
         model = Certificate
         fields = ["site", "cmo", "kind", "current", "status"]
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset, name, value) -> QuerySet:
         today = timezone.localdate()
         if value == CertificateState.SUPERSEDED:
             return queryset.filter(superseded_by__isnull=False)

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import QuerySet
 
 from cmoselect.countries import countries_in, country_options
 from cmoselect.forms import StatusMoveForm
@@ -19,12 +20,12 @@ from vendors.models import (
 )
 
 
-def pickable_cmos():
+def pickable_cmos() -> QuerySet:
     """The CMOs a picker offers, as its search endpoint and its form field read them."""
     return Cmo.objects.current().with_site_counts().order_by("legal_name")
 
 
-def pickable_sites():
+def pickable_sites() -> QuerySet:
     """The sites a picker offers, as its search endpoint and its form field read them."""
     return Site.objects.current().select_related("cmo").order_by("name", "cmo__legal_name", "pk")
 

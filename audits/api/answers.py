@@ -1,5 +1,6 @@
 """Checklist answers, saved against the version the client read."""
 
+from django.db.models import Model
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -35,7 +36,7 @@ class AnswerSerializer(serializers.ModelSerializer):
             }
         }
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return answer_save(
             answer=instance,
             user=self.context["request"].user,
@@ -82,7 +83,7 @@ class AnswerViewSet(
     filterset_fields = ["audit"]
     write_perm = Perm.PERFORM_AUDITS
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request, *args, **kwargs) -> Response:
         if "version" not in request.data:
             return Response(
                 {"version": ["Send the version of the answer you read."]},

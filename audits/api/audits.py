@@ -1,5 +1,7 @@
 """Audits: plan and edit, status moves, e-signed decisions, revisions, report requests."""
 
+from django.db.models import Model
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -50,7 +52,7 @@ class AuditSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "revision", "score", "recommended_outcome", "decided_at"]
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         changed = attrs.get("template_version", getattr(self.instance, "template_version", None))
         if self.instance is not None and changed != self.instance.template_version:
             raise serializers.ValidationError(
@@ -64,7 +66,7 @@ class AuditSerializer(serializers.ModelSerializer):
             )
         return attrs
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         validated_data.pop("change_reason", None)
         team = validated_data.pop("team", [])
         capabilities = validated_data.pop("capabilities", [])
@@ -75,7 +77,7 @@ class AuditSerializer(serializers.ModelSerializer):
             user=self.context["request"].user,
         )
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         reason = validated_data.pop("change_reason", "")
         team = validated_data.pop("team", None)
         capabilities = validated_data.pop("capabilities", None)
@@ -146,14 +148,14 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(responses=BriefingSerializer)
     @action(detail=True, methods=["get"])
-    def briefing(self, request, pk=None):
+    def briefing(self, request, pk=None) -> Response:
         """The site's Form 483 citations and warning letters of the five years before the
         audit, by 21 CFR 211 subpart, with the checklist sections they concern."""
         return Response(BriefingSerializer(audit_briefing(self.get_object())).data)
 
     @extend_schema(request=AuditStatusSerializer, responses=AuditSerializer)
     @action(detail=True, methods=["post"])
-    def status(self, request, pk=None):
+    def status(self, request, pk=None) -> Response:
         data = AuditStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         audit = audit_change_status(
@@ -163,7 +165,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(request=SignSerializer, responses={201: SignatureSerializer})
     @action(detail=True, methods=["post"])
-    def sign(self, request, pk=None):
+    def sign(self, request, pk=None) -> Response:
         data = SignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signature = audit_decide(
@@ -176,7 +178,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(request=ReasonSerializer, responses=AuditSerializer)
     @action(detail=True, methods=["post"])
-    def revise(self, request, pk=None):
+    def revise(self, request, pk=None) -> Response:
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         audit = audit_revise(audit=self.get_object(), user=request.user, **data.validated_data)
@@ -184,7 +186,7 @@ class AuditViewSet(ApiViewSet):
 
     @extend_schema(request=None, responses={202: AuditReportSerializer})
     @action(detail=True, methods=["post"])
-    def report(self, request, pk=None):
+    def report(self, request, pk=None) -> HttpResponse:
         report = report_request(audit=self.get_object(), user=request.user)
         report.refresh_from_db()
         return Response(

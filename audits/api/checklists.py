@@ -1,6 +1,7 @@
 """Checklist template versions: read, export, import, publish."""
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -78,13 +79,13 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
     action_perms = {"import_file": Perm.EDIT_CHECKLISTS, "publish": Perm.EDIT_CHECKLISTS}
     parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("sections__questions")
         return queryset
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return (
             TemplateVersionDetailSerializer
             if self.action == "retrieve"
@@ -102,7 +103,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=True, methods=["get"], url_path="export")
-    def export(self, request, pk=None):
+    def export(self, request, pk=None) -> HttpResponse:
         version = self.get_object()
         kind = request.query_params.get("kind") or "json"
         if kind not in transfer.EXPORTERS:
@@ -113,7 +114,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=VersionPublishSerializer, responses=TemplateVersionSerializer)
     @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
+    def publish(self, request, pk=None) -> Response:
         """Publish a draft with a note of what changed; the version published before is superseded."""
         data = VersionPublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -124,7 +125,7 @@ class TemplateVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=TemplateImportSerializer, responses={201: TemplateVersionSerializer})
     @action(detail=False, methods=["post"], url_path="import")
-    def import_file(self, request):
+    def import_file(self, request) -> Response:
         data = TemplateImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         parsed = transfer.parse_upload(

@@ -1,5 +1,6 @@
 """Findings and their CAPAs."""
 
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -74,7 +75,7 @@ class FindingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["number", "created_at"]
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         validated_data.pop("change_reason", None)
         capa_due = validated_data.pop("capa_due", None)
         answer = validated_data.pop("answer", None)
@@ -85,7 +86,7 @@ class FindingSerializer(serializers.ModelSerializer):
             capa_due=capa_due,
         )
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         reason = validated_data.pop("change_reason", "")
         validated_data.pop("capa_due", None)
         validated_data.pop("audit", None)
@@ -127,7 +128,7 @@ class CapaViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=CapaResponseSerializer, responses=CapaSerializer)
     @action(detail=True, methods=["post"])
-    def respond(self, request, pk=None):
+    def respond(self, request, pk=None) -> Response:
         data = CapaResponseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(
@@ -136,12 +137,12 @@ class CapaViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=CapaSerializer)
     @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):
+    def accept(self, request, pk=None) -> Response:
         return self._done(capa_accept(capa=self.get_object(), user=request.user))
 
     @extend_schema(request=ReasonSerializer, responses=CapaSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
+    def reject(self, request, pk=None) -> Response:
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(
@@ -154,7 +155,7 @@ class CapaViewSet(viewsets.ReadOnlyModelViewSet):
         methods=["post"],
         parser_classes=[ObjectJSONParser, MultiPartParser, FormParser],
     )
-    def verify(self, request, pk=None):
+    def verify(self, request, pk=None) -> Response:
         data = CapaVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(

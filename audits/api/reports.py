@@ -1,5 +1,6 @@
 """Rendered audit reports."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -41,5 +42,5 @@ class AuditReportViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
+    def download(self, request, pk=None) -> HttpResponse:
         return rendered_report_download(self.get_object())

@@ -34,7 +34,7 @@ def audits_for_card(audits: QuerySet[Audit]) -> list[Audit]:
 
 
 @register.inclusion_tag("audits/_site_audits_card.html", takes_context=True)
-def site_audits_card(context, site):
+def site_audits_card(context, site) -> dict:
     """The site page's card: its audits, and "Plan an audit" for those who may."""
     audits = audits_for_card(Audit.objects.filter(site=site))
     approved = any(a.status in APPROVED for a in audits)
@@ -50,7 +50,7 @@ def site_audits_card(context, site):
 
 
 @register.inclusion_tag("audits/_site_audits_card.html", takes_context=True)
-def cmo_audits_card(context, cmo):
+def cmo_audits_card(context, cmo) -> dict:
     """The CMO page's card: the audits of all its sites."""
     audits = audits_for_card(Audit.objects.filter(site__cmo=cmo))
     return {

@@ -1,5 +1,7 @@
 """Amendments: the only way the terms of a signed contract change, each approved before it applies."""
 
+from typing import Self
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -11,7 +13,7 @@ from contracts.models.contracts import Contract
 
 
 class AmendmentQuerySet(models.QuerySet):
-    def applied(self):
+    def applied(self) -> Self:
         return self.filter(status=Amendment.Status.IN_EFFECT)
 
 

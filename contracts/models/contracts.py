@@ -1,6 +1,7 @@
 """The contract itself: its dates, commercial, IP and liability terms, and its lifecycle."""
 
 from datetime import date, timedelta
+from typing import Self
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -54,7 +55,7 @@ def not_in_future(value: date) -> None:
 
 
 class ContractQuerySet(models.QuerySet):
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         text = text.strip()
         if not text:
             return self
@@ -67,7 +68,7 @@ class ContractQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=Contract.objects.filter(condition).values("pk"))
 
-    def expiring_within(self, days: int, *, on: date | None = None):
+    def expiring_within(self, days: int, *, on: date | None = None) -> Self:
         """Active contracts whose expiry date falls in the next `days` days."""
         on = on or today()
         return self.filter(
@@ -76,7 +77,7 @@ class ContractQuerySet(models.QuerySet):
             expiry_date__lte=on + timedelta(days=days),
         )
 
-    def with_notice_deadline(self):
+    def with_notice_deadline(self) -> Self:
         """Annotate `notice_due`, the notice deadline, computed by the database.
 
         It follows the same calendar rule as `Contract.notice_deadline`, so pages can filter,
@@ -84,7 +85,7 @@ class ContractQuerySet(models.QuerySet):
         """
         return self.annotate(notice_due=NoticeDeadline())
 
-    def notice_window_open(self, *, on: date | None = None):
+    def notice_window_open(self, *, on: date | None = None) -> Self:
         """Active contracts whose notice window is open on `on`, with `notice_due` annotated.
 
         The window opens the lead time before the notice deadline and closes at expiry, as
@@ -97,7 +98,7 @@ class ContractQuerySet(models.QuerySet):
             notice_due__lte=on + timedelta(days=settings.CONTRACT_NOTICE_LEAD_DAYS),
         )
 
-    def with_milestone_summary(self, *, on: date | None = None):
+    def with_milestone_summary(self, *, on: date | None = None) -> Self:
         on = on or today()
         open_ = Q(milestones__actual_date__isnull=True)
         return self.annotate(
@@ -297,7 +298,7 @@ class Contract(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract_detail", args=[self.pk])
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.effective_date and self.expiry_date and self.expiry_date < self.effective_date:
             errors["expiry_date"] = "The expiry date cannot be before the effective date."

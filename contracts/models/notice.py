@@ -74,11 +74,11 @@ class NoticeDeadline(Func):
 
         return _PLACEHOLDER.sub(fill, template), params
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler, connection, **extra_context) -> tuple[str, list]:
         return self._render(compiler, connection, _SQLITE)
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(self, compiler, connection, **extra_context) -> tuple[str, list]:
         return self._render(compiler, connection, _POSTGRESQL)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, list]:
         raise NotSupportedError(f"No notice deadline expression for {connection.vendor}.")

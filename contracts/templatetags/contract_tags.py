@@ -7,7 +7,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("contracts/_cmo_card.html", takes_context=True)
-def contracts_card(context, cmo):
+def contracts_card(context, cmo) -> dict:
     """The CMO page's card: its contracts and whether a quality agreement is in force."""
     contracts = (
         Contract.objects.filter(cmo=cmo)

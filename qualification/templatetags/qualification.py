@@ -15,7 +15,7 @@ def asl_scope_gaps(items) -> list[str]:
 
 
 @register.inclusion_tag("qualification/_notified_changes.html", takes_context=True)
-def notified_changes_card(context, site):
+def notified_changes_card(context, site) -> dict:
     """The site page's card: the changes the CMO notified, and which count in its risk class."""
     changes = list(site.notified_changes.all()[:CHANGES_SHOWN])
     # On the approved supplier list, the changes since the last approved audit weigh in the risk.

@@ -50,7 +50,7 @@ def evaluation_add_candidates(request: HttpRequest, evaluation_id: int) -> HttpR
 
 
 @role_required(Perm.EDIT_EVALUATIONS)
-def candidates_add_from_search(request):
+def candidates_add_from_search(request: HttpRequest) -> HttpResponse:
     """The CMOs ticked in a needs search (`cmo=<id>`), added to an open evaluation chosen here."""
     source = request.POST if request.method == "POST" else request.GET
     ids = [

@@ -1,5 +1,6 @@
 """The capability taxonomy, the capability matrix cells and the needs search."""
 
+from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -56,7 +57,7 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
         read_only_fields = ["source", "verified_by_audit", "updated_at"]
         validators = []  # one cell per site and capability: setting it again updates it
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         if self.instance is not None:
             for name in ("site", "capability"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
@@ -85,10 +86,10 @@ class SiteCapabilitySerializer(serializers.ModelSerializer):
             **data,
         )
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         return self._save(validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return self._save(validated_data, instance)
 
 
@@ -105,7 +106,7 @@ class SiteCapabilityViewSet(mixins.DestroyModelMixin, ApiViewSet):
     write_perm = Perm.EDIT_CAPABILITIES
 
     @extend_schema(parameters=[removal_reason_parameter("capability")])
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request, *args, **kwargs) -> Response:
         cell = self.get_object()
         site_capability_set(
             site=cell.site,
@@ -313,7 +314,7 @@ class NeedsViewSet(viewsets.ViewSet):
         ],
         responses=NeedsResultSerializer,
     )
-    def list(self, request):
+    def list(self, request) -> Response:
         query = NeedsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         needs = query.validated_data.get("need", [])

@@ -1,6 +1,7 @@
 """The certificate register of each site: record, correct, replace, remove, download."""
 
-from django.http import Http404
+from django.db.models import Model
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -33,7 +34,7 @@ class ExpiryDateField(serializers.DateField):
     the schema says; leave the field out of a multipart request for no expiry date.
     """
 
-    def get_value(self, dictionary):
+    def get_value(self, dictionary) -> object:
         value = super().get_value(dictionary)
         if (
             value is None
@@ -117,7 +118,7 @@ class CertificateSerializer(serializers.ModelSerializer):
     def get_days_left(self, certificate) -> int | None:
         return certificate.status().days_left
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         if self.instance is not None and "site" in attrs and attrs["site"] != self.instance.site:
             raise serializers.ValidationError(
                 {"site": "A certificate cannot move to another site."}
@@ -141,10 +142,10 @@ class CertificateSerializer(serializers.ModelSerializer):
             certificate=instance, user=self.context["request"].user, reason=reason, upload=upload
         )
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         return self._save(Certificate(), validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return self._save(instance, validated_data)
 
 
@@ -169,7 +170,7 @@ class CertificateReplaceSerializer(serializers.ModelSerializer):
             "change_reason",
         ]
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         if attrs.get("valid_until") and attrs["valid_until"] < attrs["issued_on"]:
             raise serializers.ValidationError(
                 {"valid_until": "The certificate cannot expire before it was issued."}
@@ -193,7 +194,7 @@ class CertificateViewSet(mixins.DestroyModelMixin, ApiViewSet):
 
     @extend_schema(request=CertificateReplaceSerializer, responses={201: CertificateSerializer})
     @action(detail=True, methods=["post"])
-    def replace(self, request, pk=None):
+    def replace(self, request, pk=None) -> Response:
         data = CertificateReplaceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -212,7 +213,7 @@ class CertificateViewSet(mixins.DestroyModelMixin, ApiViewSet):
 
     @extend_schema(responses={(200, kind): OpenApiTypes.BINARY for kind in DOWNLOAD_TYPES})
     @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
+    def download(self, request, pk=None) -> HttpResponse:
         certificate = self.get_object()
         if not certificate.file:
             raise Http404("This certificate has no file.")
@@ -223,7 +224,7 @@ class CertificateViewSet(mixins.DestroyModelMixin, ApiViewSet):
         )
 
     @extend_schema(parameters=[removal_reason_parameter("certificate")])
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request, *args, **kwargs) -> Response:
         certificate = self.get_object()
         certificate_remove(
             certificate=certificate, user=request.user, reason=removal_reason(request)

@@ -1,5 +1,6 @@
 """CMOs, sites and contacts."""
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -18,7 +19,7 @@ from vendors.services import cmo_change_status, site_change_status
 class CurrentListMixin:
     """The list leaves out records merged into another; reading one by id still finds it."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         return queryset.current() if self.action == "list" else queryset
 
@@ -101,7 +102,7 @@ class ContactSerializer(RecordSerializer):
             "change_reason",
         ]
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         attrs = super().validate(attrs)
         cmo = attrs.get("cmo", getattr(self.instance, "cmo", None))
         site = attrs.get("site", getattr(self.instance, "site", None))
@@ -126,7 +127,7 @@ class CmoViewSet(CurrentListMixin, ApiViewSet):
 
     @extend_schema(request=StatusChangeSerializer, responses=CmoSerializer)
     @action(detail=True, methods=["post"])
-    def status(self, request, pk=None):
+    def status(self, request, pk=None) -> Response:
         cmo = self.get_object()
         data = StatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -135,7 +136,7 @@ class CmoViewSet(CurrentListMixin, ApiViewSet):
 
     @extend_schema(request=MergeRequestSerializer, responses=MergeResultSerializer)
     @action(detail=True, methods=["post"])
-    def merge(self, request, pk=None):
+    def merge(self, request, pk=None) -> Response:
         """Merge another CMO into this one: its sites, contacts, contracts, candidates and
         every other record referencing it move here; it is kept, marked merged into this."""
         return merge_into(self, request, merge=cmo_merge)
@@ -150,7 +151,7 @@ class SiteViewSet(CurrentListMixin, ApiViewSet):
 
     @extend_schema(request=StatusChangeSerializer, responses=SiteSerializer)
     @action(detail=True, methods=["post"])
-    def status(self, request, pk=None):
+    def status(self, request, pk=None) -> Response:
         site = self.get_object()
         data = StatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,7 +160,7 @@ class SiteViewSet(CurrentListMixin, ApiViewSet):
 
     @extend_schema(request=MergeRequestSerializer, responses=MergeResultSerializer)
     @action(detail=True, methods=["post"])
-    def merge(self, request, pk=None):
+    def merge(self, request, pk=None) -> Response:
         """Merge another site of the same CMO into this one: its capabilities, events, audits,
         contracts and contacts move here; it is kept, marked merged into this."""
         return merge_into(self, request, merge=site_merge)

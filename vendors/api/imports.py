@@ -1,5 +1,6 @@
 """Imports of the FDA's public exports."""
 
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -45,7 +46,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [f for f in fields if f not in ("file", "create_missing")]
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         upload = validated_data["file"]
         return import_run_create(
             file=upload,
@@ -93,7 +94,7 @@ class ImportRunViewSet(
     write_perm = Perm.IMPORT_DATA
     action_perms = {"commit": Perm.IMPORT_DATA, "retry": Perm.IMPORT_DATA}
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         """One import (read, committed, retried) has its problems grouped; a list does not."""
         if self.action in ("retrieve", "commit", "retry"):
             return ImportRunDetailSerializer
@@ -101,14 +102,14 @@ class ImportRunViewSet(
 
     @extend_schema(request=None, responses=ImportRunDetailSerializer)
     @action(detail=True, methods=["post"])
-    def commit(self, request, pk=None):
+    def commit(self, request, pk=None) -> Response:
         run = import_run_commit(run=self.get_object(), user=request.user)
         run.refresh_from_db()
         return Response(self.get_serializer(run).data)
 
     @extend_schema(request=None, responses=ImportRunDetailSerializer)
     @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
+    def retry(self, request, pk=None) -> Response:
         """Take up an import that stopped part-way: a commit resumes where it stopped."""
         run = import_run_retry(run=self.get_object(), user=request.user)
         run.refresh_from_db()

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
@@ -17,7 +18,7 @@ class ChangeReasonField(serializers.CharField):
             write_only=True, required=False, allow_blank=True, max_length=250, **kwargs
         )
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data) -> str:
         # A reason is words: a number (which DRF would turn into text) is refused like a list.
         if not isinstance(data, str):
             self.fail("invalid")
@@ -54,10 +55,10 @@ class RecordSerializer(serializers.ModelSerializer):
             save_m2m=save_m2m,
         )
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         return self._save(self.Meta.model(), validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return self._save(instance, validated_data)
 
 

@@ -122,7 +122,7 @@ class EstablishmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=EstablishmentHistorySerializer)
     @action(detail=True, methods=["get"])
-    def history(self, request, pk=None):
+    def history(self, request, pk=None) -> Response:
         """The establishment's regulatory events, newest first, and its compliance signal."""
         establishment = self.get_object()
         summary = compliance_for_establishments([establishment.pk])[establishment.pk]
@@ -134,7 +134,7 @@ class EstablishmentViewSet(viewsets.ReadOnlyModelViewSet):
         request=AddToDirectorySerializer, responses={201: AddedSiteSerializer(many=True)}
     )
     @action(detail=False, methods=["post"], url_path="add-to-directory", filterset_class=None)
-    def add_to_directory(self, request):
+    def add_to_directory(self, request) -> Response:
         """Add establishments to the directory: a site each (with its claimed capabilities and
         its history), under the given CMO or its registrant's; one already there is kept."""
         given = AddToDirectorySerializer(data=request.data)

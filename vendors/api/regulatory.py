@@ -1,5 +1,6 @@
 """A site's regulatory history: events and Form 483 citations."""
 
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -41,7 +42,7 @@ class CitationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["source", "import_run", "source_row"]
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> dict:
         moved = "inspection" in attrs and attrs["inspection"] != getattr(
             self.instance, "inspection", None
         )
@@ -57,10 +58,10 @@ class CitationSerializer(serializers.ModelSerializer):
             setattr(instance, name, value)
         return citation_save(citation=instance, user=self.context["request"].user, reason=reason)
 
-    def create(self, validated_data):
+    def create(self, validated_data) -> Model:
         return self._save(Citation(), validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance, validated_data) -> Model:
         return self._save(instance, validated_data)
 
 
@@ -135,7 +136,7 @@ class CitationViewSet(mixins.DestroyModelMixin, ApiViewSet):
     write_perm = Perm.EDIT_REGULATORY
 
     @extend_schema(parameters=[removal_reason_parameter("citation")])
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request, *args, **kwargs) -> Response:
         citation = self.get_object()
         citation_remove(citation=citation, user=request.user, reason=removal_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

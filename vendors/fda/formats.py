@@ -51,7 +51,7 @@ class Format:
                     break
         return result
 
-    def parse(self, row: dict):
+    def parse(self, row: dict) -> object:
         raise NotImplementedError
 
 

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -10,6 +12,9 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from cmoselect.countries import country_choices
+
+if TYPE_CHECKING:
+    from vendors.models.registry import Establishment
 
 duns_validator = RegexValidator(r"^\d{9}$", "A DUNS number has exactly 9 digits.")
 fei_validator = RegexValidator(r"^\d{1,10}$", "An FEI number has up to 10 digits.")
@@ -74,7 +79,7 @@ class CmoQuerySet(models.QuerySet):
         """CMOs not merged into another: what lists and pickers offer."""
         return self.filter(merged_into__isnull=True)
 
-    def with_site_counts(self):
+    def with_site_counts(self) -> Self:
         # A correlated subquery, not a JOIN + GROUP BY: filters on sites stay cheap semi-joins.
         sites = (
             Site.objects.filter(cmo=OuterRef("pk"))
@@ -85,10 +90,10 @@ class CmoQuerySet(models.QuerySet):
         )
         return self.annotate(site_count=Coalesce(Subquery(sites), 0))
 
-    def with_site_type(self, codes):
+    def with_site_type(self, codes) -> Self:
         return self.filter(pk__in=Site.objects.filter(site_types__code__in=codes).values("cmo_id"))
 
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         text = text.strip()
         if not text:
             return self
@@ -102,10 +107,10 @@ class CmoQuerySet(models.QuerySet):
             condition |= Q(sites__fei_number=fei)
         return self.filter(pk__in=Cmo.objects.filter(condition).values("pk"))
 
-    def approved(self):
+    def approved(self) -> Self:
         return self.filter(qualification_status__in=[S.APPROVED, S.CONDITIONALLY_APPROVED])
 
-    def find(self, text: str):
+    def find(self, text: str) -> Self:
         """CMOs for a picker: by name or alias, a site's name, FEI or city, or the country."""
         text = text.strip()
         if not text:
@@ -315,7 +320,7 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.cmo.legal_name})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs) -> None:
         # Stored normalised, so '0003002807' and '3002807' are the same site.
         self.fei_number = normalize_fei(self.fei_number)
         super().save(*args, **kwargs)
@@ -346,7 +351,7 @@ class Site(models.Model):
         return ", ".join(p for p in parts if p)
 
     @cached_property
-    def establishment(self):
+    def establishment(self) -> "Establishment | None":
         """The registry entry of this site's FEI, or None."""
         from vendors.models.registry import Establishment
 
@@ -415,12 +420,12 @@ class StatusChange(models.Model):
         return f"{subject}: {self.from_status} → {self.to_status}"
 
     @property
-    def subject(self):
+    def subject(self) -> "Cmo | Site":
         return self.site or self.cmo
 
 
 class NotificationQuerySet(models.QuerySet):
-    def unread(self):
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
     def mark_read(self) -> int:

@@ -294,7 +294,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Perm.VIEW)
-def notification_read(request, notification_id: int):
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     # Only one's own: another person's notice is not found, whoever asks.
     notice = get_object_or_404(request.user.notifications, pk=notification_id)
     request.user.notifications.filter(pk=notice.pk).mark_read()

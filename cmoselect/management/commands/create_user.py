@@ -21,13 +21,15 @@ from cmoselect.roles import ROLES
 class Command(BaseCommand):
     help = "Create a user with the given roles (Sourcing, QA, Manager, Admin)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", action="append", choices=ROLES, required=True)
         parser.add_argument("--email", default="")
         parser.add_argument("--name", default="", help="First and last name")
 
-    def handle(self, *args, username: str, role: list[str], email: str, name: str, **options):
+    def handle(
+        self, *args, username: str, role: list[str], email: str, name: str, **options
+    ) -> None:
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user {username!r} exists already: change it in the admin.")

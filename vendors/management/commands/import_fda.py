@@ -17,7 +17,7 @@ class Command(BaseCommand):
         "recognised from the header; re-importing a file changes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="The .csv or .xlsx file as downloaded from the FDA.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Count what would change; write nothing."
@@ -31,7 +31,9 @@ class Command(BaseCommand):
             "--json", action="store_true", help="Print the final summary as one JSON object."
         )
 
-    def handle(self, *args, file: str, dry_run: bool, create_missing: bool, json: bool, **options):
+    def handle(
+        self, *args, file: str, dry_run: bool, create_missing: bool, json: bool, **options
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
