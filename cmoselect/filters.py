@@ -8,10 +8,15 @@ from django import forms
 MAX_ID = 2**63 - 1
 
 
-class IdFilter(django_filters.NumberFilter):
-    """A row's id: a whole number from 1 up to the largest id, or a 400 naming the parameter."""
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (a level, a signal): `?level=1.5` is a 400 naming the parameter, as the
+    schema says an integer, rather than a filter on a value no row can hold."""
 
     field_class = forms.IntegerField
+
+
+class IdFilter(IntegerFilter):
+    """A row's id: a whole number from 1 up to the largest id, or a 400 naming the parameter."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from cmoselect.countries import CountryChoices
-from cmoselect.filters import BooleanFilter, IdFilter
+from cmoselect.filters import BooleanFilter, IdFilter, IntegerFilter
 from cmoselect.widgets import QuickSelect
 from vendors.fda.formats import OPERATIONS
 from vendors.models import (
@@ -151,14 +151,14 @@ class SiteCapabilityFilter(django_filters.FilterSet):
         field_name="capability__category", choices=Capability.Category.choices
     )
     # Levels run from 1 (claimed) to 3 (verified); another number is a 400, not an empty list.
-    min_level = django_filters.NumberFilter(
+    min_level = IntegerFilter(
         field_name="level",
         lookup_expr="gte",
         label="At least this level (1–3)",
         min_value=CapabilityLevel.CLAIMED,
         max_value=CapabilityLevel.VERIFIED,
     )
-    level = django_filters.NumberFilter(
+    level = IntegerFilter(
         field_name="level", min_value=CapabilityLevel.CLAIMED, max_value=CapabilityLevel.VERIFIED
     )
 
@@ -228,10 +228,10 @@ class EstablishmentFilter(django_filters.FilterSet):
         empty_label="Any",
         widget=QuickSelect,
     )
-    signal_min = django_filters.NumberFilter(
+    signal_min = IntegerFilter(
         field_name="signal", lookup_expr="gte", label="Signal from", min_value=0, max_value=100
     )
-    signal_max = django_filters.NumberFilter(
+    signal_max = IntegerFilter(
         field_name="signal", lookup_expr="lte", label="Signal to", min_value=0, max_value=100
     )
     recent_oai_or_warning = BooleanFilter(label="OAI inspection / warning letter within 5 years")

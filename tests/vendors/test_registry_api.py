@@ -34,6 +34,18 @@ def test_a_bad_filter_is_a_400_with_the_field(api_for, qa, registry):
     assert "signal_min" in response.data
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [(URL, "signal_min"), (URL, "signal_max"), ("/api/v1/site-capabilities/", "min_level")],
+)
+def test_a_whole_number_filter_refuses_a_fraction(api_for, qa, registry, url, name):
+    """`?signal_min=0.5` filtered on a value no entry holds, where the schema says an integer."""
+    api = api_for(qa)
+    response = api.get(url, {name: "1.5"})
+    assert response.status_code == 400 and name in response.data
+    assert api.get(url, {name: "1"}).status_code == 200
+
+
 @pytest.mark.parametrize("name", ["current", "recent_oai_or_warning"])
 @pytest.mark.parametrize("value", ["null", "maybe"])
 def test_a_yes_no_filter_refuses_anything_but_true_or_false(api_for, qa, registry, name, value):
