@@ -54,11 +54,15 @@ class QuickSelect(forms.Select):
             html = []
             for choice, label in choices:
                 if isinstance(label, (list, tuple)):
-                    html.append(f'<optgroup label="{escape(choice)}">{options(label)}</optgroup>')
+                    html.append(
+                        f'<optgroup label="{escape(str(choice))}">{options(label)}</optgroup>'
+                    )
                     continue
                 choice = "" if choice is None else str(choice)
                 selected = " selected" if choice in chosen else ""
-                html.append(f'<option value="{escape(choice)}"{selected}>{escape(label)}</option>')
+                html.append(
+                    f'<option value="{escape(choice)}"{selected}>{escape(str(label))}</option>'
+                )
             return "".join(html)
 
         return mark_safe(f"<select{written}>{options(self.choices)}</select>")

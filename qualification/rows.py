@@ -7,6 +7,7 @@ its twenty-odd lookups over four models cost more than the page's queries (50 ro
 
 from html import escape
 
+from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -17,11 +18,6 @@ from cmoselect.links import path_pattern
 
 def _day(value) -> str:
     return value.isoformat() if value else ""
-
-
-def _lines(text: str) -> str:
-    """`linebreaksbr`: each line escaped, joined by <br>."""
-    return "<br>".join(escape(line) for line in text.replace("\r\n", "\n").split("\n"))
 
 
 class QualificationRows:
@@ -59,7 +55,9 @@ class QualificationRows:
         )
         scope = scope or '<span class="muted">whole site</span>'
         if entry.products:
-            scope += f'<br><small class="muted">{_lines(entry.products)}</small>'
+            scope += (
+                f'<br><small class="muted">{linebreaksbr(entry.products, autoescape=True)}</small>'
+            )
         approval = "—"
         if entry.audit_id:
             signed = f" · {escape(entry.signature.printed_name)}" if entry.signature else ""
@@ -73,8 +71,9 @@ class QualificationRows:
             + f'<td class="wide-only">{approval}</td>'
         )
 
-    def program(self, entry, *, plan_url: str, can_plan: bool) -> SafeString:
-        """A row of the audit program; `plan_url` prefills the audit form (`plan_audit_url`)."""
+    def program(self, entry, *, plan_url: str | None) -> SafeString:
+        """A row of the audit program; `plan_url` prefills the audit form (`plan_audit_url`),
+        None for someone who may not plan audits."""
         risk = risk_badge(entry.risk_class, entry.get_risk_class_display())
         if entry.cause_event_id:
             risk += '<br><small class="badge flag">for-cause audit proposed</small>'
@@ -87,7 +86,7 @@ class QualificationRows:
                 f'<a href="{url}">AUD-{entry.planned_audit_id:05d}</a><br>'
                 f'<small class="muted">{_day(entry.planned_audit_start)}</small>'
             )
-        elif can_plan:
+        elif plan_url:
             planned = (
                 f'<a href="{escape(plan_url)}" aria-label="Plan audit of '
                 f'{escape(entry.site.name)}">Plan audit</a>'

@@ -222,7 +222,10 @@ def program(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [
             cells.program(
-                entry, plan_url=plan_audit_url(entry) if can_plan else "", can_plan=can_plan
+                entry,
+                plan_url=(
+                    plan_audit_url(entry) if can_plan and not entry.planned_audit_id else None
+                ),
             )
             for entry in page.object_list
         ],
